@@ -1,0 +1,5 @@
+"""`python -m gateway` is `intake-gateway`."""
+
+from gateway.cli import main
+
+main()

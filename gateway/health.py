@@ -1,0 +1,27 @@
+"""GET /healthz: is the store reachable and migrated, and how is each channel doing."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+health = Blueprint("health", __name__)
+
+
+@health.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    """200 when the store and every running component are well, 503 otherwise."""
+    services = current_app.extensions["intake"]
+    now = services.clock()
+    store = services.store.health()
+    components = {name: check() for name, check in services.health_checks.items()}
+    ok = store.get("ok", False) and all(c.get("ok", False) for c in components.values())
+    body = {
+        "status": "ok" if ok else "degraded",
+        "store": store,
+        "components": components,
+        "desk": {
+            "open": services.calendar.is_open(now),
+            "next_open": services.calendar.next_open(now).isoformat(),
+        },
+    }
+    return jsonify(body), 200 if ok else 503

@@ -1,0 +1,123 @@
+"""The desk's business calendar: opening hours, weekdays, public holidays, closed dates.
+
+Every function takes the moment it reasons about (an aware datetime); none reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+# A week without an open day is refused at construction, so a search this long ends.
+_MAX_DAYS_AHEAD = 3660
+
+
+class BusinessCalendar:
+    """When the desk is open: [open, close) local time on working days that are not holidays."""
+
+    def __init__(
+        self,
+        tz: ZoneInfo,
+        opens: time,
+        closes: time,
+        days: Iterable[int] = (0, 1, 2, 3, 4),
+        country: str = "US",
+        subdivision: str | None = None,
+        closed_dates: Iterable[date] = (),
+    ) -> None:
+        if closes <= opens:
+            raise ValueError("the desk must close after it opens")
+        self.tz = tz
+        self.opens = opens
+        self.closes = closes
+        self.days = frozenset(days)
+        if not self.days:
+            raise ValueError("the desk needs at least one working day")
+        # observed=True: a holiday on Saturday closes Friday, on Sunday closes Monday.
+        self._holidays = (
+            holidays.country_holidays(country, subdiv=subdivision, observed=True)
+            if country
+            else holidays.HolidayBase()
+        )
+        self.closed_dates = frozenset(closed_dates)
+
+    def holiday(self, day: date) -> str | None:
+        """The name of the holiday or closure on a local date, if any."""
+        if day in self.closed_dates:
+            return "closed (config)"
+        name = self._holidays.get(day)
+        return str(name) if name else None
+
+    def is_business_day(self, day: date) -> bool:
+        """True on a working weekday that is neither a holiday nor a closed date."""
+        return day.weekday() in self.days and self.holiday(day) is None
+
+    def _window(self, day: date) -> tuple[datetime, datetime]:
+        return (
+            datetime.combine(day, self.opens, tzinfo=self.tz),
+            datetime.combine(day, self.closes, tzinfo=self.tz),
+        )
+
+    def _windows_from(self, at: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Open intervals that end after `at`, in order, the first one clipped to start at `at`."""
+        _require_aware(at)
+        day = at.astimezone(self.tz).date()
+        for offset in range(_MAX_DAYS_AHEAD):
+            current = day + timedelta(days=offset)
+            if not self.is_business_day(current):
+                continue
+            start, end = self._window(current)
+            if end <= at:
+                continue
+            yield max(start, at), end
+        raise ValueError("no business hours in the next ten years")
+
+    def is_open(self, at: datetime) -> bool:
+        """True when the desk is staffed at `at` (17:00:00 is already closed)."""
+        _require_aware(at)
+        local = at.astimezone(self.tz)
+        if not self.is_business_day(local.date()):
+            return False
+        start, end = self._window(local.date())
+        return start <= at < end
+
+    def next_open(self, at: datetime) -> datetime:
+        """`at` itself when open, else the next moment the desk opens (in the desk's zone)."""
+        start, _ = next(self._windows_from(at))
+        return start.astimezone(self.tz)
+
+    def add_business_time(self, at: datetime, delta: timedelta) -> datetime:
+        """The moment `delta` of open desk time has passed since `at`."""
+        if delta < timedelta(0):
+            raise ValueError("business time can only be added forward")
+        remaining = delta
+        for start, end in self._windows_from(at):
+            # Subtract in UTC: a wall-clock difference would be wrong across DST.
+            span = _utc(end) - _utc(start)
+            if remaining <= span:
+                return (_utc(start) + remaining).astimezone(self.tz)
+            remaining -= span
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def business_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """How much open desk time lies between two moments."""
+        total = timedelta(0)
+        if end <= start:
+            return total
+        for open_at, close_at in self._windows_from(start):
+            if open_at >= end:
+                break
+            total += _utc(min(close_at, end)) - _utc(open_at)
+        return total
+
+
+def _utc(at: datetime) -> datetime:
+    return at.astimezone(ZoneInfo("UTC"))
+
+
+def _require_aware(at: datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("business calendar needs a timezone-aware datetime")

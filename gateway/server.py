@@ -1,0 +1,98 @@
+"""`intake-gateway serve`: start every component, serve HTTP, stop cleanly on a signal."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Protocol
+
+from waitress.server import create_server
+
+from gateway.app import create_app
+from gateway.config import Config
+from gateway.services import Services, build_services, local_token
+
+log = logging.getLogger("gateway.serve")
+
+
+class Component(Protocol):
+    """Something `serve` starts before HTTP and stops after it (listeners, workers)."""
+
+    name: str
+
+    def start(self) -> None:
+        """Begin work in the background."""
+
+    def stop(self) -> None:
+        """Finish or abandon work and return once stopped."""
+
+
+class _Stop(SystemExit):
+    """Raised in the main thread by the signal handler to leave the serving loop (waitress
+    lets SystemExit through its dispatchers, where it would log and swallow an Exception)."""
+
+
+def serve(
+    config: Config,
+    components: Callable[[Services], list[Component]] = lambda services: [],
+    ready: threading.Event | None = None,
+) -> None:
+    """Run until SIGTERM or Ctrl-C, then stop components in reverse order and close the store."""
+    for warning in config.warnings:
+        log.warning("config.warning", extra={"detail": warning})
+    services = build_services(config)
+    if services.api_token is None:
+        services.api_token = local_token(config.store.path.parent / "api-token")
+        log.info("api.token", extra={
+            "detail": f"{config.api_token_env} is not set; the API token is in "
+                      f"{config.store.path.parent / 'api-token'}"})
+    started: list[Component] = []
+    server = None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for component in components(services):
+            component.start()
+            started.append(component)
+            log.info("component.started", extra={"component": component.name})
+        app = create_app(config, services)
+        server = create_server(
+            app, host=config.http.host, port=config.http.port, threads=config.http.threads,
+            ident="intake-gateway", clear_untrusted_proxy_headers=True,
+        )
+        port = server.socket.getsockname()[1]  # type: ignore[union-attr]
+        _install_handlers()
+        log.info(
+            "http.listening",
+            extra={"url": f"http://{config.http.host}:{port}", "store": str(config.store.path)},
+        )
+        if ready is not None:
+            ready.set()
+        try:
+            server.run()
+        except _Stop:
+            pass
+    finally:
+        log.info("shutdown.begin")
+        if server is not None:
+            server.close()
+        for component in reversed(started):
+            try:
+                component.stop()
+            except Exception:
+                log.exception("component.stop_failed", extra={"component": component.name})
+        services.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        log.info("shutdown.done")
+
+
+def _install_handlers() -> None:
+    def stop(signum: int, frame: FrameType | None) -> None:
+        log.info("signal.received", extra={"signal": signal.Signals(signum).name})
+        raise _Stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)

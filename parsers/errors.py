@@ -1,0 +1,13 @@
+"""The parsers' error family."""
+
+
+class ParseError(Exception):
+    "Input that could not be parsed"
+
+
+class PhoneNumberError(ParseError):
+    "Text that is not a valid phone number"
+
+
+class AddressError(ParseError):
+    "Text that is not a syntactically valid email address"

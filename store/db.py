@@ -1,0 +1,172 @@
+"""Connections to the SQLite file: one per thread, WAL mode, busy timeout, retried writes."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TypeVar
+
+from sqlite_utils import Database
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from store.errors import StoreBusyError, StoreUnavailableError
+
+T = TypeVar("T")
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """True for SQLite's 'database is locked' / 'busy' errors, which are worth retrying."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def to_db(at: datetime) -> str:
+    """An aware datetime as the fixed-width UTC text the store sorts and compares."""
+    if at.tzinfo is None:
+        raise ValueError("the store only takes timezone-aware datetimes")
+    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def from_db(text: str | None) -> datetime | None:
+    """The inverse of `to_db`: stored text back to an aware UTC datetime."""
+    return None if text is None else datetime.fromisoformat(text)
+
+
+class Connections:
+    """Hands each thread its own connection to one database file.
+
+    SQLite allows many readers and one writer. Readers use their thread's
+    connection freely (WAL keeps them off the writer's back); writers inside
+    this process queue on a lock, so they never wait on each other inside
+    SQLite, and writers from other processes are waited for by the busy
+    timeout, then by a few whole-transaction retries.
+    """
+
+    def __init__(self, target: Database | str | Path, busy_timeout_ms: int = 10_000) -> None:
+        self.busy_timeout_ms = busy_timeout_ms
+        self._write_lock = threading.RLock()
+        self._local = threading.local()
+        self._all: list[Database] = []
+        self._all_lock = threading.Lock()
+        self.shared: Database | None = None
+        self.path: Path | None = None
+        if isinstance(target, Database):
+            # One connection given by the caller (tests use Database(memory=True)):
+            # every thread shares it, one at a time.
+            self.shared = target
+            self._prepare(target.conn)
+        else:
+            self.path = Path(target)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailableError(f"cannot create {self.path.parent}: {exc}") from exc
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+    def _open(self) -> Database:
+        assert self.path is not None
+        try:
+            conn = sqlite3.connect(
+                str(self.path),
+                timeout=self.busy_timeout_ms / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self._prepare(conn)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            raise StoreUnavailableError(f"cannot open {self.path}: {exc}") from exc
+        if str(mode).lower() != "wal":
+            raise StoreUnavailableError(f"{self.path}: WAL mode refused (journal_mode={mode})")
+        db = Database(conn)
+        with self._all_lock:
+            self._all.append(db)
+        return db
+
+    def current(self) -> Database:
+        """This thread's connection, opened on first use."""
+        if self.shared is not None:
+            return self.shared
+        db: Database | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._open()
+            self._local.db = db
+        return db
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Database]:
+        """A consistent snapshot for several reads."""
+        if self.shared is not None:
+            with self._write_lock:
+                yield self.shared
+            return
+        db = self.current()
+        if db.conn.in_transaction:
+            yield db
+            return
+        db.conn.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            if db.conn.in_transaction:
+                db.conn.execute("COMMIT")
+
+    def write(self, work: Callable[[Database], T]) -> T:
+        """Run `work` in one IMMEDIATE transaction, retrying it whole while the file is busy.
+
+        A `write` inside another one on the same thread joins the outer transaction.
+        """
+        if getattr(self._local, "writing", False):
+            return work(self.current())
+        try:
+            for attempt in Retrying(
+                retry=retry_if_exception(_is_busy),
+                stop=stop_after_attempt(5),
+                wait=wait_random_exponential(multiplier=0.05, max=1.0),
+                reraise=False,
+            ):
+                with attempt:
+                    return self._write_once(work)
+        except RetryError as exc:
+            raise StoreBusyError(f"database stayed locked: {exc.last_attempt.exception()}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write_once(self, work: Callable[[Database], T]) -> T:
+        with self._write_lock:
+            db = self.current()
+            db.conn.execute("BEGIN IMMEDIATE")
+            self._local.writing = True
+            try:
+                result = work(db)
+                db.conn.execute("COMMIT")
+            except BaseException:
+                if db.conn.in_transaction:
+                    db.conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._local.writing = False
+            return result
+
+    def close(self) -> None:
+        """Close every connection this object opened."""
+        with self._all_lock:
+            for db in self._all:
+                db.close()
+            self._all.clear()
+        self._local = threading.local()

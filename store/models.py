@@ -1,0 +1,131 @@
+"""Plain records going into and coming out of the store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+OPEN_STATUSES = ("new", "open", "pending")
+STATUSES = (*OPEN_STATUSES, "resolved", "closed")
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """What intake knows when it opens a ticket."""
+
+    channel: str
+    route: str
+    priority: int
+    received_at: datetime
+    requester_name: str | None = None
+    company: str | None = None
+    callback_numbers: tuple[str, ...] = ()
+    email: str | None = None
+    subject: str | None = None
+    description: str | None = None
+    line: str | None = None
+    contact_id: int | None = None
+    source_id: str | None = None
+    after_hours: bool = False
+    first_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    flags: tuple[str, ...] = ()
+    field_sources: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of a ticket's timeline."""
+
+    id: int
+    at: datetime
+    kind: str
+    actor: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A ticket as stored, with its timeline."""
+
+    id: int
+    number: str
+    channel: str
+    route: str
+    status: str
+    priority: int
+    requester_name: str | None
+    company: str | None
+    callback_numbers: tuple[str, ...]
+    email: str | None
+    subject: str | None
+    description: str | None
+    line: str | None
+    contact_id: int | None
+    source_id: str | None
+    received_at: datetime
+    after_hours: bool
+    first_response_due: datetime | None
+    resolution_due: datetime | None
+    flags: tuple[str, ...]
+    field_sources: dict[str, str]
+    created_at: datetime
+    updated_at: datetime
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True)
+class Company:
+    """A client company of the directory."""
+
+    id: int
+    name: str
+    site: str | None
+    domains: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person of the directory, with their company and phone numbers (E.164)."""
+
+    id: int
+    email: str | None
+    name: str | None
+    company: str | None
+    company_id: int | None
+    phones: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A message that could not become a ticket, and why."""
+
+    id: int
+    message_row: int
+    message_id: str | None
+    sender: str | None
+    missing: tuple[str, ...]
+    reason: str | None
+    received_at: datetime
+    reply_message_id: str | None
+    resolved_ticket: str | None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One outbound mail, SMS, call or page waiting in the outbox."""
+
+    id: int
+    kind: str
+    recipient: str
+    payload: dict[str, Any]
+    ticket_id: int | None
+    dedupe_key: str | None
+    status: str
+    attempts: int
+    next_try_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None

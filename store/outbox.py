@@ -1,0 +1,130 @@
+"""The durable outbox: outbound mail, SMS, calls and pages, with attempts and next try."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from store.db import Connections, from_db, to_db
+from store.models import OutboxItem
+
+
+def _item(row: dict[str, Any]) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        kind=row["kind"],
+        recipient=row["recipient"],
+        payload=json.loads(row["payload"]),
+        ticket_id=row["ticket_id"],
+        dedupe_key=row["dedupe_key"],
+        status=row["status"],
+        attempts=row["attempts"],
+        next_try_at=from_db(row["next_try_at"]),  # type: ignore[arg-type]
+        last_error=row["last_error"],
+        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
+        sent_at=from_db(row["sent_at"]),
+    )
+
+
+class Outbox:
+    """Queue work for the senders. A claimed item whose sender died becomes due again
+    when its lease runs out, so nothing is lost; `dedupe_key` keeps one item per cause."""
+
+    def __init__(self, conns: Connections) -> None:
+        self._conns = conns
+
+    def enqueue(
+        self,
+        kind: str,
+        recipient: str,
+        payload: dict[str, Any],
+        at: datetime,
+        ticket_id: int | None = None,
+        dedupe_key: str | None = None,
+    ) -> int | None:
+        """Queue an item due now; None if an item with the same `dedupe_key` exists."""
+
+        def work(db: Database) -> int | None:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO outbox (kind, recipient, payload, ticket_id, dedupe_key,"
+                " next_try_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [kind, recipient, json.dumps(payload, ensure_ascii=False), ticket_id,
+                 dedupe_key, to_db(at), to_db(at)],
+            )
+            return int(cursor.lastrowid or 0) if cursor.rowcount == 1 else None
+
+        return self._conns.write(work)
+
+    def claim_due(
+        self, now: datetime, lease: timedelta, kinds: tuple[str, ...] | None = None, limit: int = 10
+    ) -> list[OutboxItem]:
+        """Take up to `limit` due items for sending; each is hidden from others for `lease`."""
+
+        def work(db: Database) -> list[OutboxItem]:
+            sql = (
+                "SELECT id FROM outbox WHERE status IN ('pending', 'sending')"
+                " AND next_try_at <= ?"
+            )
+            params: list[Any] = [to_db(now)]
+            if kinds:
+                sql += f" AND kind IN ({', '.join('?' for _ in kinds)})"
+                params.extend(kinds)
+            sql += " ORDER BY next_try_at, id LIMIT ?"
+            ids = [row["id"] for row in db.query(sql, [*params, limit])]
+            items = []
+            for item_id in ids:
+                db.execute(
+                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+                    " next_try_at = ? WHERE id = ?",
+                    [to_db(now + lease), item_id],
+                )
+                items.append(_item(next(db.query("SELECT * FROM outbox WHERE id = ?", [item_id]))))
+            return items
+
+        return self._conns.write(work)
+
+    def mark_sent(self, item_id: int, at: datetime, response: str | None = None) -> None:
+        """Record a delivery and what the relay or API answered."""
+        self._conns.write(
+            lambda db: db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, response = ?, last_error = NULL"
+                " WHERE id = ?",
+                [to_db(at), response, item_id],
+            )
+        )
+
+    def mark_failed(self, item_id: int, error: str, next_try_at: datetime | None) -> None:
+        """Record a failed attempt; retry at `next_try_at`, or give up (dead) when None."""
+        if next_try_at is None:
+            sql, params = "UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?", [
+                error, item_id]
+        else:
+            sql = "UPDATE outbox SET status = 'pending', last_error = ?, next_try_at = ? WHERE id = ?"
+            params = [error, to_db(next_try_at), item_id]
+        self._conns.write(lambda db: db.execute(sql, params))
+
+    def get(self, item_id: int) -> OutboxItem:
+        """One item by id."""
+        with self._conns.reading() as db:
+            return _item(next(db.query("SELECT * FROM outbox WHERE id = ?", [item_id])))
+
+    def items(self, status: str | None = None, ticket_id: int | None = None) -> list[OutboxItem]:
+        """Items, oldest first, optionally of one status or one ticket."""
+        sql, params = "SELECT * FROM outbox WHERE 1 = 1", []
+        if status is not None:
+            sql, params = sql + " AND status = ?", [*params, status]
+        if ticket_id is not None:
+            sql, params = sql + " AND ticket_id = ?", [*params, ticket_id]
+        with self._conns.reading() as db:
+            return [_item(row) for row in db.query(sql + " ORDER BY id", params)]
+
+    def counts(self) -> dict[str, int]:
+        """How many items are in each status (for /healthz)."""
+        with self._conns.reading() as db:
+            return {
+                row["status"]: row["n"]
+                for row in db.query("SELECT status, count(*) AS n FROM outbox GROUP BY status")
+            }

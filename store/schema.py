@@ -1,0 +1,188 @@
+"""The schema as numbered migrations; each runs in its own transaction."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("intake-gateway")
+
+
+def _run(db: Database, statements: str) -> None:
+    # One statement at a time: executescript() would commit the open transaction.
+    for statement in statements.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations(name="0001_directory_and_tickets")
+def _m0001(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE companies (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            site TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE company_domains (
+            domain TEXT PRIMARY KEY COLLATE NOCASE,
+            company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE
+        );
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            email TEXT UNIQUE COLLATE NOCASE,
+            name TEXT,
+            company_id INTEGER REFERENCES companies(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE contact_phones (
+            phone TEXT NOT NULL,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            PRIMARY KEY (phone, contact_id)
+        );
+        CREATE INDEX contact_phones_contact ON contact_phones(contact_id);
+        CREATE TABLE counters (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        INSERT INTO counters (name, value) VALUES ('ticket', 0);
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            number TEXT NOT NULL UNIQUE,
+            channel TEXT NOT NULL,
+            route TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'new',
+            priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 4),
+            requester_name TEXT,
+            company TEXT,
+            callback_numbers TEXT NOT NULL DEFAULT '[]',
+            email TEXT,
+            subject TEXT,
+            description TEXT,
+            line TEXT,
+            contact_id INTEGER REFERENCES contacts(id),
+            source_id TEXT,
+            received_at TEXT NOT NULL,
+            after_hours INTEGER NOT NULL DEFAULT 0,
+            first_response_due TEXT,
+            resolution_due TEXT,
+            flags TEXT NOT NULL DEFAULT '[]',
+            field_sources TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX tickets_queue ON tickets(status, priority, received_at, id);
+        CREATE UNIQUE INDEX tickets_source ON tickets(channel, source_id)
+            WHERE source_id IS NOT NULL;
+        CREATE TABLE ticket_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT,
+            detail TEXT NOT NULL DEFAULT '{}',
+            dedupe_key TEXT UNIQUE
+        );
+        CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id)
+        """,
+    )
+
+
+@migrations(name="0002_archive")
+def _m0002(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel TEXT NOT NULL,
+            source TEXT NOT NULL,
+            source_id TEXT,
+            received_at TEXT NOT NULL,
+            sha256 TEXT,
+            size INTEGER NOT NULL DEFAULT 0,
+            raw BLOB,
+            params TEXT,
+            outcome TEXT,
+            reason TEXT,
+            ticket_id INTEGER REFERENCES tickets(id)
+        );
+        CREATE INDEX messages_source_id ON messages(channel, source_id);
+        CREATE INDEX messages_sha256 ON messages(sha256);
+        CREATE TABLE rejections (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_row INTEGER NOT NULL REFERENCES messages(id),
+            message_id TEXT,
+            sender TEXT,
+            missing TEXT NOT NULL DEFAULT '[]',
+            reason TEXT,
+            received_at TEXT NOT NULL,
+            reply_message_id TEXT,
+            resolved_ticket_id INTEGER REFERENCES tickets(id),
+            resolved_at TEXT
+        );
+        CREATE INDEX rejections_sender ON rejections(sender, received_at);
+        CREATE INDEX rejections_reply ON rejections(reply_message_id);
+        CREATE TABLE idempotency_keys (
+            key TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            result TEXT
+        )
+        """,
+    )
+
+
+@migrations(name="0003_outbox_and_poller_state")
+def _m0003(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            payload TEXT NOT NULL DEFAULT '{}',
+            ticket_id INTEGER REFERENCES tickets(id),
+            dedupe_key TEXT UNIQUE,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at TEXT NOT NULL,
+            last_error TEXT,
+            response TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_due ON outbox(status, next_try_at);
+        CREATE TABLE poller_state (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
+def known_names() -> list[str]:
+    """Names of every migration this release knows, oldest first."""
+    return [m.name for m in migrations._migrations]
+
+
+def apply(db: Database, stop_before: str | None = None) -> list[str]:
+    """Apply pending migrations (all, or those before `stop_before`); return their names."""
+    before = [m.name for m in migrations.pending(db)] if _has_table(db) else known_names()
+    migrations.apply(db, stop_before=stop_before)
+    after = {m.name for m in migrations.pending(db)}
+    return [name for name in before if name not in after]
+
+
+def applied(db: Database) -> list[str]:
+    """Names of the migrations this database has had."""
+    return [m.name for m in migrations.applied(db)]
+
+
+def _has_table(db: Database) -> bool:
+    return db[migrations.migrations_table].exists()

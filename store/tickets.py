@@ -1,0 +1,246 @@
+"""Tickets and their timelines."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from store.db import Connections, from_db, to_db
+from store.errors import StoreError, TicketNotFound
+from store.models import OPEN_STATUSES, STATUSES, Event, NewTicket, Ticket
+
+
+class DuplicateSourceError(StoreError):
+    "A ticket was already opened from that Message-ID or CallSid"
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"already opened as {number}")
+        self.number = number
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _ticket(row: dict[str, Any], events: Iterable[Event] = ()) -> Ticket:
+    return Ticket(
+        id=row["id"],
+        number=row["number"],
+        channel=row["channel"],
+        route=row["route"],
+        status=row["status"],
+        priority=row["priority"],
+        requester_name=row["requester_name"],
+        company=row["company"],
+        callback_numbers=tuple(json.loads(row["callback_numbers"])),
+        email=row["email"],
+        subject=row["subject"],
+        description=row["description"],
+        line=row["line"],
+        contact_id=row["contact_id"],
+        source_id=row["source_id"],
+        received_at=from_db(row["received_at"]),  # type: ignore[arg-type]
+        after_hours=bool(row["after_hours"]),
+        first_response_due=from_db(row["first_response_due"]),
+        resolution_due=from_db(row["resolution_due"]),
+        flags=tuple(json.loads(row["flags"])),
+        field_sources=json.loads(row["field_sources"]),
+        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
+        updated_at=from_db(row["updated_at"]),  # type: ignore[arg-type]
+        events=tuple(events),
+    )
+
+
+def _event(row: dict[str, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        at=from_db(row["at"]),  # type: ignore[arg-type]
+        kind=row["kind"],
+        actor=row["actor"],
+        detail=json.loads(row["detail"]),
+    )
+
+
+class Tickets:
+    """Opens, reads and annotates tickets. Numbers are PREFIX + six digits, never reused."""
+
+    def __init__(self, conns: Connections, prefix: str = "SR-") -> None:
+        self._conns = conns
+        self.prefix = prefix
+
+    def create(self, new: NewTicket, at: datetime) -> Ticket:
+        """Open a ticket and its 'created' event; raise DuplicateSourceError on a repeated source."""
+
+        def work(db: Database) -> int:
+            if new.source_id is not None:
+                existing = self._number_for_source(db, new.channel, new.source_id)
+                if existing is not None:
+                    raise DuplicateSourceError(existing)
+            seq = next(
+                db.query(
+                    "UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value"
+                )
+            )["value"]
+            number = f"{self.prefix}{seq:06d}"
+            now = to_db(at)
+            cursor = db.execute(
+                """INSERT INTO tickets (number, channel, route, status, priority,
+                       requester_name, company, callback_numbers, email, subject, description,
+                       line, contact_id, source_id, received_at, after_hours,
+                       first_response_due, resolution_due, flags, field_sources,
+                       created_at, updated_at)
+                   VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    number, new.channel, new.route, new.priority,
+                    new.requester_name, new.company, _dumps(list(new.callback_numbers)),
+                    new.email, new.subject, new.description, new.line, new.contact_id,
+                    new.source_id, to_db(new.received_at), int(new.after_hours),
+                    to_db(new.first_response_due) if new.first_response_due else None,
+                    to_db(new.resolution_due) if new.resolution_due else None,
+                    _dumps(list(new.flags)), _dumps(dict(new.field_sources)), now, now,
+                ],
+            )
+            ticket_id = int(cursor.lastrowid or 0)
+            self._insert_event(
+                db, ticket_id, at, "created", None,
+                {"channel": new.channel, "route": new.route, "priority": new.priority,
+                 "source_id": new.source_id},
+                None,
+            )
+            return ticket_id
+
+        try:
+            ticket_id = self._conns.write(work)
+        except sqlite3.IntegrityError:
+            # Another process opened the same source between our check and insert.
+            if new.source_id is not None:
+                number = self.number_for_source(new.channel, new.source_id)
+                if number is not None:
+                    raise DuplicateSourceError(number) from None
+            raise
+        return self._get_by_id(ticket_id)
+
+    @staticmethod
+    def _number_for_source(db: Database, channel: str, source_id: str) -> str | None:
+        rows = list(
+            db.query(
+                "SELECT number FROM tickets WHERE channel = ? AND source_id = ?",
+                [channel, source_id],
+            )
+        )
+        return rows[0]["number"] if rows else None
+
+    def number_for_source(self, channel: str, source_id: str) -> str | None:
+        """The number of the ticket opened from this Message-ID / CallSid, if any."""
+        with self._conns.reading() as db:
+            return self._number_for_source(db, channel, source_id)
+
+    def get(self, number: str) -> Ticket:
+        """The ticket with this number and its events; TicketNotFound otherwise."""
+        with self._conns.reading() as db:
+            rows = list(db.query("SELECT * FROM tickets WHERE number = ? COLLATE NOCASE", [number]))
+            if not rows:
+                raise TicketNotFound(number)
+            return self._with_events(db, rows)[0]
+
+    def _get_by_id(self, ticket_id: int) -> Ticket:
+        with self._conns.reading() as db:
+            rows = list(db.query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
+            return self._with_events(db, rows)[0]
+
+    def queue(self, include_closed: bool = False) -> list[Ticket]:
+        """Tickets by priority, then first come first served."""
+        statuses = STATUSES if include_closed else OPEN_STATUSES
+        marks = ", ".join("?" for _ in statuses)
+        with self._conns.reading() as db:
+            rows = list(
+                db.query(
+                    f"SELECT * FROM tickets WHERE status IN ({marks}) "
+                    "ORDER BY priority, received_at, id",
+                    list(statuses),
+                )
+            )
+            return self._with_events(db, rows)
+
+    @staticmethod
+    def _with_events(db: Database, rows: list[dict[str, Any]]) -> list[Ticket]:
+        by_ticket: dict[int, list[Event]] = {row["id"]: [] for row in rows}
+        if by_ticket:
+            ids = list(by_ticket)
+            marks = ", ".join("?" for _ in ids)
+            for event_row in db.query(
+                f"SELECT * FROM ticket_events WHERE ticket_id IN ({marks}) ORDER BY id", ids
+            ):
+                by_ticket[event_row["ticket_id"]].append(_event(event_row))
+        return [_ticket(row, by_ticket[row["id"]]) for row in rows]
+
+    def add_event(
+        self,
+        number: str,
+        kind: str,
+        at: datetime,
+        detail: dict[str, Any] | None = None,
+        actor: str | None = None,
+        dedupe_key: str | None = None,
+    ) -> bool:
+        """Append an event; False (and nothing written) when `dedupe_key` was seen before."""
+
+        def work(db: Database) -> bool:
+            ticket_id = self._id_for(db, number)
+            if dedupe_key is not None and list(
+                db.query("SELECT 1 FROM ticket_events WHERE dedupe_key = ?", [dedupe_key])
+            ):
+                return False
+            self._insert_event(db, ticket_id, at, kind, actor, detail or {}, dedupe_key)
+            db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", [to_db(at), ticket_id])
+            return True
+
+        return self._conns.write(work)
+
+    def set_status(self, number: str, status: str, at: datetime, actor: str | None = None) -> None:
+        """Move a ticket to another status and record who did it."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+
+        def work(db: Database) -> None:
+            ticket_id = self._id_for(db, number)
+            db.execute(
+                "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
+                [status, to_db(at), ticket_id],
+            )
+            self._insert_event(db, ticket_id, at, "status", actor, {"status": status}, None)
+
+        self._conns.write(work)
+
+    @staticmethod
+    def _id_for(db: Database, number: str) -> int:
+        rows = list(db.query("SELECT id FROM tickets WHERE number = ? COLLATE NOCASE", [number]))
+        if not rows:
+            raise TicketNotFound(number)
+        return int(rows[0]["id"])
+
+    @staticmethod
+    def _insert_event(
+        db: Database,
+        ticket_id: int,
+        at: datetime,
+        kind: str,
+        actor: str | None,
+        detail: dict[str, Any],
+        dedupe_key: str | None,
+    ) -> None:
+        db.execute(
+            "INSERT INTO ticket_events (ticket_id, at, kind, actor, detail, dedupe_key) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [ticket_id, to_db(at), kind, actor, _dumps(detail), dedupe_key],
+        )
+
+    def count(self) -> int:
+        """How many tickets exist, whatever their status."""
+        with self._conns.reading() as db:
+            return int(next(db.query("SELECT count(*) AS n FROM tickets"))["n"])

@@ -1,0 +1,1 @@
+"""Voice channel adapter: the Twilio webhook blueprint; receives the intake service."""
