@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -174,7 +175,7 @@ def load_config(path: Path | None) -> Config:
     return _build(data, path.name, path.resolve().parent, path)
 
 
-def _build(data: dict, file: str, base: Path, source: Path | None) -> Config:
+def _build(data: dict[str, Any], file: str, base: Path, source: Path | None) -> Config:
     root = Section(data, "", file)
     desk = _desk(root.table("desk"))
     store = root.table("store")

@@ -12,3 +12,7 @@ class ConfigError(IntakeError):
 
 class ImportFileError(IntakeError):
     "A directory import file could not be read"
+
+
+class StartupError(IntakeError):
+    "A listener could not start (port in use, address not available)"

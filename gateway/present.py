@@ -16,7 +16,10 @@ def _iso(at: datetime | None) -> str | None:
 def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
     """One ticket with its timeline; times in ISO 8601 in the desk's zone."""
     tz = sla.calendar.tz
-    local = (lambda at: _iso(at.astimezone(tz) if at else None))
+
+    def local(at: datetime | None) -> str | None:
+        return _iso(at.astimezone(tz) if at else None)
+
     return {
         "number": ticket.number,
         "channel": ticket.channel,

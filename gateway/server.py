@@ -13,6 +13,7 @@ from waitress.server import create_server
 
 from gateway.app import create_app
 from gateway.config import Config
+from gateway.errors import StartupError
 from gateway.services import Services, build_services, local_token
 
 log = logging.getLogger("gateway.serve")
@@ -58,10 +59,16 @@ def serve(
             started.append(component)
             log.info("component.started", extra={"component": component.name})
         app = create_app(config, services)
-        server = create_server(
-            app, host=config.http.host, port=config.http.port, threads=config.http.threads,
-            ident="intake-gateway", clear_untrusted_proxy_headers=True,
-        )
+        try:
+            server = create_server(
+                app, host=config.http.host, port=config.http.port, threads=config.http.threads,
+                ident="intake-gateway", clear_untrusted_proxy_headers=True,
+            )
+        except OSError as exc:
+            raise StartupError(
+                f"http: cannot listen on {config.http.host}:{config.http.port}: {exc.strerror}"
+                " (see [http] host/port)"
+            ) from exc
         port = server.socket.getsockname()[1]  # type: ignore[union-attr]
         _install_handlers()
         log.info(

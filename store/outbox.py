@@ -113,7 +113,7 @@ class Outbox:
 
     def items(self, status: str | None = None, ticket_id: int | None = None) -> list[OutboxItem]:
         """Items, oldest first, optionally of one status or one ticket."""
-        sql, params = "SELECT * FROM outbox WHERE 1 = 1", []
+        sql, params = "SELECT * FROM outbox WHERE 1 = 1", list[Any]()
         if status is not None:
             sql, params = sql + " AND status = ?", [*params, status]
         if ticket_id is not None:

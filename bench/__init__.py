@@ -1,0 +1,1 @@
+"""Throughput benchmark of the ticket store and intake path; run with `python -m bench`."""

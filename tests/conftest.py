@@ -1,0 +1,79 @@
+"""Shared fixtures: configs on temporary folders, stores, the desk's calendar."""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gateway.config import Config, load_config
+from gateway.hours import BusinessCalendar
+from gateway.sla import calendar_from
+from store import Store
+
+CHICAGO = ZoneInfo("America/Chicago")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def chicago(*args: int) -> datetime:
+    """A moment on the desk's wall clock."""
+    return datetime(*args, tzinfo=CHICAGO)  # type: ignore[misc]
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a config.toml in a temporary folder; the store lives beside it."""
+
+    def write(extra: str = "", port: int | None = None) -> Path:
+        http_port = port if port is not None else free_port()
+        path = tmp_path / "config.toml"
+        path.write_text(
+            textwrap.dedent(
+                f"""
+                [store]
+                path = "data/test.db"
+                [http]
+                host = "127.0.0.1"
+                port = {http_port}
+                public_url = "http://127.0.0.1:{http_port}"
+                """
+            )
+            + textwrap.dedent(extra),
+            encoding="utf-8",
+        )
+        return path
+
+    return write
+
+
+@pytest.fixture
+def config(write_config: Callable[..., Path]) -> Config:
+    """The default configuration on a temporary database."""
+    return load_config(write_config())
+
+
+@pytest.fixture
+def calendar(config: Config) -> BusinessCalendar:
+    """07:00-17:00 Central, Monday to Friday, US federal holidays closed."""
+    return calendar_from(config)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A migrated store on a temporary SQLite file."""
+    s = Store(tmp_path / "store.db")
+    s.migrate()
+    yield s
+    s.close()

@@ -1,0 +1,61 @@
+"""The architecture's rules, checked on the source: who may import whom, where SQL lives."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+OURS = {"gateway", "mail", "parsers", "store", "voice"}
+# package -> our packages it must not import
+FORBIDDEN = {
+    "parsers": OURS - {"parsers"},
+    "store": OURS - {"store"},
+    "mail": {"gateway", "voice"},
+    "voice": {"gateway", "mail"},
+}
+SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|"
+                 r"CREATE\s+TABLE|PRAGMA\s)", re.IGNORECASE)
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((REPO / package).rglob("*.py"))
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_dependency_rule(package: str) -> None:
+    offenders = {
+        str(path.relative_to(REPO)): sorted(_imports(path) & FORBIDDEN[package])
+        for path in _modules(package)
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+@pytest.mark.parametrize("package", sorted(OURS - {"store"}))
+def test_no_sql_outside_the_store(package: str) -> None:
+    offenders = []
+    for path in _modules(package):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if SQL.search(node.value):
+                    offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_every_package_ships_py_typed() -> None:
+    assert all((REPO / package / "py.typed").is_file() for package in OURS)

@@ -1,0 +1,121 @@
+"""`intake-gateway serve` as a real process: /healthz over HTTP, a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+EXE = Path(sys.executable).with_name("intake-gateway")
+
+
+def get(url: str, token: str | None = None) -> tuple[int, dict]:  # type: ignore[type-arg]
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def wait_for(url: str, proc: subprocess.Popen[str], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"serve exited early: {proc.communicate()[1]}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer in {seconds} s")
+
+
+@pytest.fixture
+def served(write_config: Callable[..., Path]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = free_port()
+    path = write_config('[api]\ntoken_env = "TEST_SERVE_TOKEN"\n', port=port)
+    proc = subprocess.Popen(
+        [str(EXE), "serve", "--config", str(path)], text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "TEST_SERVE_TOKEN": "serve-token"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/healthz", proc)
+        yield base, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_serve_answers_healthz_and_stops_on_sigterm(
+    served: tuple[str, subprocess.Popen[str]],
+) -> None:
+    base, proc = served
+    status, body = get(f"{base}/healthz")
+    assert status == 200 and body["status"] == "ok" and body["store"]["ok"] is True
+    assert get(f"{base}/api/tickets", "serve-token") == (200, [])
+    assert get(f"{base}/api/tickets")[0] == 401
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == 0
+    events = [json.loads(line)["event"] for line in stderr.splitlines() if line.startswith("{")]
+    assert "http.listening" in events and "http.request" in events
+    assert events[-2:] == ["shutdown.begin", "shutdown.done"]
+
+
+def test_serve_stops_on_ctrl_c(served: tuple[str, subprocess.Popen[str]]) -> None:
+    _, proc = served
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=15)
+    assert proc.returncode == 0
+
+
+def test_serve_makes_a_private_api_token_when_none_is_set(
+    write_config: Callable[..., Path],
+) -> None:
+    port = free_port()
+    path = write_config(port=port)
+    env = {k: v for k, v in os.environ.items() if k != "INTAKE_API_TOKEN"}
+    proc = subprocess.Popen([str(EXE), "serve", "--config", str(path)], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", proc)
+        token_file = path.parent / "data" / "api-token"
+        assert token_file.stat().st_mode & 0o777 == 0o600
+        token = token_file.read_text().strip()
+        assert get(f"http://127.0.0.1:{port}/api/tickets", token) == (200, [])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=15)
+    assert proc.returncode == 0
+
+
+def test_port_in_use_is_a_clear_error(write_config: Callable[..., Path]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = write_config(port=port)
+        out = subprocess.run([str(EXE), "serve", "--config", str(path)], capture_output=True,
+                             text=True, timeout=30)
+    assert out.returncode == 2
+    assert f"http: cannot listen on 127.0.0.1:{port}: Address already in use" in out.stderr
+    assert "Traceback" not in out.stderr
