@@ -38,7 +38,7 @@ from gateway.intake import IntakeService, TicketRequest
 from gateway.sla import calendar_from
 from store import NewTicket, Store
 
-FULL_COUNT = 2000
+FULL_COUNT = 10_000
 QUICK_COUNT = 200
 THREADS = 8
 READ_REPEATS = 5
@@ -276,7 +276,8 @@ def bench_concurrent(
 
     def worker(share: Sequence[NewTicket]) -> tuple[list[str], list[float]]:
         """Create a share of the tickets; return their numbers and each call's latency."""
-        numbers, latencies = [], []
+        numbers: list[str] = []
+        latencies: list[float] = []
         barrier.wait()
         for new in share:
             begun = time.perf_counter()
@@ -375,7 +376,7 @@ def bench_reads(path: Path, config: Config, count: int, lookups: int) -> list[Re
         rate_result("store: tickets.queue() (median)", count, queue, "rows/s"),
         base, "plain SELECT",
     )
-    base_get = rate_result(f"plain: SELECT WHERE number = ?", lookups, plain_lookup, "gets/s")
+    base_get = rate_result("plain: SELECT WHERE number = ?", lookups, plain_lookup, "gets/s")
     base_get.ratio, base_get.versus = 1.0, "plain get"
     got = compare(
         rate_result("store: tickets.get(number)", lookups, store_lookup, "gets/s"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -14,8 +13,8 @@ from typing import Any, TypeVar
 
 import click
 
-from gateway.config import Config, load_config, secret
-from gateway.contacts import COLUMNS, import_rows, read_rows
+from gateway.config import DAY_NAMES, Config, load_config, secret
+from gateway.contacts import import_rows, read_rows
 from gateway.errors import IntakeError
 from gateway.logs import setup_logging
 from gateway.present import ticket_json
@@ -188,7 +187,9 @@ def redacted(config: Config) -> dict[str, Any]:
             return [walk(v) for v in value]
         return value
 
-    return walk(asdict(config))  # type: ignore[no-any-return]
+    data = asdict(config)
+    data["desk"]["days"] = [DAY_NAMES[day] for day in config.desk.days]
+    return walk(data)  # type: ignore[no-any-return]
 
 
 def _plain(value: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,7 +59,8 @@ class Connections:
         self.busy_timeout_ms = busy_timeout_ms
         self._write_lock = threading.RLock()
         self._local = threading.local()
-        self._all: list[Database] = []
+        # Weak: a connection of a thread that has ended is closed when collected.
+        self._all: weakref.WeakSet[Database] = weakref.WeakSet()
         self._all_lock = threading.Lock()
         self.shared: Database | None = None
         self.path: Path | None = None
@@ -96,7 +98,7 @@ class Connections:
             raise StoreUnavailableError(f"{self.path}: WAL mode refused (journal_mode={mode})")
         db = Database(conn)
         with self._all_lock:
-            self._all.append(db)
+            self._all.add(db)
         return db
 
     def current(self) -> Database:
@@ -135,9 +137,14 @@ class Connections:
         if getattr(self._local, "writing", False):
             return work(self.current())
         try:
+            return self._write_once(work)  # the usual case: no contention worth retrying
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+        try:
             for attempt in Retrying(
                 retry=retry_if_exception(_is_busy),
-                stop=stop_after_attempt(5),
+                stop=stop_after_attempt(4),
                 wait=wait_random_exponential(multiplier=0.05, max=1.0),
                 reraise=False,
             ):
@@ -166,7 +173,7 @@ class Connections:
     def close(self) -> None:
         """Close every connection this object opened."""
         with self._all_lock:
-            for db in self._all:
+            for db in list(self._all):
                 db.close()
             self._all.clear()
         self._local = threading.local()

@@ -52,7 +52,7 @@ def _m0001(db: Database) -> None:
         INSERT INTO counters (name, value) VALUES ('ticket', 0);
         CREATE TABLE tickets (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
-            number TEXT NOT NULL UNIQUE,
+            number TEXT NOT NULL UNIQUE COLLATE NOCASE,
             channel TEXT NOT NULL,
             route TEXT NOT NULL,
             status TEXT NOT NULL DEFAULT 'new',

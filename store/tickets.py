@@ -76,16 +76,14 @@ class Tickets:
     def create(self, new: NewTicket, at: datetime) -> Ticket:
         """Open a ticket and its 'created' event; raise DuplicateSourceError on a repeated source."""
 
-        def work(db: Database) -> int:
+        def work(db: Database) -> Ticket:
             if new.source_id is not None:
                 existing = self._number_for_source(db, new.channel, new.source_id)
                 if existing is not None:
                     raise DuplicateSourceError(existing)
-            seq = next(
-                db.query(
-                    "UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value"
-                )
-            )["value"]
+            seq = db.conn.execute(
+                "UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value"
+            ).fetchone()[0]
             number = f"{self.prefix}{seq:06d}"
             now = to_db(at)
             cursor = db.execute(
@@ -112,10 +110,11 @@ class Tickets:
                  "source_id": new.source_id},
                 None,
             )
-            return ticket_id
+            rows = list(db.query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
+            return self._single(db, rows[0])
 
         try:
-            ticket_id = self._conns.write(work)
+            return self._conns.write(work)
         except sqlite3.IntegrityError:
             # Another process opened the same source between our check and insert.
             if new.source_id is not None:
@@ -123,7 +122,6 @@ class Tickets:
                 if number is not None:
                     raise DuplicateSourceError(number) from None
             raise
-        return self._get_by_id(ticket_id)
 
     @staticmethod
     def _number_for_source(db: Database, channel: str, source_id: str) -> str | None:
@@ -143,40 +141,36 @@ class Tickets:
     def get(self, number: str) -> Ticket:
         """The ticket with this number and its events; TicketNotFound otherwise."""
         with self._conns.reading() as db:
-            rows = list(db.query("SELECT * FROM tickets WHERE number = ? COLLATE NOCASE", [number]))
+            rows = list(db.query("SELECT * FROM tickets WHERE number = ?", [number]))
             if not rows:
                 raise TicketNotFound(number)
-            return self._with_events(db, rows)[0]
+            return self._single(db, rows[0])
 
-    def _get_by_id(self, ticket_id: int) -> Ticket:
-        with self._conns.reading() as db:
-            rows = list(db.query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
-            return self._with_events(db, rows)[0]
-
-    def queue(self, include_closed: bool = False) -> list[Ticket]:
-        """Tickets by priority, then first come first served."""
+    def queue(self, include_closed: bool = False, limit: int | None = None) -> list[Ticket]:
+        """Tickets by priority, then first come first served (the first `limit` of them)."""
         statuses = STATUSES if include_closed else OPEN_STATUSES
-        marks = ", ".join("?" for _ in statuses)
+        where = f"status IN ({', '.join('?' for _ in statuses)})"
+        order = "ORDER BY priority, received_at, id" + (f" LIMIT {int(limit)}" if limit else "")
         with self._conns.reading() as db:
-            rows = list(
-                db.query(
-                    f"SELECT * FROM tickets WHERE status IN ({marks}) "
-                    "ORDER BY priority, received_at, id",
-                    list(statuses),
-                )
+            rows = list(db.query(f"SELECT * FROM tickets WHERE {where} {order}", list(statuses)))
+            # The events of exactly those tickets, joined rather than listed one `?` each.
+            events = db.query(
+                f"SELECT e.* FROM ticket_events e JOIN (SELECT id FROM tickets WHERE {where}"
+                f" {order}) q ON q.id = e.ticket_id ORDER BY e.id",
+                list(statuses),
             )
-            return self._with_events(db, rows)
+            return self._assemble(rows, events)
 
     @staticmethod
-    def _with_events(db: Database, rows: list[dict[str, Any]]) -> list[Ticket]:
+    def _single(db: Database, row: dict[str, Any]) -> Ticket:
+        events = db.query("SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id", [row["id"]])
+        return Tickets._assemble([row], events)[0]
+
+    @staticmethod
+    def _assemble(rows: list[dict[str, Any]], events: Iterable[dict[str, Any]]) -> list[Ticket]:
         by_ticket: dict[int, list[Event]] = {row["id"]: [] for row in rows}
-        if by_ticket:
-            ids = list(by_ticket)
-            marks = ", ".join("?" for _ in ids)
-            for event_row in db.query(
-                f"SELECT * FROM ticket_events WHERE ticket_id IN ({marks}) ORDER BY id", ids
-            ):
-                by_ticket[event_row["ticket_id"]].append(_event(event_row))
+        for event_row in events:
+            by_ticket[event_row["ticket_id"]].append(_event(event_row))
         return [_ticket(row, by_ticket[row["id"]]) for row in rows]
 
     def add_event(
@@ -219,7 +213,7 @@ class Tickets:
 
     @staticmethod
     def _id_for(db: Database, number: str) -> int:
-        rows = list(db.query("SELECT id FROM tickets WHERE number = ? COLLATE NOCASE", [number]))
+        rows = list(db.query("SELECT id FROM tickets WHERE number = ?", [number]))
         if not rows:
             raise TicketNotFound(number)
         return int(rows[0]["id"])
