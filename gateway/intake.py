@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 
 from gateway.config import Config
@@ -68,29 +68,18 @@ class IntakeService:
             if request.route in self.config.after_hours_fee_routes:
                 # Seeds 000/004: after-hours support may be billed; a technician decides.
                 flags.append("after_hours_fee")
-        ticket = self.store.tickets.create(
-            NewTicket(
-                channel=request.channel,
-                route=request.route,
-                priority=level,
-                received_at=request.received_at,
-                requester_name=request.requester_name,
-                company=request.company,
-                callback_numbers=request.callback_numbers,
-                email=request.email,
-                subject=request.subject,
-                description=request.description,
-                line=request.line,
-                contact_id=request.contact_id,
-                source_id=request.source_id,
-                after_hours=after_hours,
-                first_response_due=due.first_response,
-                resolution_due=due.resolution,
-                flags=tuple(dict.fromkeys(flags)),
-                field_sources=request.field_sources,
-            ),
-            at=self.clock(),
+        # The store cannot import TicketRequest (it imports nothing of ours), so the
+        # shared fields are carried across by name.
+        shared = {f.name: getattr(request, f.name) for f in fields(NewTicket)
+                  if hasattr(request, f.name)}
+        shared.update(
+            priority=level,
+            after_hours=after_hours,
+            first_response_due=due.first_response,
+            resolution_due=due.resolution,
+            flags=tuple(dict.fromkeys(flags)),
         )
+        ticket = self.store.tickets.create(NewTicket(**shared), at=self.clock())
         log.info(
             "ticket.opened",
             extra={"ticket": ticket.number, "channel": ticket.channel, "route": ticket.route,

@@ -44,6 +44,9 @@ def serve(
     """Run until SIGTERM or Ctrl-C, then stop components in reverse order and close the store."""
     for warning in config.warnings:
         log.warning("config.warning", extra={"detail": warning})
+    if not config.voice_verify_signatures:
+        log.warning("voice.signatures_off", extra={
+            "detail": "[voice] verify_signatures = false: anyone can forge Twilio webhooks"})
     services = build_services(config)
     if services.api_token is None:
         services.api_token = local_token(config.store.path.parent / "api-token")
