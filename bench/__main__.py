@@ -37,6 +37,7 @@ from gateway.config import Config, load_config
 from gateway.intake import IntakeService, TicketRequest
 from gateway.sla import calendar_from
 from store import NewTicket, Store
+from store.db import to_db
 
 FULL_COUNT = 10_000
 QUICK_COUNT = 200
@@ -131,21 +132,16 @@ def sample_requests(tickets: Sequence[NewTicket]) -> list[TicketRequest]:
     ]
 
 
-def utc_text(at: datetime) -> str:
-    """The store's fixed-width UTC text for an aware datetime."""
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
 def plain_row(i: int, new: NewTicket, at: datetime) -> list[Any]:
     """The values the store would insert for `new`, in TICKET_COLUMNS order."""
-    now = utc_text(at)
+    now = to_db(at)
     return [
         f"SR-{i + 1:06d}", new.channel, new.route, "new", new.priority, new.requester_name,
         new.company, json.dumps(list(new.callback_numbers), ensure_ascii=False), new.email,
         new.subject, new.description, new.line, new.contact_id, new.source_id,
-        utc_text(new.received_at), int(new.after_hours),
-        utc_text(new.first_response_due) if new.first_response_due else None,
-        utc_text(new.resolution_due) if new.resolution_due else None,
+        to_db(new.received_at), int(new.after_hours),
+        to_db(new.first_response_due) if new.first_response_due else None,
+        to_db(new.resolution_due) if new.resolution_due else None,
         json.dumps(list(new.flags), ensure_ascii=False),
         json.dumps(dict(new.field_sources), ensure_ascii=False), now, now,
     ]
