@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
 from collections.abc import Callable
 from types import FrameType
 from typing import Protocol
@@ -39,7 +38,6 @@ class _Stop(SystemExit):
 def serve(
     config: Config,
     components: Callable[[Services], list[Component]] = lambda services: [],
-    ready: threading.Event | None = None,
 ) -> None:
     """Run until SIGTERM or Ctrl-C, then stop components in reverse order and close the store."""
     for warning in config.warnings:
@@ -48,15 +46,15 @@ def serve(
         log.warning("voice.signatures_off", extra={
             "detail": "[voice] verify_signatures = false: anyone can forge Twilio webhooks"})
     services = build_services(config)
-    if services.api_token is None:
-        services.api_token = local_token(config.store.path.parent / "api-token")
-        log.info("api.token", extra={
-            "detail": f"{config.api_token_env} is not set; the API token is in "
-                      f"{config.store.path.parent / 'api-token'}"})
     started: list[Component] = []
     server = None
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
+        if services.api_token is None:
+            services.api_token = local_token(config.store.path.parent / "api-token")
+            log.info("api.token", extra={
+                "detail": f"{config.api_token_env} is not set; the API token is in "
+                          f"{config.store.path.parent / 'api-token'}"})
         for component in components(services):
             component.start()
             started.append(component)
@@ -78,8 +76,6 @@ def serve(
             "http.listening",
             extra={"url": f"http://{config.http.host}:{port}", "store": str(config.store.path)},
         )
-        if ready is not None:
-            ready.set()
         try:
             server.run()
         except _Stop:

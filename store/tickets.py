@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -113,15 +112,9 @@ class Tickets:
             rows = list(db.query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
             return self._single(db, rows[0])
 
-        try:
-            return self._conns.write(work)
-        except sqlite3.IntegrityError:
-            # Another process opened the same source between our check and insert.
-            if new.source_id is not None:
-                number = self.number_for_source(new.channel, new.source_id)
-                if number is not None:
-                    raise DuplicateSourceError(number) from None
-            raise
+        # The check and the insert share one IMMEDIATE transaction: no other writer can
+        # open the same source in between.
+        return self._conns.write(work)
 
     @staticmethod
     def _number_for_source(db: Database, channel: str, source_id: str) -> str | None:
