@@ -129,3 +129,4 @@ class OutboxItem:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    message_id: str | None = None

@@ -26,6 +26,7 @@ def _item(row: dict[str, Any]) -> OutboxItem:
         last_error=row["last_error"],
         created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
         sent_at=from_db(row["sent_at"]),
+        message_id=row["message_id"],
     )
 
 
@@ -44,15 +45,17 @@ class Outbox:
         at: datetime,
         ticket_id: int | None = None,
         dedupe_key: str | None = None,
+        message_id: str | None = None,
     ) -> int | None:
-        """Queue an item due now; None if an item with the same `dedupe_key` exists."""
+        """Queue an item due now; None if an item with the same `dedupe_key` exists.
+        `message_id` is an outgoing mail's Message-ID, kept so answers can be threaded."""
 
         def work(db: Database) -> int | None:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO outbox (kind, recipient, payload, ticket_id, dedupe_key,"
-                " next_try_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " next_try_at, created_at, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [kind, recipient, json.dumps(payload, ensure_ascii=False), ticket_id,
-                 dedupe_key, to_db(at), to_db(at)],
+                 dedupe_key, to_db(at), to_db(at), message_id],
             )
             return int(cursor.lastrowid or 0) if cursor.rowcount == 1 else None
 
@@ -110,6 +113,18 @@ class Outbox:
         """One item by id."""
         with self._conns.reading() as db:
             return _item(next(db.query("SELECT * FROM outbox WHERE id = ?", [item_id])))
+
+    def by_message_id(self, message_ids: list[str]) -> OutboxItem | None:
+        """The first of our outgoing mails carrying one of these Message-IDs, if any."""
+        if not message_ids:
+            return None
+        marks = ", ".join("?" for _ in message_ids)
+        with self._conns.reading() as db:
+            rows = list(db.query(
+                f"SELECT * FROM outbox WHERE message_id IN ({marks}) ORDER BY id LIMIT 1",
+                message_ids,
+            ))
+        return _item(rows[0]) if rows else None
 
     def items(self, status: str | None = None, ticket_id: int | None = None) -> list[OutboxItem]:
         """Items, oldest first, optionally of one status or one ticket."""

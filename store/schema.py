@@ -166,6 +166,18 @@ def _m0003(db: Database) -> None:
     )
 
 
+@migrations(name="0004_outbox_message_ids")
+def _m0004(db: Database) -> None:
+    # Each outgoing mail's Message-ID, so an answer's In-Reply-To finds its ticket.
+    _run(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN message_id TEXT;
+        CREATE UNIQUE INDEX outbox_message_id ON outbox(message_id) WHERE message_id IS NOT NULL
+        """,
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this release knows, oldest first."""
     return [m.name for m in migrations._migrations]
