@@ -101,6 +101,13 @@ class MailConfig:
     critical_address: str
     smtp: SmtpConfig
     imap: ImapConfig
+    min_description_words: int = 4
+    rejection_interval: timedelta = timedelta(hours=1)  # at most one rejection reply per sender
+
+    @property
+    def desk_addresses(self) -> tuple[str, ...]:
+        """The desk's own addresses, lower-cased: never answered, never a requester."""
+        return (self.support_address.lower(), self.critical_address.lower())
 
 
 @dataclass(frozen=True)
@@ -316,6 +323,9 @@ def _mail(s: Section) -> MailConfig:
             password_env=imap.text("password_env", "IMAP_PASSWORD"),
             folder=imap.text("folder", "INBOX"),
         ),
+        min_description_words=s.integer("min_description_words", 4, 1, 1000),
+        rejection_interval=s.convert("rejection_interval", parse_duration, "a duration like 1h",
+                                     "1h"),
     )
 
 

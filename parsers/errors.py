@@ -11,3 +11,7 @@ class PhoneNumberError(ParseError):
 
 class AddressError(ParseError):
     "Text that is not a syntactically valid email address"
+
+
+class MessageError(ParseError):
+    "Bytes that are not an email message at all"

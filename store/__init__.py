@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -23,6 +24,8 @@ from store.models import Company, Contact, Event, NewTicket, OutboxItem, Rejecti
 from store.outbox import Outbox
 from store.records import Keys, Messages, PollerState, Rejections
 from store.tickets import DuplicateSourceError, Tickets
+
+T = TypeVar("T")
 
 __all__ = [
     "Company", "Contact", "ContactRecord", "DuplicateSourceError", "Event", "NewTicket",
@@ -49,6 +52,12 @@ class Store:
         self.poller_state = PollerState(self.conns)
         self.directory = Directory(self.conns)
         self.outbox = Outbox(self.conns)
+
+    def atomically(self, work: Callable[[], T]) -> T:
+        """Run `work` (calls on this store's repositories) as one transaction: all of its
+        writes commit together or not at all. It may run again if the file is busy, so it
+        must do nothing outside the store."""
+        return self.conns.write(lambda _db: work())
 
     def migrate(self, stop_before: str | None = None) -> list[str]:
         """Bring the schema up to date; return the names of the migrations applied."""

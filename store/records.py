@@ -47,13 +47,15 @@ class Messages:
         return self._conns.write(work)
 
     def set_outcome(
-        self, row: int, outcome: str, reason: str | None = None, ticket_id: int | None = None
+        self, row: int, outcome: str, reason: str | None = None, ticket_id: int | None = None,
+        source_id: str | None = None,
     ) -> None:
-        """Record what became of an archived message."""
+        """Record what became of an archived message (and its source id, once parsed)."""
         self._conns.write(
             lambda db: db.execute(
-                "UPDATE messages SET outcome = ?, reason = ?, ticket_id = ? WHERE id = ?",
-                [outcome, reason, ticket_id, row],
+                "UPDATE messages SET outcome = ?, reason = ?, ticket_id = ?,"
+                " source_id = coalesce(?, source_id) WHERE id = ?",
+                [outcome, reason, ticket_id, source_id, row],
             )
         )
 
@@ -156,13 +158,15 @@ class Rejections:
             )
         return _rejection(rows[0]) if rows else None
 
-    def count_since(self, sender: str, since: datetime) -> int:
-        """Rejections recorded for this sender since a moment (for reply rate limits)."""
+    def count_since(self, sender: str, since: datetime, replied_only: bool = False) -> int:
+        """Rejections recorded for this sender since a moment (only those answered with a
+        reply, when `replied_only`), for reply rate limits."""
+        replied = " AND reply_message_id IS NOT NULL" if replied_only else ""
         with self._conns.reading() as db:
             row = next(
                 db.query(
                     "SELECT count(*) AS n FROM rejections WHERE sender = ? COLLATE NOCASE"
-                    " AND received_at >= ?",
+                    " AND received_at >= ?" + replied,
                     [sender, to_db(since)],
                 )
             )

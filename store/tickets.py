@@ -131,6 +131,12 @@ class Tickets:
         with self._conns.reading() as db:
             return self._number_for_source(db, channel, source_id)
 
+    def number_for_id(self, ticket_id: int) -> str | None:
+        """The number of the ticket with this row id, if any."""
+        with self._conns.reading() as db:
+            rows = list(db.query("SELECT number FROM tickets WHERE id = ?", [ticket_id]))
+        return rows[0]["number"] if rows else None
+
     def get(self, number: str) -> Ticket:
         """The ticket with this number and its events; TicketNotFound otherwise."""
         with self._conns.reading() as db:

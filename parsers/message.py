@@ -1,0 +1,239 @@
+"""Raw RFC 5322 bytes -> a parsed message: decoded headers, addresses, body text, attachments.
+
+Any input gives a result: headers that will not decode are recovered as well as they can
+be, unknown charsets fall back to UTF-8 or Windows-1252, and what went wrong is listed in
+`defects`. Only input that is not a message at all raises `MessageError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+
+from parsers.errors import MessageError
+from parsers.text import ReplyParts, html_to_text, split_reply
+from parsers.textcodec import decode_bytes, unmangle
+
+_MSG_ID = re.compile(r"<([^<>\s]+)>")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that came with the message."""
+
+    name: str
+    content_type: str
+    size: int
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """What the pipeline needs from one email."""
+
+    message_id: str | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    subject: str
+    sender: str | None  # the From address as written (not yet validated)
+    sender_name: str
+    reply_to: str | None
+    recipients: tuple[str, ...]  # To and Cc addresses
+    return_path: str | None  # "" for the null path <>, None when absent
+    date: datetime | None
+    content_type: str
+    headers: dict[str, tuple[str, ...]]  # lower-case name -> decoded values
+    text: str  # the whole body as text (HTML rendered)
+    body: ReplyParts  # the new text, the quoted history and the signature
+    attachments: tuple[Attachment, ...]
+    part_types: tuple[str, ...]  # every MIME type in the message, outermost first
+    defects: tuple[str, ...]
+
+    def header(self, name: str) -> str:
+        """The first value of a header, decoded, or ''."""
+        values = self.headers.get(name.lower())
+        return values[0] if values else ""
+
+
+def _decode_header_value(raw: str) -> str:
+    # RFC 2047 words in any charset; bytes that were not declared are recovered.
+    text = unmangle(raw)
+    try:
+        decoded = str(make_header(decode_header(text)))
+    except (LookupError, UnicodeError, ValueError, AssertionError):
+        decoded = text
+    return " ".join(decoded.split())
+
+
+def _headers(msg: Message) -> dict[str, tuple[str, ...]]:
+    result: dict[str, list[str]] = {}
+    for name, value in msg.raw_items():
+        result.setdefault(name.lower(), []).append(_decode_header_value(str(value)))
+    return {name: tuple(values) for name, values in result.items()}
+
+
+def _addresses(msg: EmailMessage, name: str, decoded: dict[str, tuple[str, ...]]
+               ) -> list[tuple[str, str]]:
+    """(display name, address) pairs; the header parser first, a lenient split second."""
+    try:
+        header = msg.get(name)
+        if header is not None and getattr(header, "addresses", None):
+            pairs = [(unmangle(a.display_name), unmangle(a.addr_spec)) for a in header.addresses]
+            if all("@" in addr for _, addr in pairs):
+                return pairs
+    except Exception:  # noqa: BLE001 - the stdlib header parser has raised many kinds
+        pass
+    return [(n, a) for n, a in getaddresses(list(decoded.get(name.lower(), ()))) if a]
+
+
+def _message_ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    found: list[str] = []
+    for value in values:
+        ids = _MSG_ID.findall(value)
+        if not ids and "@" in value and " " not in value.strip():
+            ids = [value.strip()]
+        found.extend(f"<{i}>" for i in ids)
+    return tuple(dict.fromkeys(found))
+
+
+def _date(decoded: dict[str, tuple[str, ...]]) -> datetime | None:
+    values = decoded.get("date")
+    if not values:
+        return None
+    try:
+        value = parsedate_to_datetime(values[0])
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return value if value.tzinfo is not None else None
+
+
+class _Body:
+    """Walks the MIME tree once, collecting text, HTML and attachments."""
+
+    def __init__(self) -> None:
+        self.plain: list[str] = []
+        self.html: list[str] = []
+        self.attachments: list[Attachment] = []
+        self.types: list[str] = []
+        self.defects: list[str] = []
+
+    def walk(self, part: Message, depth: int = 0) -> None:
+        ctype = part.get_content_type()
+        self.types.append(ctype)
+        self.defects.extend(type(d).__name__ for d in part.defects)
+        if depth > 20:
+            self.defects.append("MIME nesting deeper than 20 levels ignored")
+            return
+        if ctype.startswith("message/"):
+            # A forwarded message or a delivery report travels as a file, never as body
+            # text: its words are not the sender's.
+            self._attach(part, "forwarded.eml" if ctype == "message/rfc822" else "report.txt")
+            return
+        if part.is_multipart():
+            children = [p for p in (part.get_payload() or []) if isinstance(p, Message)]
+            if ctype == "multipart/alternative" and children:
+                self._alternative(children, depth)
+            else:
+                for child in children:
+                    self.walk(child, depth + 1)
+            return
+        filename = self._filename(part)
+        disposition = (part.get_content_disposition() or "").lower()
+        if ctype == "text/plain" and disposition != "attachment" and not filename:
+            self.plain.append(self._text(part))
+        elif ctype == "text/html" and disposition != "attachment" and not filename:
+            self.html.append(self._text(part))
+        else:
+            self._attach(part, filename or "attachment")
+
+    def _alternative(self, children: list[Message], depth: int) -> None:
+        # Prefer the richest part the sender meant as equal: plain text when it has words,
+        # else whatever else there is (usually HTML).
+        plain = [c for c in children if c.get_content_type() == "text/plain"]
+        if plain and self._text(plain[-1]).strip():
+            self.walk(plain[-1], depth + 1)
+            return
+        others = [c for c in children if c.get_content_type() != "text/plain"]
+        self.walk((others or children)[-1], depth + 1)
+
+    def _text(self, part: Message) -> str:
+        payload = part.get_payload(decode=True)
+        raw = payload if isinstance(payload, bytes) else b""
+        text, problem = decode_bytes(raw, part.get_content_charset())
+        if problem:
+            self.defects.append(problem)
+        return text
+
+    @staticmethod
+    def _filename(part: Message) -> str:
+        try:
+            name = part.get_filename()
+        except (LookupError, UnicodeError, ValueError):
+            name = None
+        return _decode_header_value(name) if name else ""
+
+    def _attach(self, part: Message, name: str) -> None:
+        payload = part.get_payload() if part.is_multipart() else part.get_payload(decode=True)
+        if isinstance(payload, list):
+            content = b"\n".join(_bytes_of(m) for m in payload if isinstance(m, Message))
+        else:
+            content = payload if isinstance(payload, bytes) else b""
+        self.attachments.append(
+            Attachment(name=name, content_type=part.get_content_type(), size=len(content),
+                       content=content)
+        )
+
+
+def _bytes_of(msg: Message) -> bytes:
+    try:
+        return msg.as_bytes()
+    except (LookupError, UnicodeError, ValueError, TypeError) as exc:
+        # Serialising a broken part can fail; its text is still worth keeping.
+        return f"(part could not be serialised: {exc})".encode()
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse raw message bytes; MessageError only when there is nothing to parse."""
+    if not raw.strip():
+        raise MessageError("empty input: no headers and no body")
+    try:
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception as exc:  # noqa: BLE001 - the parser is documented never to raise
+        raise MessageError(f"not an RFC 5322 message: {exc}") from exc
+    assert isinstance(msg, EmailMessage)
+    decoded = _headers(msg)
+    if not decoded:
+        raise MessageError("no headers: this is not an RFC 5322 message")
+    walker = _Body()
+    walker.walk(msg)
+    plain = "\n\n".join(t for t in walker.plain if t.strip())
+    text = plain if plain.strip() else "\n\n".join(html_to_text(h) for h in walker.html)
+    senders = _addresses(msg, "From", decoded) or _addresses(msg, "Sender", decoded)
+    reply_to = _addresses(msg, "Reply-To", decoded)
+    recipients = _addresses(msg, "To", decoded) + _addresses(msg, "Cc", decoded)
+    return_path = decoded.get("return-path")
+    return ParsedMessage(
+        message_id=next(iter(_message_ids(decoded.get("message-id", ()))), None),
+        in_reply_to=_message_ids(decoded.get("in-reply-to", ())),
+        references=_message_ids(decoded.get("references", ())),
+        subject=decoded.get("subject", ("",))[0],
+        sender=senders[0][1] if senders else None,
+        sender_name=" ".join(senders[0][0].split()) if senders else "",
+        reply_to=reply_to[0][1] if reply_to else None,
+        recipients=tuple(dict.fromkeys(addr for _, addr in recipients)),
+        return_path=(return_path[0].strip("<> ") if return_path else None),
+        date=_date(decoded),
+        content_type=msg.get_content_type(),
+        headers=decoded,
+        text=text,
+        body=split_reply(text),
+        attachments=tuple(walker.attachments),
+        part_types=tuple(walker.types),
+        defects=tuple(dict.fromkeys(walker.defects)),
+    )

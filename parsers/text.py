@@ -1,0 +1,83 @@
+"""Body text: HTML rendered to readable text, and a reply split into its new text, the
+quoted history (replies, forwards) and the signature."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from inscriptis import get_text
+from mailparser_reply.parser import EmailMessage as ReplyReader
+
+# Past these sizes the rest is kept but not rendered or searched: the new text of a real
+# message is short, and both libraries are regular-expression and tree heavy.
+MAX_HTML_CHARS = 2_000_000
+MAX_REPLY_CHARS = 200_000
+_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "cs", "ja", "zh", "ko"]
+# Forward markers the reply library does not know: Gmail's, Apple Mail's and a bare
+# "Forwarded message" line.
+_FORWARD = re.compile(
+    r"^\s*(?:-{2,}\s*Forwarded message\s*-{2,}|Begin forwarded message:|"
+    r"-{2,}\s*Original Message\s*-{2,})\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ATTRIBUTION = re.compile(r"(wrote|écrit|schrieb|escribió|scritto|написал|skrev|napisał)\s*:\s*$",
+                          re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReplyParts:
+    """A message body split into what the sender just wrote and what came before."""
+
+    new: str
+    quoted: str
+    signature: str
+
+
+def html_to_text(html: str) -> str:
+    """Readable text of an HTML body (tables, lists and line breaks kept)."""
+    head, rest = html[:MAX_HTML_CHARS], html[MAX_HTML_CHARS:]
+    try:
+        text = str(get_text(head))
+    except (ValueError, TypeError, RecursionError):
+        # inscriptis gives up on some broken documents: strip the tags instead.
+        text = re.sub(r"<[^>]*>", " ", head)
+    return text + ("\n[... rest of the HTML body not rendered]" if rest else "")
+
+
+def _strip_quoted_lines(text: str) -> tuple[str, str]:
+    """Lines quoted with '>' (and the attribution line above them) moved out."""
+    lines = text.split("\n")
+    keep: list[str] = []
+    quoted: list[str] = []
+    for index, line in enumerate(lines):
+        following = next((ln for ln in lines[index + 1:] if ln.strip()), "")
+        if line.lstrip().startswith(">"):
+            quoted.append(line)
+        elif (_ATTRIBUTION.search(line) or line.rstrip().endswith(":")) and (
+                following.lstrip().startswith(">") or "@" in line):
+            # An attribution wrapped over two lines ("On ... <bob@x" / "bob@x> wrote:").
+            if keep and ("@" in keep[-1] or keep[-1].rstrip().endswith("<")):
+                quoted.append(keep.pop())
+            quoted.append(line)
+        else:
+            keep.append(line)
+    return "\n".join(keep).strip(), "\n".join(quoted).strip()
+
+
+def split_reply(text: str) -> ReplyParts:
+    """Split a body into new text, quoted history and signature."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    head, tail = text[:MAX_REPLY_CHARS], text[MAX_REPLY_CHARS:]
+    forward = _FORWARD.search(head)
+    history = ""
+    if forward:
+        head, history = head[: forward.start()], head[forward.start():]
+    message = ReplyReader(text=head, languages=list(_LANGUAGES), keep_hyphen_lists=True).read()
+    first = message.replies[0] if message.replies else None
+    new = first.body if first else ""
+    signature = first.signatures if first else ""
+    earlier = [r.full_body for r in message.replies[1:]]
+    new, quoted_lines = _strip_quoted_lines(new)
+    quoted = "\n\n".join(p for p in [quoted_lines, *earlier, history.strip(), tail] if p)
+    return ReplyParts(new=new.strip(), quoted=quoted.strip(), signature=signature.strip())
