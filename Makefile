@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= config.toml
 
-.PHONY: run test bench lint check-config clean
+.PHONY: run test corpus bench lint check-config clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The shared corpus of real mail (../shared/corpus) through `ingest --dry-run --json`.
+corpus: $(STAMP)
+	$(BIN)/python .ci/corpus.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -81,6 +81,7 @@ class EmailIntake:
         self.intake = intake
         self.store = intake.store
         self.config = intake.config
+        self._dry_seen: set[str] = set()  # a dry run writes nothing, so it remembers here
 
     def receive(self, raw: bytes, source: str, recipients: Sequence[str] = (),
                 dry_run: bool = False) -> EmailOutcome:
@@ -95,11 +96,20 @@ class EmailIntake:
             log.exception("email.decide_failed", extra={"source": source, "row": row})
             decision = _Decision(EmailOutcome("error", reason=f"internal error: {exc!r}"))
         if dry_run or row is None:
-            return decision.outcome
+            return self._dry(decision.outcome, decision.source_id)
         outcome = self.store.atomically(lambda: self._commit(row, decision, now))
         log.info("email.%s", outcome.outcome, extra={
             "row": row, "ticket": outcome.ticket, "reason": outcome.reason,
             "missing": list(outcome.missing), "reply": outcome.reply})
+        return outcome
+
+    def _dry(self, outcome: EmailOutcome, source_id: str | None) -> EmailOutcome:
+        if source_id is None or outcome.outcome in ("error", "duplicate"):
+            return outcome
+        if source_id in self._dry_seen:
+            return replace(outcome, outcome="duplicate", ticket=None, reply=None, page=False,
+                           reason="already seen earlier in this run")
+        self._dry_seen.add(source_id)
         return outcome
 
     # -- deciding (reads only) -------------------------------------------------------
@@ -118,7 +128,8 @@ class EmailIntake:
         sender = Sender.of(parsed, self.config.mail.desk_addresses)
         auto = automatic_reason(parsed) or sender.own_address_reason()
         if auto:
-            return _Decision(replace(base, outcome="automatic", reason=auto), parsed, sender)
+            return _Decision(replace(base, outcome="automatic", reason=auto), parsed, sender,
+                             source_id=source_id)
         fields = extract_fields(parsed.body, parsed.sender_name, self.config.desk.phone_region,
                                 self.config.mail.min_description_words)
         fields = fill_from_directory(fields, sender.address, self.store)

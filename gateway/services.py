@@ -13,6 +13,7 @@ from typing import Any
 from gateway.config import Config, secret
 from gateway.hours import BusinessCalendar
 from gateway.intake import IntakeService, utc_now
+from gateway.mailflow import EmailIntake
 from gateway.sla import SlaPolicy, calendar_from
 from store import Store
 
@@ -26,6 +27,7 @@ class Services:
     calendar: BusinessCalendar
     sla: SlaPolicy
     intake: IntakeService
+    email: EmailIntake
     api_token: str | None
     clock: Callable[[], datetime] = utc_now
     # name -> callable returning a dict with at least "ok"; filled as channels start
@@ -49,14 +51,16 @@ def local_token(path: Path) -> str:
         return token
 
 
-def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> Services:
-    """Open (and migrate) the store and build the core around it."""
-    store = Store(
-        config.store.path,
-        ticket_prefix=config.desk.ticket_prefix,
-        busy_timeout_ms=config.store.busy_timeout_ms,
-    )
-    store.migrate()
+def build_services(config: Config, clock: Callable[[], datetime] = utc_now,
+                   store: Store | None = None) -> Services:
+    """Open (and migrate) the store, unless one is given, and build the core around it."""
+    if store is None:
+        store = Store(
+            config.store.path,
+            ticket_prefix=config.desk.ticket_prefix,
+            busy_timeout_ms=config.store.busy_timeout_ms,
+        )
+        store.migrate()
     calendar = calendar_from(config)
     intake = IntakeService(store, config, calendar, clock)
     return Services(
@@ -65,6 +69,7 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> S
         calendar=calendar,
         sla=intake.sla,
         intake=intake,
+        email=EmailIntake(intake),
         api_token=secret(config.api_token_env),
         clock=clock,
     )

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -65,10 +65,14 @@ def _decode_header_value(raw: str) -> str:
     # RFC 2047 words in any charset; bytes that were not declared are recovered.
     text = unmangle(raw)
     try:
-        decoded = str(make_header(decode_header(text)))
-    except (LookupError, UnicodeError, ValueError, AssertionError):
-        decoded = text
-    return " ".join(decoded.split())
+        pieces = decode_header(text)
+    except (UnicodeError, ValueError, AssertionError, IndexError):
+        return " ".join(text.split())
+    words = []
+    for piece, charset in pieces:
+        # An unknown or wrong charset in an encoded word still gives readable text.
+        words.append(decode_bytes(piece, charset)[0] if isinstance(piece, bytes) else piece)
+    return " ".join("".join(words).split())
 
 
 def _headers(msg: Message) -> dict[str, tuple[str, ...]]:

@@ -30,6 +30,8 @@ _COMPANY_WORDS = re.compile(
     r"pharmacy|practice|center|centre|realty|insurance|logistics|manufacturing)\b\.?",
     re.IGNORECASE,
 )
+_SUFFIX_ONLY = re.compile(r"^(inc|llc|l\.l\.c|ltd|limited|gmbh|ag|s\.?a|bv|plc|corp|co|s\.l)\.?$",
+                          re.IGNORECASE)
 _TITLE_WORDS = re.compile(
     r"\b(manager|director|administrator|admin|assistant|engineer|officer|coordinator|"
     r"specialist|technician|analyst|owner|president|vp|ceo|cto|cfo|coo|supervisor|lead|head|"
@@ -51,8 +53,8 @@ class SignatureInfo:
 def looks_like_name(text: str) -> bool:
     """True for something a person would write as their full name ("Jane O'Neil-Smith")."""
     text = text.strip()
-    if _CJK.match(text):
-        return True
+    if _CJK.match(text.replace(" ", "")) and len(text.split()) <= 2:
+        return True  # 山田 太郎 / 山田太郎
     words = text.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() or ch in "@/:;|" for ch in text):
         return False
@@ -115,6 +117,9 @@ def split_signature(lines: list[str], known: str) -> tuple[list[str], list[str]]
 def _company_in(line: str) -> str | None:
     parts = [p.strip() for p in re.split(r"\s+(?:at|@)\s+|\s*[|•·]\s*|\s+[-–—]\s+|,\s+", line)
              if p.strip()]
+    for i in range(len(parts) - 1, 0, -1):
+        if _SUFFIX_ONLY.match(parts[i]):  # "Acme, Inc." is one name
+            parts[i - 1:i + 1] = [f"{parts[i - 1]}, {parts[i]}"]
     for part in reversed(parts):
         if _COMPANY_WORDS.search(part) and not _TITLE_WORDS.search(part):
             return part

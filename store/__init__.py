@@ -53,6 +53,18 @@ class Store:
         self.directory = Directory(self.conns)
         self.outbox = Outbox(self.conns)
 
+    @classmethod
+    def in_memory(cls, ticket_prefix: str = "SR-") -> Store:
+        """An empty, migrated store that lives only as long as this object (dry runs)."""
+        store = cls(Database(memory=True), ticket_prefix=ticket_prefix)
+        store.migrate()
+        return store
+
+    def pending_migrations(self) -> list[str]:
+        """Migrations this database still needs."""
+        applied = set(self.schema_version())
+        return [name for name in schema.known_names() if name not in applied]
+
     def atomically(self, work: Callable[[], T]) -> T:
         """Run `work` (calls on this store's repositories) as one transaction: all of its
         writes commit together or not at all. It may run again if the file is busy, so it
