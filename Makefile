@@ -26,6 +26,7 @@ corpus: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.mail
 
 lint: $(STAMP)
 	$(BIN)/python -m mypy
