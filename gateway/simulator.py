@@ -98,11 +98,13 @@ class _Call:
         self.digits = list(script.digits)
         self.status = "ringing"
         self.dial_attempts = 0
+        self.elapsed = 0.0
 
     # -- time, sound and requests ---------------------------------------------------------
 
     def wait(self, seconds: float) -> None:
-        self.report.duration += int(seconds)
+        self.elapsed += seconds
+        self.report.duration = int(self.elapsed)
         if self.sim.clock is not None:
             self.sim.clock.advance(seconds)
 

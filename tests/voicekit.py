@@ -26,7 +26,7 @@ ANN = "+15125550100"  # in the directory, with an email address
 
 
 def write_voice_config(folder: Path, port: int, public_url: str = PUBLIC_URL,
-                       extra: str = "") -> Path:
+                       extra: str = "", voice: str = "") -> Path:
     """A config with two lines, an agent number and a three-level on-call chain."""
     path = folder / "config.toml"
     path.write_text(textwrap.dedent(f"""
@@ -44,6 +44,7 @@ def write_voice_config(folder: Path, port: int, public_url: str = PUBLIC_URL,
         agent_callers = ["+15125550160"]
         ring_seconds = 15
         record_max_seconds = 90
+        {voice}
         [[voice.lines]]
         name = "toll-free"
         number = "+18005550100"
