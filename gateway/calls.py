@@ -17,7 +17,7 @@ from gateway.outmail import queue_email
 from parsers.errors import PhoneNumberError
 from parsers.phones import normalise_phone
 from store import DuplicateSourceError, Store, Ticket
-from voice.ports import CRITICAL, STANDARD, VOICEMAIL, Call
+from voice.ports import CRITICAL, STANDARD, Call
 
 log = logging.getLogger("gateway.calls")
 
@@ -37,12 +37,12 @@ class CallService:
     # -- the ticket of a call -------------------------------------------------------------
 
     def open(self, call: Call, at: datetime) -> str:
-        """The SR number of the call's ticket; opened on the default path if new."""
+        """The SR number of the call's ticket; opened as a standard call if new."""
         number = self.store.tickets.number_for_source(CHANNEL, call.sid)
         if number is None:
-            # Until the caller chooses, the call is on the path silence leads to.
-            route = STANDARD if self.intake.calendar.is_open(at) else VOICEMAIL
-            return self._create(call, route, at)
+            # Until the caller chooses, a call is an ordinary one: a caller who hangs up at
+            # the menu at night is called back in hours, not treated as an urgent message.
+            return self._create(call, STANDARD, at)
         if call.caller:
             self._complete_caller(number, call, at)
         return number

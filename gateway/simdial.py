@@ -71,6 +71,11 @@ def enqueue(call: _Call, verb: ET.Element) -> Step | None:
         for heard in doc:
             if heard.tag in ("Say", "Play", "Pause"):
                 call.hear(heard)
+            elif heard.tag == "Leave":
+                call.say("call", f"leaves queue {verb.text}")
+                left: dict[str, object] = {"QueueResult": "leave", "QueueSid": queue_sid,
+                                           "QueueTime": call.report.duration - joined}
+                return (action, left, "enqueue action") if action else None
     waited = call.report.duration - joined
     if not call.script.answer:
         call.say("caller", "gives up waiting and hangs up")

@@ -3,7 +3,7 @@ channel's settings (`VoiceConfig` is defined by the channel, which may not impor
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from gateway.configread import Section
 from parsers.errors import PhoneNumberError
@@ -64,7 +64,7 @@ def read_voice(voice: Section, oncall: Section, desk_name: str, region: str) -> 
     )
 
 
-def _lines(voice: Section, phone: Any) -> tuple[Line, ...]:
+def _lines(voice: Section, phone: Callable[[Section, str, str], str]) -> tuple[Line, ...]:
     tables = voice.get("lines", list, "a list of [[voice.lines]] tables", list(DEFAULT_LINES))
     if not tables or not all(isinstance(t, dict) for t in tables):
         raise voice.fail("lines", tables, "at least one [[voice.lines]] table")

@@ -201,3 +201,24 @@ def test_nobody_takes_the_queue(desk_at) -> None:
     _, ticket = desk.call(caller=ANN, digits=("1",), answer=False)
     assert events(ticket, "call.queue_left")[0]["result"] == "hangup"
     assert ticket.status == "new" and "call.answered" not in kinds(ticket)
+
+
+def test_callers_still_waiting_when_the_desk_closes_go_to_voicemail(desk_at) -> None:
+    desk = desk_at(chicago(2026, 11, 24, 16, 59, 0))
+    report, ticket = desk.call(caller=ANN, digits=("1",), queue_position=4)
+    assert "Our technicians have now left for the day." in report.heard
+    assert events(ticket, "call.queue_left")[0]["result"] == "leave"
+    assert (ticket.route, ticket.priority) == ("voicemail", 2)
+    assert ticket.after_hours is False  # received in hours: no after-hours fee
+    assert "after_hours_fee" not in ticket.flags
+    assert len(outbox(desk, ticket, "page")) == 1
+    assert ticket.description == "Our file server is down and nobody can open the shared drive."
+
+
+def test_a_hang_up_at_the_menu_at_night_is_an_ordinary_call_to_return(desk_at) -> None:
+    desk = desk_at(WEDNESDAY_3AM)
+    _, ticket = desk.call(caller=ANN, hang_up=True)
+    assert (ticket.route, ticket.priority, ticket.after_hours) == ("voice", 3, True)
+    assert outbox(desk, ticket, "page") == []  # no message, nobody is woken up
+    assert [i.recipient for i in desk.store.outbox.items(ticket_id=ticket.id)] == [
+        "ann@acme.example"]

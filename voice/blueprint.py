@@ -145,9 +145,11 @@ def voice_blueprint(
     @bp.post("/queue/wait")
     def queue_wait() -> Response:
         """Twilio's hold loop: the caller's position, then hold audio."""
-        call = current_call()
+        call, now = current_call(), clock()
+        if not hours.is_open(now):
+            return _twiml(twiml.leave_queue())  # on to after-hours voicemail via queue/done
         position = _number("QueuePosition")
-        desk.note(call, "call.queue_position", clock(),
+        desk.note(call, "call.queue_position", now,
                   {"position": position, "queue_size": _number("CurrentQueueSize")},
                   key=f"{call.sid}:queue_position:{position}")
         return _twiml(twiml.hold(settings, position))
@@ -162,7 +164,8 @@ def voice_blueprint(
 
     @bp.post("/queue/done")
     def queue_done() -> Response:
-        """The caller left the queue (<Enqueue action>): talked, hung up, or could not wait."""
+        """The caller left the queue (<Enqueue action>): talked, hung up, could not wait, or
+        the desk closed."""
         call, now = current_call(), clock()
         result = request.form.get("QueueResult", "")
         desk.note(call, "call.queue_left", now, {"result": result,
@@ -171,6 +174,8 @@ def voice_blueprint(
         if result in ("bridged", "hangup") or call.status in CALL_OVER:
             desk.finish(call, now)
             return _twiml(twiml.goodbye("Thank you for calling. Goodbye."))
+        if not hours.is_open(now):
+            return standard(call, now)  # the desk closed while they waited: voicemail
         return _twiml(twiml.no_technician(settings, url))
 
     @bp.post("/agent/done")

@@ -46,7 +46,7 @@ class CallDesk(Protocol):
     """
 
     def open(self, call: Call, at: datetime) -> str:
-        """The SR number of the call's ticket; opened on the default path if new."""
+        """The SR number of the call's ticket; opened as a standard call if new."""
 
     def route(self, call: Call, route: str, at: datetime) -> str:
         """Put the call on a path (STANDARD, VOICEMAIL or CRITICAL); return its SR number."""

@@ -115,6 +115,14 @@ def hold(s: VoiceConfig, position: int | None) -> VoiceResponse:
     return r
 
 
+def leave_queue() -> VoiceResponse:
+    """The desk closed while the caller waited: out of the queue (to after-hours voicemail)."""
+    r = VoiceResponse()
+    r.say("Our technicians have now left for the day.")
+    r.leave()
+    return r
+
+
 def connecting(number: str) -> VoiceResponse:
     """Played to the queued caller as a technician takes the call."""
     r = VoiceResponse()
