@@ -19,7 +19,6 @@ from gateway.errors import IntakeError
 from gateway.logs import setup_logging
 from gateway.present import ticket_json
 from gateway.services import Services, build_services
-from gateway.simulator import Script
 from store import StoreError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -177,7 +176,7 @@ def contacts_list(config_path: Path | None, as_json: bool) -> None:
 @click.option("--hang-up", is_flag=True, help="Hang up at the first prompt --digits leaves.")
 @click.option("--record-seconds", default=20, show_default=True, type=click.IntRange(0),
               help="How long the caller speaks at the tone (0: silence).")
-@click.option("--message", default=Script.message, help="What the caller says (the transcription).")
+@click.option("--message", help="What the caller says (the transcription Twilio sends).")
 @click.option("--no-answer", is_flag=True, help="Nobody answers: no on-call engineer, no technician.")
 @click.option("--position", default=1, show_default=True, type=click.IntRange(1),
               help="The caller's position when joining the queue.")
@@ -186,11 +185,12 @@ def contacts_list(config_path: Path | None, as_json: bool) -> None:
 @click.option("--url", help="A running gateway to call over HTTP (e.g. http://127.0.0.1:8080). "
                             "Default: the app in this process, on the configured store.")
 def call(config_path: Path | None, caller: str, line: str | None, digits: tuple[str, ...],
-         hang_up: bool, record_seconds: int, message: str, no_answer: bool, position: int,
+         hang_up: bool, record_seconds: int, message: str | None, no_answer: bool, position: int,
          at: datetime | None, url: str | None) -> None:
     """Simulate a phone call the way Twilio makes it: signed webhooks, TwiML followed, and
     what the caller hears printed, then the ticket it left."""
     from gateway.simrun import simulate
+    from gateway.simulator import Script
 
     config = _config(config_path)
     # The story of the call goes to stdout; only the in-process gateway's trouble is logged.
@@ -198,8 +198,8 @@ def call(config_path: Path | None, caller: str, line: str | None, digits: tuple[
     if at is not None and url:
         raise click.UsageError("--at sets the in-process clock; a gateway at --url uses its own")
     script = Script(caller=caller, to=line, digits=digits, hang_up=hang_up,
-                    record_seconds=record_seconds, message=message, answer=not no_answer,
-                    queue_position=position)
+                    record_seconds=record_seconds, message=message or Script.message,
+                    answer=not no_answer, queue_position=position)
     report, outcome = simulate(config, script, url=url,
                                at=at.replace(tzinfo=config.desk.tz) if at else None)
     for text in [*report.lines, *outcome]:
