@@ -12,6 +12,7 @@ from gateway.api import api
 from gateway.config import Config
 from gateway.health import health
 from gateway.services import Services
+from gateway.voiceapp import register_voice
 from store import StoreBusyError, StoreError
 
 log = logging.getLogger("gateway.http")
@@ -24,6 +25,7 @@ def create_app(config: Config, services: Services) -> Flask:
     app.extensions["intake"] = services
     app.register_blueprint(health)
     app.register_blueprint(api)
+    register_voice(app, config, services)
 
     @app.before_request
     def _start_timer() -> None:

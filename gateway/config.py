@@ -16,6 +16,7 @@ import phonenumbers
 
 from gateway.configread import Section, parse_clock, parse_duration
 from gateway.errors import ConfigError
+from gateway.voiceconfig import VoiceConfig, read_voice
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ROUTES = ("email", "critical_email", "voice", "voicemail", "critical_line")
@@ -151,6 +152,7 @@ class Config:
     http: HttpConfig
     voice_auth_token_env: str
     voice_verify_signatures: bool
+    voice: VoiceConfig  # the call flow: [voice], [[voice.lines]], [oncall]
     api_token_env: str
     log_level: str
     log_format: str
@@ -207,6 +209,7 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None) -> 
         http=_http(http),
         voice_auth_token_env=voice.text("auth_token_env", "TWILIO_AUTH_TOKEN"),
         voice_verify_signatures=voice.boolean("verify_signatures", True),
+        voice=read_voice(voice, root.table("oncall"), desk.name, desk.phone_region),
         api_token_env=api.text("token_env", "INTAKE_API_TOKEN"),
         log_level=log.convert(
             "level", _log_level, "one of DEBUG, INFO, WARNING, ERROR", "INFO"

@@ -11,7 +11,7 @@ from typing import Protocol
 from waitress.server import create_server
 
 from gateway.app import create_app
-from gateway.config import Config
+from gateway.config import Config, secret
 from gateway.errors import StartupError
 from gateway.services import Services, build_services, local_token
 
@@ -45,6 +45,10 @@ def serve(
     if not config.voice_verify_signatures:
         log.warning("voice.signatures_off", extra={
             "detail": "[voice] verify_signatures = false: anyone can forge Twilio webhooks"})
+    elif secret(config.voice_auth_token_env) is None:
+        log.warning("voice.no_auth_token", extra={
+            "detail": f"{config.voice_auth_token_env} is not set: every Twilio webhook "
+                      "(/voice/*, /sms/*) will be refused with 403"})
     services = build_services(config)
     started: list[Component] = []
     server = None

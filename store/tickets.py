@@ -26,6 +26,26 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+# Fields a channel may change after a ticket is opened (a call's route is only known once
+# the caller chooses; its caller details may arrive after a callback that opened it).
+UPDATABLE = frozenset({
+    "route", "priority", "requester_name", "company", "callback_numbers", "email", "subject",
+    "description", "line", "contact_id", "first_response_due", "resolution_due", "flags",
+    "field_sources",
+})
+
+
+def _column(value: Any) -> Any:
+    """A field value as the column stores it."""
+    if isinstance(value, datetime):
+        return to_db(value)
+    if isinstance(value, (tuple, list)):
+        return _dumps(list(value))
+    if isinstance(value, dict):
+        return _dumps(value)
+    return value
+
+
 def _ticket(row: dict[str, Any], events: Iterable[Event] = ()) -> Ticket:
     return Ticket(
         id=row["id"],
@@ -191,6 +211,38 @@ class Tickets:
                 return False
             self._insert_event(db, ticket_id, at, kind, actor, detail or {}, dedupe_key)
             db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", [to_db(at), ticket_id])
+            return True
+
+        return self._conns.write(work)
+
+    def update(
+        self,
+        number: str,
+        at: datetime,
+        changes: dict[str, Any],
+        kind: str = "updated",
+        detail: dict[str, Any] | None = None,
+        actor: str | None = None,
+        dedupe_key: str | None = None,
+    ) -> bool:
+        """Change fields and record why in one event, atomically; False (nothing written)
+        when `dedupe_key` was seen before. Only the fields of UPDATABLE may change."""
+        unknown = set(changes) - UPDATABLE
+        if unknown:
+            raise ValueError(f"fields that cannot be updated: {', '.join(sorted(unknown))}")
+        columns = {name: _column(value) for name, value in changes.items()}
+
+        def work(db: Database) -> bool:
+            ticket_id = self._id_for(db, number)
+            if dedupe_key is not None and list(
+                db.query("SELECT 1 FROM ticket_events WHERE dedupe_key = ?", [dedupe_key])
+            ):
+                return False
+            assignments = "".join(f"{name} = ?, " for name in columns)
+            db.execute(f"UPDATE tickets SET {assignments}updated_at = ? WHERE id = ?",
+                       [*columns.values(), to_db(at), ticket_id])
+            self._insert_event(db, ticket_id, at, kind, actor,
+                               {"changed": sorted(columns), **(detail or {})}, dedupe_key)
             return True
 
         return self._conns.write(work)

@@ -1,0 +1,84 @@
+"""What the call flow needs from the rest of the gateway, as protocols it defines itself
+(the gateway implements them; this package never imports the gateway)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from voice.settings import Line, VoiceConfig
+
+# The ticket routes a call can take (config.ROUTES of the gateway).
+STANDARD, VOICEMAIL, CRITICAL = "voice", "voicemail", "critical_line"
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a Twilio request says about the call it belongs to."""
+
+    sid: str
+    caller: str  # `From` as Twilio sent it: E.164, or "anonymous", "" ... when withheld
+    called: str  # `To`
+    line: Line | None  # the configured line `To` matches, if any
+    status: str  # `CallStatus`, "" when the request has none (recording callbacks)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str], settings: VoiceConfig) -> Call:
+        """The call described by a webhook's form parameters."""
+        called = params.get("To", "").strip()
+        return cls(
+            sid=params.get("CallSid", "").strip(),
+            caller=params.get("From", "").strip(),
+            called=called,
+            line=settings.line_for(called),
+            status=params.get("CallStatus", "").strip(),
+        )
+
+
+class CallDesk(Protocol):
+    """Keeps one ticket per call (by CallSid) up to date as Twilio reports the call.
+
+    Every method opens the call's ticket first if no earlier request did (callbacks can
+    arrive in any order), and is safe to repeat: Twilio retries.
+    """
+
+    def open(self, call: Call, at: datetime) -> str:
+        """The SR number of the call's ticket; opened as a standard call if new."""
+
+    def route(self, call: Call, route: str, at: datetime) -> str:
+        """Put the call on a path (STANDARD, VOICEMAIL or CRITICAL); return its SR number."""
+
+    def note(self, call: Call, kind: str, at: datetime, detail: Mapping[str, Any],
+             key: str | None = None) -> bool:
+        """Add an event to the call's ticket; False if `key` was recorded before."""
+
+    def answered(self, call: Call, by: str, at: datetime) -> None:
+        """A technician or on-call engineer took the call."""
+
+    def transcribed(self, call: Call, sid: str, status: str, text: str, at: datetime) -> bool:
+        """A transcription arrived; False if that TranscriptionSid was seen before."""
+
+    def page(self, call: Call, reason: str, at: datetime) -> None:
+        """Ask for the on-call engineer to be paged about this call (once per call)."""
+
+    def finish(self, call: Call, at: datetime) -> None:
+        """The call is over: acknowledge it to the caller by email when we know their
+        address (once per call)."""
+
+    def keep(self, path: str, params: Mapping[str, str], at: datetime) -> None:
+        """Archive a webhook's parameters before anything else looks at them."""
+
+
+class OpenHours(Protocol):
+    """The desk's business calendar, as far as the call flow needs it."""
+
+    tz: ZoneInfo
+
+    def is_open(self, at: datetime) -> bool:
+        """True when technicians take calls at `at`."""
+
+    def next_open(self, at: datetime) -> datetime:
+        """The next moment the desk opens."""
