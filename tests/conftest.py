@@ -77,3 +77,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.migrate()
     yield s
     s.close()
+
+
+@pytest.fixture
+def voice_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
+    """The voice test desk's config, with its Twilio auth token in the environment."""
+    from tests.voicekit import TOKEN, TOKEN_ENV, load  # voicekit imports this module
+
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    return load(tmp_path)

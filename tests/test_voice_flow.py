@@ -5,24 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from gateway.config import Config
 from store import Ticket
 from tests.conftest import chicago
-from tests.voicekit import ANN, ESCALATION, TOKEN, TOKEN_ENV, Desk, kinds, load
+from tests.voicekit import ANN, ESCALATION, Desk, kinds
 
 TUESDAY_NOON = chicago(2026, 11, 24, 12, 0)
 TUESDAY_10 = chicago(2026, 11, 24, 10, 0)
 WEDNESDAY_3AM = chicago(2026, 11, 25, 3, 0)
-
-
-@pytest.fixture
-def voice_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    return load(tmp_path)
 
 
 @pytest.fixture

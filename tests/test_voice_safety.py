@@ -22,12 +22,6 @@ INCOMING = {"CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "2" * 32, "From": A
 
 
 @pytest.fixture
-def voice_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    return load(tmp_path)
-
-
-@pytest.fixture
 def desk(voice_config: Config) -> Iterator[Desk]:
     d = Desk(voice_config, NIGHT)
     yield d
