@@ -16,6 +16,7 @@ import phonenumbers
 
 from gateway.configread import Section, parse_clock, parse_duration
 from gateway.errors import ConfigError
+from gateway.mailconfig import MailConfig, read_mail
 from gateway.voiceconfig import VoiceConfig, read_voice
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -70,45 +71,6 @@ class SlaLevel:
     first_response: timedelta
     resolution: timedelta
     clock: str  # "calendar" or "business"
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    """The SMTP listener."""
-
-    host: str
-    port: int
-    max_message_bytes: int
-
-
-@dataclass(frozen=True)
-class ImapConfig:
-    """The IMAP poller."""
-
-    enabled: bool
-    host: str
-    port: int
-    ssl: bool
-    username: str
-    password_env: str
-    folder: str
-
-
-@dataclass(frozen=True)
-class MailConfig:
-    """Desk addresses and mail channels."""
-
-    support_address: str
-    critical_address: str
-    smtp: SmtpConfig
-    imap: ImapConfig
-    min_description_words: int = 4
-    rejection_interval: timedelta = timedelta(hours=1)  # at most one rejection reply per sender
-
-    @property
-    def desk_addresses(self) -> tuple[str, ...]:
-        """The desk's own addresses, lower-cased: never answered, never a requester."""
-        return (self.support_address.lower(), self.critical_address.lower())
 
 
 @dataclass(frozen=True)
@@ -195,17 +157,18 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None) -> 
     api = root.table("api")
     log = root.table("log")
     fees = root.table("fees")
+    path = path if path.is_absolute() else base / path
     config = Config(
         source=source,
         desk=desk,
         store=StoreConfig(
-            path=path if path.is_absolute() else base / path,
+            path=path,
             busy_timeout_ms=store.integer("busy_timeout_ms", 10_000, 0, 600_000),
         ),
         sla=_sla(root.table("sla")),
         priorities=_priorities(root.table("priorities")),
         after_hours_fee_routes=_routes(fees, "after_hours_routes", ("voice", "voicemail")),
-        mail=_mail(mail),
+        mail=read_mail(mail, base, path.parent),
         http=_http(http),
         voice_auth_token_env=voice.text("auth_token_env", "TWILIO_AUTH_TOKEN"),
         voice_verify_signatures=voice.boolean("verify_signatures", True),
@@ -305,31 +268,6 @@ def _routes(s: Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
     if any(route not in ROUTES for route in routes):
         raise s.fail(key, list(routes), f"a list of routes from {', '.join(ROUTES)}")
     return routes
-
-
-def _mail(s: Section) -> MailConfig:
-    smtp, imap = s.table("smtp"), s.table("imap")
-    return MailConfig(
-        support_address=s.text("support_address", "support@desk.example"),
-        critical_address=s.text("critical_address", "critical@desk.example"),
-        smtp=SmtpConfig(
-            host=smtp.text("host", "127.0.0.1"),
-            port=smtp.integer("port", 2525, 0, 65535),
-            max_message_bytes=smtp.integer("max_message_bytes", 35 * 1024 * 1024, 1024),
-        ),
-        imap=ImapConfig(
-            enabled=imap.boolean("enabled", False),
-            host=imap.text("host", "127.0.0.1"),
-            port=imap.integer("port", 993, 0, 65535),
-            ssl=imap.boolean("ssl", True),
-            username=imap.text("username", ""),
-            password_env=imap.text("password_env", "IMAP_PASSWORD"),
-            folder=imap.text("folder", "INBOX"),
-        ),
-        min_description_words=s.integer("min_description_words", 4, 1, 1000),
-        rejection_interval=s.convert("rejection_interval", parse_duration, "a duration like 1h",
-                                     "1h"),
-    )
 
 
 def _http(s: Section) -> HttpConfig:
