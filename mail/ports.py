@@ -1,0 +1,51 @@
+"""What the mail channels need from the rest of the gateway, as protocols they define
+themselves (the gateway's `EmailIntake` implements them; this package never imports it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+# Outcomes of the email pipeline (gateway.mailflow.OUTCOMES).
+TICKET, UPDATED, REJECTED, AUTOMATIC, DUPLICATE, ERROR = (
+    "ticket", "updated", "rejected", "automatic", "duplicate", "error")
+
+
+class Outcome(Protocol):
+    """What became of one message."""
+
+    @property
+    def outcome(self) -> str:
+        """One of TICKET, UPDATED, REJECTED, AUTOMATIC, DUPLICATE, ERROR."""
+
+    @property
+    def ticket(self) -> str | None:
+        """The ticket number opened or updated, if any."""
+
+    @property
+    def reason(self) -> str | None:
+        """Why, for rejections, automatic mail and errors."""
+
+
+class MailIntake(Protocol):
+    """The email pipeline: raw bytes in, an outcome committed to the store."""
+
+    def receive(self, raw: bytes, source: str, recipients: Sequence[str] = ...,
+                dry_run: bool = ...) -> Outcome:
+        """Archive, decide and commit one message. Raises the store's StoreError when the
+        store cannot take it (nothing committed: the caller must retry later)."""
+
+
+class Component(Protocol):
+    """A part `serve` starts before HTTP and stops after it; `health` feeds /healthz."""
+
+    name: str
+
+    def start(self) -> None:
+        """Begin work in the background."""
+
+    def stop(self) -> None:
+        """Finish or abandon work and return once stopped."""
+
+    def health(self) -> dict[str, Any]:
+        """At least {"ok": bool}, plus what an operator needs to see."""
