@@ -66,9 +66,10 @@ def cli() -> None:
 def serve(config_path: Path | None) -> None:
     """Run the gateway: HTTP (webhooks, queue page, API, /healthz) and every configured
     channel and worker, until Ctrl-C or SIGTERM."""
+    from gateway.channels import components
     from gateway.server import serve as run
 
-    run(_config(config_path))
+    run(_config(config_path), components)
 
 
 @cli.command()

@@ -54,3 +54,5 @@ def setup_logging(level: str = "INFO", fmt: str = "json", stream: TextIO | None 
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    # aiosmtpd logs every connection at INFO under "mail.log"; our listener logs what matters.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)

@@ -6,7 +6,6 @@ import logging
 import signal
 from collections.abc import Callable
 from types import FrameType
-from typing import Protocol
 
 from waitress.server import create_server
 
@@ -14,20 +13,9 @@ from gateway.app import create_app
 from gateway.config import Config, secret
 from gateway.errors import StartupError
 from gateway.services import Services, build_services, local_token
+from mail.ports import Component
 
 log = logging.getLogger("gateway.serve")
-
-
-class Component(Protocol):
-    """Something `serve` starts before HTTP and stops after it (listeners, workers)."""
-
-    name: str
-
-    def start(self) -> None:
-        """Begin work in the background."""
-
-    def stop(self) -> None:
-        """Finish or abandon work and return once stopped."""
 
 
 class _Stop(SystemExit):
@@ -60,8 +48,12 @@ def serve(
                 "detail": f"{config.api_token_env} is not set; the API token is in "
                           f"{config.store.path.parent / 'api-token'}"})
         for component in components(services):
-            component.start()
+            try:
+                component.start()
+            except OSError as exc:
+                raise StartupError(f"{component.name}: {exc.strerror or exc}") from exc
             started.append(component)
+            services.health_checks[component.name] = component.health
             log.info("component.started", extra={"component": component.name})
         app = create_app(config, services)
         try:

@@ -50,7 +50,9 @@ def write_config(tmp_path: Path) -> Callable[[str], Path]:
                 public_url = "http://127.0.0.1:{http_port}"
                 """
             )
-            + textwrap.dedent(extra),
+            + textwrap.dedent(extra)
+            # serve starts the SMTP listener: never on the fixed default port in tests
+            + ("" if "[mail.smtp]" in extra else f"\n[mail.smtp]\nport = {free_port()}\n"),
             encoding="utf-8",
         )
         return path

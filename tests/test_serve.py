@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import smtplib
 import subprocess
 import sys
 import time
@@ -16,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.mailfixtures import LABELLED
 
 EXE = Path(sys.executable).with_name("intake-gateway")
+SMTP_PORT = free_port()
 
 
 def get(url: str, token: str | None = None) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -47,7 +50,8 @@ def wait_for(url: str, proc: subprocess.Popen[str], seconds: float = 20) -> None
 @pytest.fixture
 def served(write_config: Callable[..., Path]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
-    path = write_config('[api]\ntoken_env = "TEST_SERVE_TOKEN"\n', port=port)
+    path = write_config(f'[api]\ntoken_env = "TEST_SERVE_TOKEN"\n[mail.smtp]\nport = {SMTP_PORT}\n',
+                        port=port)
     proc = subprocess.Popen(
         [str(EXE), "serve", "--config", str(path)], text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -77,6 +81,20 @@ def test_serve_answers_healthz_and_stops_on_sigterm(
     events = [json.loads(line)["event"] for line in stderr.splitlines() if line.startswith("{")]
     assert "http.listening" in events and "http.request" in events
     assert events[-2:] == ["shutdown.begin", "shutdown.done"]
+
+
+def test_serve_takes_mail_over_smtp_and_reports_the_listener(
+    served: tuple[str, subprocess.Popen[str]],
+) -> None:
+    base, proc = served
+    with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=10) as smtp:
+        smtp.sendmail("jsmith@contoso.example", ["support@desk.example"], LABELLED)
+    [ticket] = get(f"{base}/api/tickets", "serve-token")[1]
+    assert ticket["channel"] == "email" and ticket["requester_name"] == "John Smith"
+    status, body = get(f"{base}/healthz")
+    assert status == 200
+    assert body["components"]["smtp"]["ok"] is True
+    assert body["components"]["smtp"]["accepted"] == 1
 
 
 def test_serve_stops_on_ctrl_c(served: tuple[str, subprocess.Popen[str]]) -> None:
@@ -118,4 +136,19 @@ def test_port_in_use_is_a_clear_error(write_config: Callable[..., Path]) -> None
                              text=True, timeout=30)
     assert out.returncode == 2
     assert f"http: cannot listen on 127.0.0.1:{port}: Address already in use" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_smtp_port_in_use_is_a_clear_error(write_config: Callable[..., Path]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = write_config(f"[mail.smtp]\nport = {port}\n")
+        out = subprocess.run([str(EXE), "serve", "--config", str(path)], capture_output=True,
+                             text=True, timeout=30)
+    assert out.returncode == 2
+    assert f"smtp: cannot listen on 127.0.0.1:{port}: Address already in use" in out.stderr
     assert "Traceback" not in out.stderr

@@ -17,6 +17,7 @@ from gateway.services import build_services
 from gateway.simulator import CallReport, CallSimulator, Script
 from gateway.twiliosim import AppTransport, SimClock, Twilio
 from store import ContactRecord, Ticket
+from tests.conftest import free_port
 
 TOKEN_ENV = "TEST_TWILIO_AUTH_TOKEN"
 TOKEN = "test-auth-token-0123456789abcdef"
@@ -54,6 +55,8 @@ def write_voice_config(folder: Path, port: int, public_url: str = PUBLIC_URL,
         region = "Texas"
         [oncall]
         escalation = {list(ESCALATION)!r}
+        [mail.smtp]
+        port = {free_port()}
         """).replace("'", '"') + textwrap.dedent(extra), encoding="utf-8")
     return path
 

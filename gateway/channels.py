@@ -1,0 +1,18 @@
+"""The parts `serve` runs beside the HTTP server, built from the config: the mail channels
+and the workers. Each receives the intake service or the store, never the gateway."""
+
+from __future__ import annotations
+
+from mail.listener import SmtpListener
+from mail.ports import Component
+
+from gateway.services import Services
+
+
+def components(services: Services) -> list[Component]:
+    """Everything configured, in the order it starts (and the reverse of how it stops)."""
+    config = services.config
+    parts: list[Component] = [
+        SmtpListener(services.email, config.mail.smtp, config.mail.desk_addresses),
+    ]
+    return parts

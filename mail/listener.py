@@ -1,0 +1,123 @@
+"""The SMTP listener as a component `serve` starts and stops: aiosmtpd's Controller runs
+the protocol on its own event loop thread, with the limits of `SmtpSettings`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Iterable
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+from mail.ports import MailIntake
+from mail.settings import SmtpSettings
+from mail.smtp import Counters, SMTPHandler, server_tls_context
+
+log = logging.getLogger("mail.smtp")
+
+
+class _Session(SMTP):
+    """aiosmtpd's protocol with a limit on the whole session and RFC 3463 codes for size."""
+
+    def __init__(self, handler: SMTPHandler, *, max_session_seconds: int, size_limit: int,
+                 **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._max_session = max_session_seconds
+        self._size_limit = size_limit
+        self._counters = handler.counters
+        self._session_timer: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        first = self.transport is None  # STARTTLS calls this again for the same session
+        super().connection_made(transport)
+        if first:
+            self._counters.sessions += 1
+            self._session_timer = self.loop.call_later(self._max_session, self._session_over)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._session_timer is not None:
+            self._session_timer.cancel()
+            self._session_timer = None
+            self._counters.sessions -= 1
+        super().connection_lost(error)
+
+    def _session_over(self) -> None:
+        if self.transport is not None:
+            log.info("smtp.session_too_long", extra={"seconds": self._max_session})
+            self._writer.write(b"421 4.4.2 Session time limit exceeded, closing connection\r\n")
+            self.transport.close()
+
+    async def push(self, status: Any) -> None:
+        # aiosmtpd answers size faults with "552 Error: ..."; senders and their logs are
+        # better served by the enhanced code RFC 3463 gives them.
+        if isinstance(status, str) and status.startswith("552 Error"):
+            status = (f"552 5.3.4 Message size exceeds fixed maximum message size "
+                      f"({self._size_limit} bytes)")
+        await super().push(status)
+
+
+class _Controller(Controller):
+    def __init__(self, handler: SMTPHandler, settings: SmtpSettings) -> None:
+        tls = server_tls_context(settings)
+        super().__init__(
+            handler,
+            hostname=settings.host,
+            port=settings.port,
+            server_hostname=settings.hostname or socket.getfqdn(),
+            ident="intake-gateway",
+            data_size_limit=settings.max_message_bytes,
+            enable_SMTPUTF8=True,
+            tls_context=tls,
+            require_starttls=settings.require_tls and tls is not None,
+            timeout=settings.idle_timeout_seconds,
+        )
+        self._settings = settings
+
+    def factory(self) -> SMTP:
+        return _Session(self.handler, max_session_seconds=self._settings.max_session_seconds,
+                        size_limit=self._settings.max_message_bytes, **self.SMTP_kwargs)
+
+
+class SmtpListener:
+    """The listener component: `start` binds the port (or raises OSError), `stop` closes it
+    once the messages being committed are done."""
+
+    name = "smtp"
+
+    def __init__(self, intake: MailIntake, settings: SmtpSettings,
+                 desk_addresses: Iterable[str]) -> None:
+        self.settings = settings
+        self.counters = Counters()
+        self.handler = SMTPHandler(intake, settings, desk_addresses, self.counters)
+        self._controller: _Controller | None = None
+
+    def start(self) -> None:
+        """Listen on the configured address; OSError when the port cannot be bound."""
+        controller = _Controller(self.handler, self.settings)
+        try:
+            controller.start()
+        except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise OSError(exc.errno, f"cannot listen on {self.settings.host}:"
+                          f"{self.settings.port}: {reason} (see [mail.smtp] host/port)") from exc
+        self._controller = controller
+        log.info("smtp.listening", extra={
+            "address": f"{self.settings.host}:{self.settings.port}",
+            "starttls": controller.SMTP_kwargs.get("tls_context") is not None,
+            "max_message_bytes": self.settings.max_message_bytes})
+
+    def stop(self) -> None:
+        """Stop accepting, let commits in flight finish, release the threads."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+        self.handler.close()
+
+    def health(self) -> dict[str, Any]:
+        """Listening or not, and what the listener has done."""
+        return {"ok": self._controller is not None,
+                "address": f"{self.settings.host}:{self.settings.port}",
+                **self.counters.as_dict()}
