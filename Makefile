@@ -27,6 +27,7 @@ corpus: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.mail
+	$(BIN)/python -m bench.smtp
 
 lint: $(STAMP)
 	$(BIN)/python -m mypy
