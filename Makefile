@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/intake-gateway serve --config $(CONFIG)
 
 test: $(STAMP)
+	@.ci/packages
 	$(BIN)/python -m pytest
 
 # The shared corpus of real mail (../shared/corpus) through `ingest --dry-run --json`.
