@@ -70,7 +70,11 @@ class RelayTransport:
         return f"relay {self._settings.host}:{self._settings.port}"
 
     def check(self) -> None:
-        """Raise NotConfigured when AUTH is asked for and its password is not set."""
+        """Raise NotConfigured when AUTH is asked for and its password is not set, or the
+        CA file is missing."""
+        ca_file = self._settings.tls_ca_file
+        if ca_file is not None and not ca_file.is_file():
+            raise NotConfigured(f"[mail.relay] tls_ca_file {ca_file} is not a file")
         self._password()
 
     def _password(self) -> str | None:
@@ -94,8 +98,9 @@ class RelayTransport:
             self._start(self._client, password)
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
-            raise NotConfigured(f"{self.mode} refused the login as {self._settings.username}:"
-                                f" {describe(exc)}") from exc
+            refused = NotConfigured if exc.smtp_code >= 500 else Unavailable  # 454: try later
+            raise refused(f"{self.mode} refused the login as {self._settings.username}:"
+                          f" {describe(exc)}") from exc
         except ssl.SSLCertVerificationError as exc:
             self.close()
             raise NotConfigured(f"{self.mode}: certificate not trusted ({exc.verify_message});"

@@ -198,7 +198,8 @@ def test_each_item_goes_to_the_relay_once_and_its_answer_is_recorded(
 
 
 def test_the_pipeline_acknowledgement_reaches_the_relay(
-        sink: Sink, write_config: Callable[..., Path], clock: Clock) -> None:
+        sink: Sink, write_config: Callable[..., Path], clock: Clock, tmp_path: Path) -> None:
+    (tmp_path / "relay-ca.pem").write_text("unused: this relay offers no STARTTLS\n")
     config: Config = load_config(write_config(f"""
         [mail.relay]
         host = "127.0.0.1"
@@ -207,7 +208,7 @@ def test_the_pipeline_acknowledgement_reaches_the_relay(
         tls_ca_file = "relay-ca.pem"
         """))
     relay_settings = config.mail.relay
-    assert relay_settings.tls_ca_file == config.store.path.parent.parent / "relay-ca.pem"
+    assert relay_settings.tls_ca_file == tmp_path / "relay-ca.pem"  # beside the config
     assert relay_settings.folder == config.store.path.parent / "outgoing"
     services = build_services(config, clock)
     try:
@@ -452,6 +453,8 @@ def test_tls_and_auth_with_the_relays_own_certificate(
     ({"tls_ca_file": None}, {"RELAY_PASSWORD": PASSWORD}, "certificate not trusted"),
     ({}, {"RELAY_PASSWORD": "wrong"}, "refused the login as desk-relay: 535"),
     ({}, {}, "RELAY_PASSWORD is not set"),
+    ({"tls_ca_file": Path("/nonexistent/ca.pem")}, {"RELAY_PASSWORD": PASSWORD},
+     "tls_ca_file /nonexistent/ca.pem is not a file"),
 ])
 def test_settings_that_cannot_work_fail_health_at_once_and_use_no_attempt(
         store: Store, make_mailer: Callable[..., OutboxMailer], tmp_path: Path,
@@ -515,6 +518,22 @@ def test_without_a_relay_each_message_is_one_eml_file_even_after_a_crash(
         assert done.status == "sent" and done.response == f"written to {file_name(item)}"
     health = mailer.health()
     assert health["ok"] is True and health["mode"] == f"folder {folder}"
+
+
+def test_a_folder_that_cannot_be_made_delays_the_mail(
+        store: Store, make_mailer: Callable[..., OutboxMailer], clock: Clock,
+        tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file where the folder should be\n")
+    item = queue(store, "ann@acme.example")
+    mailer = make_mailer(RelaySettings(host="", folder=tmp_path / "taken" / "outgoing"))
+    assert mailer.send_due() == 0
+    waiting = store.outbox.get(item.id)
+    assert (waiting.status, waiting.attempts) == ("pending", 0)
+    assert "cannot create" in (waiting.last_error or "")
+    assert mailer.health()["down_since"] == T0.isoformat()
+    (tmp_path / "taken").unlink()
+    clock.advance(seconds=30)
+    assert mailer.send_due() == 1 and mailer.health()["down_since"] is None
 
 
 # --- the thread ----------------------------------------------------------------------------
