@@ -4,6 +4,7 @@ and the workers. Each receives the intake service or the store, never the gatewa
 from __future__ import annotations
 
 from mail.listener import SmtpListener
+from mail.outbound import OutboxMailer
 from mail.ports import Component
 
 from gateway.services import Services
@@ -13,6 +14,7 @@ def components(services: Services) -> list[Component]:
     """Everything configured, in the order it starts (and the reverse of how it stops)."""
     config = services.config
     parts: list[Component] = [
+        OutboxMailer(config.mail.relay, services.store, services.clock),
         SmtpListener(services.email, config.mail.smtp, config.mail.desk_addresses),
     ]
     return parts

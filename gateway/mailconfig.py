@@ -134,6 +134,7 @@ def _relay(s: Section, base: Path, data_dir: Path) -> RelaySettings:
         port=s.integer("port", 465 if ssl else 587, 0, 65535),
         ssl=ssl,
         starttls=s.boolean("starttls", not ssl),
+        tls_ca_file=_path(s, "tls_ca_file", "", base),
         username=s.text("username", ""),
         password_env=s.text("password_env", "SMTP_RELAY_PASSWORD"),
         envelope_from=s.text("envelope_from", ""),

@@ -80,6 +80,9 @@ class RelaySettings:
     port: int = 587
     ssl: bool = False  # TLS from the first byte (port 465)
     starttls: bool = True  # upgrade before AUTH and MAIL; a relay that cannot is an error
+    # PEM file of the certificate authorities trusted for the relay, instead of the
+    # system's (a relay with an internal CA); None = the system's trust store.
+    tls_ca_file: Path | None = None
     username: str = ""  # "" = no AUTH
     password_env: str = "SMTP_RELAY_PASSWORD"
     envelope_from: str = ""  # MAIL FROM; "" = the message's own From address

@@ -130,3 +130,4 @@ class OutboxItem:
     created_at: datetime
     sent_at: datetime | None
     message_id: str | None = None
+    response: str | None = None  # what the relay or API answered when it was sent

@@ -27,6 +27,7 @@ def _item(row: dict[str, Any]) -> OutboxItem:
         created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
         sent_at=from_db(row["sent_at"]),
         message_id=row["message_id"],
+        response=row["response"],
     )
 
 
@@ -109,6 +110,30 @@ class Outbox:
             params = [error, to_db(next_try_at), item_id]
         self._conns.write(lambda db: db.execute(sql, params))
 
+    def next_due(self, kinds: tuple[str, ...]) -> datetime | None:
+        """When the earliest waiting (or leased) item of these kinds is due; None if none waits."""
+        marks = ", ".join("?" for _ in kinds)
+        with self._conns.reading() as db:
+            row = next(db.query(
+                "SELECT min(next_try_at) AS due FROM outbox"
+                f" WHERE status IN ('pending', 'sending') AND kind IN ({marks})",
+                list(kinds),
+            ))
+        return from_db(row["due"])
+
+    def defer_due(self, now: datetime, until: datetime, error: str,
+                  kinds: tuple[str, ...]) -> int:
+        """Push items of these kinds due at `now` to `until`, noting why, without counting an
+        attempt (the sender could not even start); return how many."""
+        marks = ", ".join("?" for _ in kinds)
+        return self._conns.write(
+            lambda db: db.execute(
+                "UPDATE outbox SET last_error = ?, next_try_at = ?"
+                f" WHERE status IN ('pending', 'sending') AND next_try_at <= ? AND kind IN ({marks})",
+                [error, to_db(until), to_db(now), *kinds],
+            ).rowcount
+        )
+
     def get(self, item_id: int) -> OutboxItem:
         """One item by id."""
         with self._conns.reading() as db:
@@ -136,10 +161,10 @@ class Outbox:
         with self._conns.reading() as db:
             return [_item(row) for row in db.query(sql + " ORDER BY id", params)]
 
-    def counts(self) -> dict[str, int]:
-        """How many items are in each status (for /healthz)."""
+    def counts(self, kinds: tuple[str, ...] | None = None) -> dict[str, int]:
+        """How many items (of these kinds, or all) are in each status (for /healthz)."""
+        sql, params = "SELECT status, count(*) AS n FROM outbox", list[Any]()
+        if kinds:
+            sql, params = sql + f" WHERE kind IN ({', '.join('?' for _ in kinds)})", list(kinds)
         with self._conns.reading() as db:
-            return {
-                row["status"]: row["n"]
-                for row in db.query("SELECT status, count(*) AS n FROM outbox GROUP BY status")
-            }
+            return {row["status"]: row["n"] for row in db.query(sql + " GROUP BY status", params)}

@@ -83,8 +83,8 @@ def test_serve_answers_healthz_and_stops_on_sigterm(
     assert events[-2:] == ["shutdown.begin", "shutdown.done"]
 
 
-def test_serve_takes_mail_over_smtp_and_reports_the_listener(
-    served: tuple[str, subprocess.Popen[str]],
+def test_serve_takes_mail_over_smtp_and_writes_the_reply(
+    served: tuple[str, subprocess.Popen[str]], tmp_path: Path,
 ) -> None:
     base, proc = served
     with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=10) as smtp:
@@ -95,6 +95,16 @@ def test_serve_takes_mail_over_smtp_and_reports_the_listener(
     assert status == 200
     assert body["components"]["smtp"]["ok"] is True
     assert body["components"]["smtp"]["accepted"] == 1
+    assert body["components"]["outbound-mail"]["ok"] is True
+    # With no relay configured, the acknowledgement is written where an operator can read it.
+    deadline = time.monotonic() + 15
+    files: list[Path] = []
+    while not files and time.monotonic() < deadline:
+        files = sorted((tmp_path / "data" / "outgoing").glob("*.eml"))
+        time.sleep(0.05)
+    [reply] = files
+    assert b"To: jsmith@contoso.example" in reply.read_bytes()
+    assert ticket["number"].encode() in reply.read_bytes()
 
 
 def test_serve_stops_on_ctrl_c(served: tuple[str, subprocess.Popen[str]]) -> None:
