@@ -57,7 +57,7 @@ class Dovecot:
         self._dropped = 0
 
     def write_config(self) -> None:
-        """The config TOOLCHAIN-tested for a container: no TLS, plain and XOAUTH2 logins."""
+        """A config that runs as root in a container: no TLS, plain and XOAUTH2 logins."""
         for sub in ("run", "state", "home"):
             (self.folder / sub).mkdir(exist_ok=True)
         shutil.chown(self.home, "dovecot", "dovecot")
