@@ -3,6 +3,7 @@ and the workers. Each receives the intake service or the store, never the gatewa
 
 from __future__ import annotations
 
+from mail.imap import ImapPoller
 from mail.listener import SmtpListener
 from mail.outbound import OutboxMailer
 from mail.ports import Component
@@ -17,4 +18,7 @@ def components(services: Services) -> list[Component]:
         OutboxMailer(config.mail.relay, services.store, services.clock),
         SmtpListener(services.email, config.mail.smtp, config.mail.desk_addresses),
     ]
+    if config.mail.imap.enabled:
+        parts.append(ImapPoller(config.mail.imap, services.email, services.store.poller_state,
+                                services.clock))
     return parts

@@ -4,6 +4,7 @@ themselves (the gateway's `EmailIntake` implements them; this package never impo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 # Outcomes of the email pipeline (gateway.mailflow.OUTCOMES).
@@ -34,6 +35,16 @@ class MailIntake(Protocol):
                 dry_run: bool = ...) -> Outcome:
         """Archive, decide and commit one message. Raises the store's StoreError when the
         store cannot take it (nothing committed: the caller must retry later)."""
+
+
+class PollerState(Protocol):
+    """Small named JSON values a poller keeps across restarts (the store's `poller_state`)."""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The stored value, or `default`."""
+
+    def set(self, name: str, value: Any, at: datetime) -> None:
+        """Store a JSON-able value under `name`; raises the store's StoreError on failure."""
 
 
 class Component(Protocol):

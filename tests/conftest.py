@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -15,6 +18,7 @@ from gateway.config import Config, load_config
 from gateway.hours import BusinessCalendar
 from gateway.sla import calendar_from
 from store import Store
+from tests.dovecot import INSTALL, Dovecot, find_binary
 
 CHICAGO = ZoneInfo("America/Chicago")
 REPO = Path(__file__).resolve().parent.parent
@@ -88,3 +92,23 @@ def voice_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
 
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     return load(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """A private Dovecot IMAP server on a free loopback port, for the whole session.
+    Missing Dovecot fails the tests that need it: they never skip."""
+    if find_binary("dovecot") is None or find_binary("doveadm") is None:
+        pytest.fail(f"dovecot is not installed; the IMAP tests need a real one: {INSTALL}",
+                    pytrace=False)
+    if os.geteuid() != 0:
+        pytest.fail("the IMAP tests start their own Dovecot, which needs root", pytrace=False)
+    folder = Path(tempfile.mkdtemp(prefix="dovecot-"))  # short: its sockets live inside
+    server = Dovecot(folder, free_port())
+    server.write_config()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

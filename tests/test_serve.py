@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.dovecot import PASSWORD, Dovecot
 from tests.mailfixtures import LABELLED
 
 EXE = Path(sys.executable).with_name("intake-gateway")
@@ -162,3 +163,40 @@ def test_smtp_port_in_use_is_a_clear_error(write_config: Callable[..., Path]) ->
     assert out.returncode == 2
     assert f"smtp: cannot listen on 127.0.0.1:{port}: Address already in use" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_serve_reads_the_mailbox_when_imap_is_enabled(
+    write_config: Callable[..., Path], dovecot: Dovecot,
+) -> None:
+    user = dovecot.add_user()
+    port = free_port()
+    path = write_config(f"""
+        [api]
+        token_env = "TEST_SERVE_TOKEN"
+        [mail.imap]
+        enabled = true
+        host = "127.0.0.1"
+        port = {dovecot.port}
+        ssl = false
+        username = "{user}"
+        password_env = "TEST_IMAP_PASSWORD"
+        folder = "INBOX"
+        """, port=port)
+    env = {**os.environ, "TEST_SERVE_TOKEN": "serve-token", "TEST_IMAP_PASSWORD": PASSWORD}
+    proc = subprocess.Popen([str(EXE), "serve", "--config", str(path)], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/healthz", proc)
+        dovecot.deliver(user, LABELLED)
+        deadline = time.monotonic() + 15
+        while not get(f"{base}/api/tickets", "serve-token")[1] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [ticket] = get(f"{base}/api/tickets", "serve-token")[1]
+        assert ticket["requester_name"] == "John Smith"
+        imap = get(f"{base}/healthz")[1]["components"]["imap"]
+        assert imap["ok"] is True and imap["messages"]["ticket"] == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=15)
+    assert proc.returncode == 0
