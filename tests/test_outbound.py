@@ -7,7 +7,6 @@ import contextlib
 import logging
 import smtplib
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -291,11 +290,9 @@ class Crash(Exception):
     """The process dies here."""
 
 
-def test_a_crash_between_send_and_record_resends_the_same_message(
-        sink: Sink, store: Store, make_mailer: Callable[..., OutboxMailer], clock: Clock,
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    item = queue(store, "ann@acme.example")
-    settings = settings_for(sink.port, tmp_path)
+def crash_before_recording(monkeypatch: pytest.MonkeyPatch, store: Store,
+                           mailer: OutboxMailer) -> None:
+    """Run one pass that dies after the message is handed over, before it is recorded."""
 
     def crash(*args: object, **kw: object) -> None:
         raise Crash()
@@ -303,7 +300,16 @@ def test_a_crash_between_send_and_record_resends_the_same_message(
     with monkeypatch.context() as patch:
         patch.setattr(store.outbox, "mark_sent", crash)
         with pytest.raises(Crash):
-            make_mailer(settings).send_due()
+            mailer.send_due()
+
+
+def test_a_crash_between_send_and_record_resends_the_same_message(
+        sink: Sink, store: Store, make_mailer: Callable[..., OutboxMailer], clock: Clock,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    item = queue(store, "ann@acme.example")
+    settings = settings_for(sink.port, tmp_path)
+
+    crash_before_recording(monkeypatch, store, make_mailer(settings))
     assert len(sink.received) == 1  # the relay has it; the outbox does not know
     assert store.outbox.get(item.id).status == "sending"
     restarted = make_mailer(settings)
@@ -396,19 +402,6 @@ def test_a_message_needing_smtputf8_uses_it(
 
 # --- TLS, AUTH and settings that cannot work -------------------------------------------
 
-@pytest.fixture(scope="session")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for localhost and 127.0.0.1: (cert, key)."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-         "-out", str(cert), "-subj", "/CN=localhost", "-days", "1",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=60)
-    return cert, key
-
-
 def authenticator(server: SMTP, session: Session, envelope: Envelope, mechanism: str,
                   auth_data: Any) -> AuthResult:
     ok = auth_data == LoginPassword(b"desk-relay", PASSWORD.encode())
@@ -500,13 +493,7 @@ def test_without_a_relay_each_message_is_one_eml_file_even_after_a_crash(
     first, second = queue(store, "ann@acme.example"), queue(store, "bob@acme.example")
     assert file_name(first) == f"2026-11-24-{first.id:06d}.eml"
 
-    def crash(*args: object, **kw: object) -> None:
-        raise Crash()
-
-    with monkeypatch.context() as patch:
-        patch.setattr(store.outbox, "mark_sent", crash)
-        with pytest.raises(Crash):
-            make_mailer(settings).send_due()
+    crash_before_recording(monkeypatch, store, make_mailer(settings))
     assert [p.name for p in folder.iterdir()] == [file_name(first)]  # written, not recorded
     clock.advance(seconds=settings.lease_seconds)
     mailer = make_mailer(settings)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import smtplib
 import sqlite3
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -176,19 +175,6 @@ def test_a_session_longer_than_the_limit_is_closed_with_421(start: Start) -> Non
         assert (code, answer[:5]) == (421, b"4.4.2")
         with pytest.raises(smtplib.SMTPServerDisconnected):
             smtp.noop()
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for localhost, made with openssl."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-         "-out", str(cert), "-subj", "/CN=localhost", "-days", "2",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True)
-    return cert, key
 
 
 def test_starttls_is_offered_and_can_be_required(start: Start,
