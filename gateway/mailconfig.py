@@ -50,7 +50,7 @@ def read_mail(s: Section, base: Path, data_dir: Path) -> MailConfig:
         support_address=address("support_address", "support@desk.example"),
         critical_address=address("critical_address", "critical@desk.example"),
         smtp=_smtp(s.table("smtp"), base, data_dir),
-        imap=_imap(s.table("imap")),
+        imap=_imap(s.table("imap"), base),
         relay=_relay(s.table("relay"), base, data_dir),
         min_description_words=s.integer("min_description_words", 4, 1, 1000),
         rejection_interval=s.convert("rejection_interval", parse_duration, "a duration like 1h",
@@ -95,7 +95,7 @@ def _smtp(s: Section, base: Path, data_dir: Path) -> SmtpSettings:
     )
 
 
-def _imap(s: Section) -> ImapSettings:
+def _imap(s: Section, base: Path) -> ImapSettings:
     auth = _choice(s, "auth", "password", "password", "xoauth2")
     command = s.text("token_command", "")
     if auth == "xoauth2" and not command:
@@ -110,6 +110,7 @@ def _imap(s: Section) -> ImapSettings:
         port=s.integer("port", 993, 0, 65535),
         ssl=s.boolean("ssl", True),
         starttls=_choice(s, "starttls", "auto", "auto", "required", "off"),
+        tls_ca_file=_path(s, "tls_ca_file", "", base),
         username=s.text("username", ""),
         auth=auth,
         password_env=s.text("password_env", "IMAP_PASSWORD"),

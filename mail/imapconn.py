@@ -31,15 +31,17 @@ class TokenCommandError(ImapRefused):
     "The XOAUTH2 token command failed or printed no token"
 
 
-def tls_context() -> ssl.SSLContext:
-    """The TLS settings for IMAPS and STARTTLS: certificates and host names verified."""
-    return ssl.create_default_context()
+def tls_context(settings: ImapSettings) -> ssl.SSLContext:
+    """The TLS settings for IMAPS and STARTTLS: the server's name and certificate are
+    checked, against `tls_ca_file` when set, else against the system's authorities."""
+    ca_file = str(settings.tls_ca_file) if settings.tls_ca_file is not None else None
+    return ssl.create_default_context(cafile=ca_file)
 
 
 def open_client(settings: ImapSettings) -> IMAPClient:
     """Open a connection (TLS from the first byte when `settings.ssl`), not yet logged in."""
     return IMAPClient(settings.host, settings.port, ssl=settings.ssl,
-                      ssl_context=tls_context() if settings.ssl else None,
+                      ssl_context=tls_context(settings) if settings.ssl else None,
                       timeout=settings.timeout_seconds)
 
 
@@ -58,7 +60,7 @@ def secure(client: IMAPClient, settings: ImapSettings) -> bool:
                 " credentials in plain text (use ssl = true, or starttls = \"off\" for a"
                 " server on this machine)")
         return False
-    client.starttls(tls_context())
+    client.starttls(tls_context(settings))
     return True
 
 

@@ -47,6 +47,7 @@ class ImapSettings:
     # plain text; "auto" is "required" except towards a loopback host (a local test server),
     # where STARTTLS is used only if offered.
     starttls: str = "auto"
+    tls_ca_file: Path | None = None  # PEM authorities to trust instead of the system's
     username: str = ""
     auth: str = "password"  # or "xoauth2" (Microsoft 365, Gmail)
     password_env: str = "IMAP_PASSWORD"

@@ -95,9 +95,8 @@ def voice_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     return load(tmp_path)
 
 
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[Dovecot]:
-    """A private Dovecot IMAP server on a free loopback port, for the whole session.
+def _run_dovecot(tls: tuple[Path, Path] | None = None) -> Iterator[Dovecot]:
+    """A private Dovecot IMAP server on free loopback ports, until the generator closes.
     Missing Dovecot fails the tests that need it: they never skip."""
     if find_binary("dovecot") is None or find_binary("doveadm") is None:
         pytest.fail(f"dovecot is not installed; the IMAP tests need a real one: {INSTALL}",
@@ -105,7 +104,7 @@ def dovecot() -> Iterator[Dovecot]:
     if os.geteuid() != 0:
         pytest.fail("the IMAP tests start their own Dovecot, which needs root", pytrace=False)
     folder = Path(tempfile.mkdtemp(prefix="dovecot-"))  # short: its sockets live inside
-    server = Dovecot(folder, free_port())
+    server = Dovecot(folder, free_port(), tls=tls, imaps_port=free_port() if tls else 0)
     server.write_config()
     try:
         server.start()
@@ -113,6 +112,18 @@ def dovecot() -> Iterator[Dovecot]:
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """Dovecot without TLS, for the whole session."""
+    yield from _run_dovecot()
+
+
+@pytest.fixture(scope="session")
+def dovecot_tls(certificate: tuple[Path, Path]) -> Iterator[Dovecot]:
+    """Dovecot offering STARTTLS and IMAPS with the self-signed `certificate`."""
+    yield from _run_dovecot(certificate)
 
 
 @pytest.fixture(scope="session")

@@ -43,12 +43,14 @@ def _traversable(folder: Path) -> None:
 class Dovecot:
     """One Dovecot instance: config, passwd file, homes and log in `folder`."""
 
-    def __init__(self, folder: Path, port: int) -> None:
+    def __init__(self, folder: Path, port: int,
+                 tls: tuple[Path, Path] | None = None, imaps_port: int = 0) -> None:
         dovecot, doveadm = find_binary("dovecot"), find_binary("doveadm")
         if dovecot is None or doveadm is None:
             raise RuntimeError(f"dovecot is not installed: {INSTALL}")
         self.dovecot, self.doveadm = dovecot, doveadm
         self.folder, self.port = folder, port
+        self.tls, self.imaps_port = tls, imaps_port  # (cert, key): STARTTLS and IMAPS
         self.conf = folder / "dovecot.conf"
         self.passwd = folder / "passwd"
         self.home = folder / "home"
@@ -57,7 +59,8 @@ class Dovecot:
         self._dropped = 0
 
     def write_config(self) -> None:
-        """A config that runs as root in a container: no TLS, plain and XOAUTH2 logins."""
+        """A config that runs as root in a container: plain and XOAUTH2 logins, and TLS
+        (STARTTLS on `port`, IMAPS on `imaps_port`) only when a certificate was given."""
         for sub in ("run", "state", "home"):
             (self.folder / sub).mkdir(exist_ok=True)
         shutil.chown(self.home, "dovecot", "dovecot")
@@ -66,6 +69,10 @@ class Dovecot:
             f"user{n}:{{PLAIN}}{PASSWORD}\ntoken{n}:{{PLAIN}}{TOKEN}\n"
             for n in range(1, USERS + 1)), encoding="utf-8")
         f = self.folder
+        ssl = "ssl = no"
+        if self.tls:
+            pad = "\n" + " " * 12  # the indent of the block below, which dedent removes
+            ssl = f"ssl = yes{pad}ssl_cert = <{self.tls[0]}{pad}ssl_key = <{self.tls[1]}"
         # XOAUTH2 is checked by the passdb like a password: a user whose "password" is a
         # token stands in for a provider's token check. Failed logins (some tests make
         # them on purpose) are neither delayed nor held against 127.0.0.1 later.
@@ -75,7 +82,7 @@ class Dovecot:
             log_path = {self.log}
             protocols = imap
             listen = 127.0.0.1
-            ssl = no
+            {ssl}
             disable_plaintext_auth = no
             auth_mechanisms = plain login xoauth2
             first_valid_uid = 1
@@ -105,7 +112,8 @@ class Dovecot:
                 port = {self.port}
               }}
               inet_listener imaps {{
-                port = 0
+                address = 127.0.0.1
+                port = {self.imaps_port if self.tls else 0}
               }}
             }}
             """), encoding="utf-8")

@@ -408,6 +408,35 @@ def test_required_starttls_refuses_to_log_in_over_plain_text(
     assert f"user=<{user}>" not in dovecot.log.read_text()  # no login was even tried
 
 
+@pytest.mark.parametrize("how", ["imaps", "starttls"])
+def test_tls_from_the_first_byte_or_by_starttls_reads_the_mailbox(
+        dovecot_tls: Dovecot, certificate: tuple[Path, Path], services: Services,
+        pollers: Callable[..., ImapPoller], how: str) -> None:
+    user = dovecot_tls.add_user()
+    port = dovecot_tls.imaps_port if how == "imaps" else dovecot_tls.port
+    settings = ImapSettings(enabled=True, host="localhost", port=port, ssl=how == "imaps",
+                            starttls="required", tls_ca_file=certificate[0], username=user,
+                            reconnect_max_seconds=2, timeout_seconds=10)
+    dovecot_tls.deliver(user, request(20))
+    poller = pollers(settings)
+    wait_for(lambda: flags(dovecot_tls, user, "Processed"), "the message filed over TLS")
+    assert services.store.tickets.count() == 1 and poller.health()["ok"]
+
+
+def test_a_certificate_nobody_vouches_for_is_refused(
+        dovecot_tls: Dovecot, services: Services, pollers: Callable[..., ImapPoller]) -> None:
+    user = dovecot_tls.add_user()
+    settings = ImapSettings(enabled=True, host="localhost", port=dovecot_tls.imaps_port,
+                            ssl=True, username=user, reconnect_max_seconds=2,
+                            timeout_seconds=10)  # no tls_ca_file: the system's authorities
+    dovecot_tls.deliver(user, request(21))
+    poller = pollers(settings)
+    error = wait_for(lambda: poller.health()["last_error"], "the refusal")
+    assert "CERTIFICATE_VERIFY_FAILED" in error
+    assert services.store.tickets.count() == 0
+    assert f"user=<{user}>" not in dovecot_tls.log.read_text()  # the password never went
+
+
 def test_xoauth2_logs_in_with_the_token_the_command_prints(
         dovecot: Dovecot, services: Services, settings: ImapSettings,
         pollers: Callable[..., ImapPoller], caplog: pytest.LogCaptureFixture) -> None:
