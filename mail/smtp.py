@@ -20,6 +20,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from mail.outfolder import write_atomically
 from mail.ports import MailIntake
 from mail.redact import redact_address
 from mail.settings import SmtpSettings
@@ -121,7 +122,7 @@ def keep_failed(folder: Path, raw: bytes) -> str | None:
     name = hashlib.sha256(raw).hexdigest()[:32] + ".eml"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(raw)
+        write_atomically(folder / name, raw)
     except OSError as exc:
         log.error("smtp.keep_failed", extra={"folder": str(folder), "error": str(exc)})
         return None
