@@ -34,8 +34,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway.config import Config, load_config
-from gateway.intake import IntakeService, TicketRequest
-from gateway.sla import calendar_from
+from gateway.core.intake import IntakeService, TicketRequest
+from gateway.core.sla import calendar_from
 from store import NewTicket, Store
 from store.db import to_db
 

@@ -20,7 +20,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from gateway.config import load_config
-from gateway.services import build_services
+from gateway.runtime.services import build_services
 from parsers.message import parse_message
 
 _KINDS = [

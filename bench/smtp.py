@@ -26,9 +26,9 @@ from aiosmtpd.controller import Controller
 from waitress.server import create_server
 
 from bench.mail import messages
-from gateway.app import create_app
+from gateway.web.app import create_app
 from gateway.config import load_config
-from gateway.services import Services, build_services
+from gateway.runtime.services import Services, build_services
 from mail.listener import SmtpListener
 
 

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gateway.config import Config, load_config
-from gateway.hours import BusinessCalendar
-from gateway.sla import calendar_from
+from gateway.core.calendar import BusinessCalendar
+from gateway.core.sla import calendar_from
 from store import Store
 from tests.dovecot import INSTALL, Dovecot, find_binary
 

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import pytest
 from flask.testing import FlaskClient
 
-from gateway.app import create_app
+from gateway.web.app import create_app
 from gateway.config import Config
-from gateway.intake import TicketRequest
-from gateway.services import Services, build_services
+from gateway.core.intake import TicketRequest
+from gateway.runtime.services import Services, build_services
 from tests.conftest import chicago
 
 TOKEN = "test-token-123"

@@ -47,8 +47,8 @@ def test_tickets_json_on_a_new_database_is_an_empty_list(
 
 def test_tickets_text_lists_the_queue(write_config: Callable[..., Path]) -> None:
     from gateway.config import load_config
-    from gateway.intake import TicketRequest
-    from gateway.services import build_services
+    from gateway.core.intake import TicketRequest
+    from gateway.runtime.services import build_services
     from tests.conftest import chicago
 
     path = write_config()

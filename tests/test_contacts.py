@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.contacts import import_rows, read_rows
+from gateway.core.directory import import_rows, read_rows
 from gateway.errors import ImportFileError
 from store import Store
 

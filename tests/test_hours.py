@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from gateway.hours import BusinessCalendar
+from gateway.core.calendar import BusinessCalendar
 from tests.conftest import CHICAGO, chicago
 
 

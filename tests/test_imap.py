@@ -22,7 +22,7 @@ from imapclient import FLAGGED, SEEN, IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from gateway.config import load_config
-from gateway.services import Services, build_services
+from gateway.runtime.services import Services, build_services
 from mail.imap import GRACE, ImapPoller, backoff
 from mail.imapconn import open_client
 from mail.settings import ImapSettings

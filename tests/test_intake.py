@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 
 from gateway.config import Config
-from gateway.hours import BusinessCalendar
-from gateway.intake import IntakeService, TicketRequest
+from gateway.core.calendar import BusinessCalendar
+from gateway.core.intake import IntakeService, TicketRequest
 from store import DuplicateSourceError, Store
 from tests.conftest import chicago
 

@@ -1,4 +1,4 @@
-"""gateway.mailflow: the decision for each message, what is committed, what is sent back."""
+"""gateway.email.pipeline: the decision for each message, what is committed, what is sent back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import pytest
 
 from gateway.config import Config
-from gateway.services import Services, build_services
+from gateway.runtime.services import Services, build_services
 from store import ContactRecord, OutboxItem, StoreError
 from tests import mailfixtures as F
 from tests.conftest import chicago

@@ -21,8 +21,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from gateway.config import Config, load_config
-from gateway.outmail import OutgoingEmail, queue_email
-from gateway.services import build_services
+from gateway.outbound.compose import OutgoingEmail, queue_email
+from gateway.runtime.services import build_services
 from mail.outbound import OUTAGE_GRACE, OutboxMailer, backoff
 from mail.outfolder import file_name
 from mail.relay import connect_relay

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.simulator import CallReport, CallSimulator, Script
-from gateway.twiliosim import AppTransport, SimulationError, Twilio
+from gateway.sim.simulator import CallReport, CallSimulator, Script
+from gateway.sim.twilio_side import AppTransport, SimulationError, Twilio
 from tests.conftest import chicago
 from tests.voicekit import TOKEN, TOKEN_ENV, Desk, load, write_voice_config
 

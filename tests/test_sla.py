@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from gateway.config import Config
-from gateway.hours import BusinessCalendar
-from gateway.sla import SlaPolicy
+from gateway.core.calendar import BusinessCalendar
+from gateway.core.sla import SlaPolicy
 from tests.conftest import chicago
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gateway.config import load_config
-from gateway.services import Services, build_services
+from gateway.runtime.services import Services, build_services
 from mail.listener import SmtpListener
 from tests import mailfixtures as F
 from tests.conftest import free_port

@@ -10,12 +10,12 @@ from typing import Any
 
 from twilio.request_validator import RequestValidator
 
-from gateway.app import create_app
-from gateway.calls import ticket_of
+from gateway.web.app import create_app
+from gateway.calls.desk import ticket_of
 from gateway.config import Config, load_config
-from gateway.services import build_services
-from gateway.simulator import CallReport, CallSimulator, Script
-from gateway.twiliosim import AppTransport, SimClock, Twilio
+from gateway.runtime.services import build_services
+from gateway.sim.simulator import CallReport, CallSimulator, Script
+from gateway.sim.twilio_side import AppTransport, SimClock, Twilio
 from store import ContactRecord, Ticket
 from tests.conftest import free_port
 

@@ -1,0 +1,191 @@
+"""The voice channel's side of intake: one ticket per call (by CallSid), kept up to date as
+Twilio reports the call; page requests and acknowledgement mail through the outbox.
+
+This is the `voice.ports.CallDesk` the voice blueprint receives.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from gateway.calls.notes import ack_email, page_payload, subject_for
+from gateway.core.intake import IntakeService, TicketRequest
+from gateway.outbound.compose import queue_email
+from parsers.errors import PhoneNumberError
+from parsers.phones import normalise_phone
+from store import DuplicateSourceError, Store, Ticket
+from voice.ports import CRITICAL, STANDARD, Call
+
+log = logging.getLogger("gateway.calls.desk")
+
+CHANNEL = "voice"
+# Flags that follow from the route, recomputed when a call changes path.
+_ROUTE_FLAGS = ("critical_line", "after_hours_fee")
+
+
+class CallService:
+    """Opens and completes the tickets of phone calls."""
+
+    def __init__(self, store: Store, intake: IntakeService) -> None:
+        self.store = store
+        self.intake = intake
+        self.config = intake.config
+
+    # -- the ticket of a call -------------------------------------------------------------
+
+    def open(self, call: Call, at: datetime) -> str:
+        """The SR number of the call's ticket; opened as a standard call if new."""
+        number = self.store.tickets.number_for_source(CHANNEL, call.sid)
+        if number is None:
+            # Until the caller chooses, a call is an ordinary one: a caller who hangs up at
+            # the menu at night is called back in hours, not treated as an urgent message.
+            return self._create(call, STANDARD, at)
+        if call.caller:
+            self._complete_caller(number, call, at)
+        return number
+
+    def _create(self, call: Call, route: str, at: datetime) -> str:
+        who = self._caller(call)
+        request = TicketRequest(
+            channel=CHANNEL, route=route, received_at=at, source_id=call.sid,
+            line=self._line(call), subject=subject_for(route, who.get("requester_name"),
+                                                        call.caller),
+            flags=("critical_line",) if route == CRITICAL else (), **who,
+        )
+        try:
+            ticket = self.intake.open_ticket(request)
+        except DuplicateSourceError as exc:  # another request of this call got there first
+            return exc.number
+        return ticket.number
+
+    def _line(self, call: Call) -> str | None:
+        # An unconfigured `To` still names the line the caller dialled.
+        return call.line.name if call.line else (call.called or None)
+
+    def _caller(self, call: Call) -> dict[str, Any]:
+        """Caller ID in E.164 and what the directory knows of that number."""
+        try:
+            phone = normalise_phone(call.caller, self.config.desk.phone_region)
+        except PhoneNumberError:
+            return {}  # withheld or garbled caller ID: a ticket all the same
+        out: dict[str, Any] = {"callback_numbers": (phone,),
+                               "field_sources": {"callback_numbers": "caller_id"}}
+        contacts = self.store.directory.by_phone(phone)
+        companies = {c.company for c in contacts}
+        if len(companies) == 1 and None not in companies:
+            out["company"] = contacts[0].company
+            out["field_sources"]["company"] = "directory"
+        if len(contacts) == 1:  # a shared number does not say which person called
+            person = contacts[0]
+            out.update(requester_name=person.name, email=person.email, contact_id=person.id)
+            out["field_sources"].update(requester_name="directory", email="directory")
+        return out
+
+    def _complete_caller(self, number: str, call: Call, at: datetime) -> None:
+        """Fill in the caller of a ticket that a callback without `From` opened."""
+        ticket = self.store.tickets.get(number)
+        if ticket.callback_numbers or ticket.line:
+            return
+        changes = {k: v for k, v in self._caller(call).items() if v}
+        changes["line"] = self._line(call)
+        changes["subject"] = subject_for(ticket.route, changes.get("requester_name"),
+                                         call.caller)
+        self.store.tickets.update(number, at, changes, kind="call.caller",
+                                  dedupe_key=f"{call.sid}:caller")
+
+    def route(self, call: Call, route: str, at: datetime) -> str:
+        """Put the call on a path; priority, due times and flags follow the new route."""
+        number = self.open(call, at)
+        ticket = self.store.tickets.get(number)
+        if ticket.route == route:
+            return number
+        level = self.config.priorities.of(route)
+        due = self.intake.sla.due(level, ticket.received_at)
+        flags = [f for f in ticket.flags if f not in _ROUTE_FLAGS]
+        if route == CRITICAL:
+            flags.append("critical_line")
+        # As at intake (gateway.core.intake): a fee may apply to after-hours calls on these routes.
+        if ticket.after_hours and route in self.config.after_hours_fee_routes:
+            flags.append("after_hours_fee")
+        self.store.tickets.update(
+            number, at,
+            {"route": route, "priority": level, "first_response_due": due.first_response,
+             "resolution_due": due.resolution, "flags": tuple(dict.fromkeys(flags)),
+             "subject": subject_for(route, ticket.requester_name, call.caller)},
+            kind="call.routed", detail={"from": ticket.route, "to": route},
+        )
+        log.info("call.routed", extra={"ticket": number, "route": route, "priority": level})
+        return number
+
+    def note(self, call: Call, kind: str, at: datetime, detail: Mapping[str, Any],
+             key: str | None = None) -> bool:
+        """Add an event to the call's ticket; False if `key` was recorded before."""
+        number = self.open(call, at)
+        return self.store.tickets.add_event(number, kind, at, dict(detail), dedupe_key=key)
+
+    def answered(self, call: Call, by: str, at: datetime) -> None:
+        """Someone took the call: the ticket is being worked."""
+        number = self.open(call, at)
+        if self.store.tickets.add_event(number, "call.answered", at, {"by": by}, actor=by,
+                                        dedupe_key=f"{call.sid}:answered"):
+            if self.store.tickets.get(number).status == "new":
+                self.store.tickets.set_status(number, "open", at, actor=by)
+
+    def transcribed(self, call: Call, sid: str, status: str, text: str, at: datetime) -> bool:
+        """A transcription arrived: the caller's words become the ticket's description."""
+        number = self.open(call, at)
+        detail = {"sid": sid, "status": status, "text": text or None}
+        text = text.strip()
+        if status != "completed" or not text:
+            return self.store.tickets.add_event(number, "call.transcription", at, detail,
+                                                dedupe_key=f"transcription:{sid}")
+        before = self.store.tickets.get(number).description
+        description = f"{before}\n\n{text}" if before else text
+        return self.store.tickets.update(number, at, {"description": description},
+                                         kind="call.transcription", detail=detail,
+                                         dedupe_key=f"transcription:{sid}")
+
+    # -- what goes out ----------------------------------------------------------------------
+
+    def page(self, call: Call, reason: str, at: datetime) -> None:
+        """Queue one page request for this call for the on-call engineer (the paging
+        worker sends it and escalates)."""
+        ticket = self.store.tickets.get(self.open(call, at))
+        chain = self.config.voice.escalation
+        item = self.store.outbox.enqueue(
+            "page", chain[0] if chain else "oncall", page_payload(ticket, reason, chain), at,
+            ticket_id=ticket.id, dedupe_key=f"voice-page:{call.sid}",
+        )
+        if item is not None:
+            self.store.tickets.add_event(ticket.number, "page.requested", at,
+                                         {"reason": reason, "outbox_id": item})
+            log.info("call.page_requested", extra={"ticket": ticket.number, "reason": reason})
+
+    def finish(self, call: Call, at: datetime) -> None:
+        """Acknowledge the call by email when the directory knows the caller's address."""
+        ticket = self.store.tickets.get(self.open(call, at))
+        if not ticket.email:
+            return
+        message_id = queue_email(
+            self.store, sender=self.config.mail.support_address,
+            sender_name=self.config.desk.name,
+            email=ack_email(ticket, self.config.desk.name, self.intake.sla), at=at,
+            ticket_id=ticket.id, dedupe_key=f"voice-ack:{call.sid}",
+        )
+        if message_id is not None:
+            self.store.tickets.add_event(ticket.number, "ack.queued", at,
+                                         {"to": ticket.email, "message_id": message_id})
+
+    def keep(self, path: str, params: Mapping[str, str], at: datetime) -> None:
+        """Archive a webhook's parameters before anything else looks at them."""
+        self.store.messages.archive(CHANNEL, path, at, params=dict(params),
+                                    source_id=params.get("CallSid") or None)
+
+
+def ticket_of(store: Store, call_sid: str) -> Ticket | None:
+    """The ticket a call opened, if any."""
+    number = store.tickets.number_for_source(CHANNEL, call_sid)
+    return store.tickets.get(number) if number else None

@@ -1,0 +1,94 @@
+"""What is written about a call: its ticket subject, the page request and the caller's
+acknowledgement email, all from the ticket and its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from gateway.outbound.compose import OutgoingEmail
+from gateway.core.sla import SlaPolicy
+from store import Ticket
+
+PATHS = {
+    "voice": "standard support",
+    "voicemail": "after-hours voicemail",
+    "critical_line": "critical line (extension 501)",
+}
+_SUBJECTS = {"voice": "Call", "voicemail": "Voicemail", "critical_line": "Critical line call"}
+
+
+def subject_for(route: str, name: str | None, caller: str) -> str:
+    """'Voicemail from Ann Lee' / 'Call from +15125550100' / '... from a withheld number'."""
+    who = name or (caller if caller.startswith("+") else "a withheld number")
+    return f"{_SUBJECTS.get(route, 'Call')} from {who}"
+
+
+def _last(ticket: Ticket, kind: str) -> dict[str, Any] | None:
+    found = [e.detail for e in ticket.events if e.kind == kind]
+    return found[-1] if found else None
+
+
+def recording_url(ticket: Ticket) -> str | None:
+    """The newest recording of the call: the ready one if the callback came, else the one
+    the voicemail step reported."""
+    ready = _last(ticket, "call.recording")
+    if ready and ready.get("url") and ready.get("status") == "completed":
+        return str(ready["url"])
+    message = _last(ticket, "call.voicemail")
+    return str(message["recording_url"]) if message and message.get("recording_url") else None
+
+
+def page_payload(ticket: Ticket, reason: str, chain: tuple[str, ...]) -> dict[str, Any]:
+    """What the on-call engineer needs to call back: SR number, caller, number, message."""
+    return {
+        "ticket": ticket.number,
+        "reason": reason,
+        "route": ticket.route,
+        "priority": ticket.priority,
+        "caller": ticket.requester_name,
+        "company": ticket.company,
+        "callback_number": ticket.callback_numbers[0] if ticket.callback_numbers else None,
+        "line": ticket.line,
+        "recording_url": recording_url(ticket),
+        "transcription": ticket.description,
+        "escalation": list(chain),
+    }
+
+
+def ack_email(ticket: Ticket, desk_name: str, sla: SlaPolicy) -> OutgoingEmail:
+    """The acknowledgement of a call: its SR number and what was captured."""
+    tz = sla.calendar.tz
+
+    def local(at: datetime) -> str:
+        return at.astimezone(tz).strftime("%A %d %B %Y, %H:%M %Z")
+
+    captured = [f"Received: {local(ticket.received_at)}"]
+    if ticket.callback_numbers:
+        captured.append(f"Calling number: {ticket.callback_numbers[0]}")
+    if ticket.line:
+        captured.append(f"Line: {ticket.line}")
+    captured.append(f"Path: {PATHS.get(ticket.route, ticket.route)}")
+    captured.append(f"Priority: {sla.name(ticket.priority)}")
+    if ticket.first_response_due:
+        captured.append(f"We will respond by: {local(ticket.first_response_due)}")
+    message = _last(ticket, "call.voicemail")
+    if message is not None:
+        captured.append("Voicemail: none recorded" if message.get("empty") else
+                        f"Voicemail: {message.get('duration') or 0} seconds recorded")
+    answered = _last(ticket, "call.answered")
+    if answered is not None:
+        captured.append("Answered by: a technician" if ticket.route == "voice" else
+                        "Answered by: the on-call engineer")
+    if ticket.description:
+        captured.append(f"Your message as we heard it: {ticket.description}")
+    hello = f"Hello {ticket.requester_name}," if ticket.requester_name else "Hello,"
+    text = "\n".join([
+        hello, "",
+        f"Thank you for calling {desk_name}. Your call is recorded as {ticket.number}; "
+        "please quote this number whenever you contact us about it.", "",
+        "What we captured:", *(f"  - {line}" for line in captured), "",
+        "Reply to this message to add details.", "", desk_name,
+    ])
+    return OutgoingEmail(to=ticket.email or "", subject=f"[{ticket.number}] We received your call",
+                         text=text, auto_submitted="auto-generated")

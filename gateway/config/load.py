@@ -1,0 +1,97 @@
+"""config.toml, read once at start into frozen dataclasses and passed down."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gateway.config.desk import (DeskConfig, RoutePriorities, SlaLevel, read_desk,
+                                 read_priorities, read_routes, read_sla)
+from gateway.config.mail import MailConfig, read_mail
+from gateway.config.read import Section, one_of
+from gateway.config.store import StoreConfig, read_store
+from gateway.config.voice import VoiceConfig, read_voice
+from gateway.config.web import HttpConfig, read_http
+from gateway.errors import ConfigError
+
+_log_level = one_of("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration."""
+
+    source: Path | None
+    desk: DeskConfig
+    store: StoreConfig
+    sla: tuple[SlaLevel, ...]
+    priorities: RoutePriorities
+    after_hours_fee_routes: tuple[str, ...]
+    mail: MailConfig
+    http: HttpConfig
+    voice_auth_token_env: str
+    voice_verify_signatures: bool
+    voice: VoiceConfig  # the call flow: [voice], [[voice.lines]], [oncall]
+    api_token_env: str
+    log_level: str
+    log_format: str
+    warnings: tuple[str, ...] = field(default=())
+
+    def sla_level(self, level: int) -> SlaLevel:
+        """The targets of one level (1-4)."""
+        return self.sla[level - 1]
+
+
+def secret(env_name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The value of a secret kept in the environment variable `env_name`, if set."""
+    value = (os.environ if environ is None else environ).get(env_name, "")
+    return value or None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and check a config file; with no path, the built-in defaults (paths from cwd)."""
+    if path is None:
+        return _build({}, "config.toml", Path.cwd(), None)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return _build(data, path.name, path.resolve().parent, path)
+
+
+def _build(data: dict[str, Any], file: str, base: Path, source: Path | None) -> Config:
+    root = Section(data, "", file)
+    desk = read_desk(root.table("desk"))
+    store = read_store(root.table("store"), base)
+    voice = root.table("voice")
+    api = root.table("api")
+    log = root.table("log")
+    config = Config(
+        source=source,
+        desk=desk,
+        store=store,
+        sla=read_sla(root.table("sla")),
+        priorities=read_priorities(root.table("priorities")),
+        after_hours_fee_routes=read_routes(root.table("fees"), "after_hours_routes",
+                                           ("voice", "voicemail")),
+        mail=read_mail(root.table("mail"), base, store.path.parent),
+        http=read_http(root.table("http")),
+        voice_auth_token_env=voice.text("auth_token_env", "TWILIO_AUTH_TOKEN"),
+        voice_verify_signatures=voice.boolean("verify_signatures", True),
+        voice=read_voice(voice, root.table("oncall"), desk.name, desk.phone_region),
+        api_token_env=api.text("token_env", "INTAKE_API_TOKEN"),
+        log_level=log.convert(
+            "level", _log_level, "one of DEBUG, INFO, WARNING, ERROR", "INFO"
+        ),
+        log_format=log.convert("format", one_of("json", "text"), '"json" or "text"', "json"),
+    )
+    warnings = tuple(f"{file}: unknown key {key} (ignored)" for key in root.unknown_keys())
+    return replace(config, warnings=warnings)

@@ -1,0 +1,29 @@
+"""The `[http]` keys: where the HTTP server (webhooks, pages, API) listens and is reached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.config.read import Section
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    """The HTTP server (webhooks, web page, API)."""
+
+    host: str
+    port: int
+    public_url: str
+    threads: int
+
+
+def read_http(s: Section) -> HttpConfig:
+    host = s.text("host", "127.0.0.1")
+    port = s.integer("port", 8080, 0, 65535)
+    public_url = s.text("public_url", f"http://{host}:{port}")
+    if not public_url.startswith(("http://", "https://")):
+        raise s.fail("public_url", public_url, "a URL starting with http:// or https://")
+    return HttpConfig(
+        host=host, port=port, public_url=public_url.rstrip("/"),
+        threads=s.integer("threads", 8, 1, 256),
+    )

@@ -1,0 +1,264 @@
+"""The email pipeline both mail channels share: keep the raw bytes, decide, commit, reply.
+
+`EmailIntake.receive(raw, ...)` archives the bytes first (nothing is lost whatever happens
+next), then decides (duplicate, automatic, update of a ticket, answer to a rejection,
+ticket, rejection) and commits the outcome, the ticket, the replies and the page request
+in one transaction: a crash leaves either all of it or none of it, and a re-delivery of
+the same message finds it and does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from gateway.core.intake import IntakeService, TicketRequest
+from gateway.email.threads import Sender, fill_from_directory, merge_fields, thread_target
+from gateway.outbound.compose import OutgoingEmail, queue_email
+from gateway.email import replies
+from parsers.classify import automatic_reason
+from parsers.errors import MessageError
+from parsers.fields import ExtractedFields, extract_fields
+from parsers.message import ParsedMessage, parse_message
+from store import DuplicateSourceError, Rejection, Ticket
+
+log = logging.getLogger(__name__)
+OUTCOMES = ("ticket", "updated", "rejected", "automatic", "duplicate", "error")
+
+
+@dataclass(frozen=True)
+class EmailOutcome:
+    """What became of one message (the `ingest --json` object, less the file name)."""
+
+    outcome: str
+    ticket: str | None = None
+    fields: ExtractedFields = field(default_factory=ExtractedFields)
+    missing: tuple[str, ...] = ()
+    reason: str | None = None
+    reply: str | None = None  # "acknowledgement", "rejection" or None
+    page: bool = False
+    message_id: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The interface contract's object (DESIGN.md), plus reply/page/message_id."""
+        return {
+            "outcome": self.outcome,
+            "ticket": self.ticket,
+            "fields": {
+                "requester_name": self.fields.requester_name,
+                "company": self.fields.company,
+                "callback_numbers": list(self.fields.callback_numbers),
+                "description": self.fields.description,
+            },
+            "field_sources": dict(self.fields.sources),
+            "missing": list(self.missing),
+            "reason": self.reason,
+            "reply": self.reply,
+            "page": self.page,
+            "message_id": self.message_id,
+        }
+
+
+@dataclass(frozen=True)
+class _Decision:
+    outcome: EmailOutcome
+    parsed: ParsedMessage | None = None
+    sender: Sender | None = None
+    route: str = "email"
+    ticket_number: str | None = None  # for "updated"
+    rejection: Rejection | None = None  # the rejection this message answers
+    source_id: str | None = None
+
+
+class EmailIntake:
+    """Raw messages in, tickets, updates, rejections and replies out."""
+
+    def __init__(self, intake: IntakeService) -> None:
+        self.intake = intake
+        self.store = intake.store
+        self.config = intake.config
+        self._dry_seen: set[str] = set()  # a dry run writes nothing, so it remembers here
+
+    def receive(self, raw: bytes, source: str, recipients: Sequence[str] = (),
+                dry_run: bool = False) -> EmailOutcome:
+        """Run one message through the pipeline. `recipients` are the SMTP envelope's
+        (the To/Cc headers stand in when empty). `dry_run` decides and writes nothing."""
+        now = self.intake.clock()
+        row = None if dry_run else self.store.messages.archive("email", source, now, raw=raw)
+        try:
+            decision = self._decide(raw, recipients, now)
+        except Exception as exc:
+            # A bug must not lose the message: it is archived, and marked for a person.
+            log.exception("email.decide_failed", extra={"source": source, "row": row})
+            decision = _Decision(EmailOutcome("error", reason=f"internal error: {exc!r}"))
+        if dry_run or row is None:
+            return self._dry(decision.outcome, decision.source_id)
+        outcome = self.store.atomically(lambda: self._commit(row, decision, now))
+        log.info("email.%s", outcome.outcome, extra={
+            "row": row, "ticket": outcome.ticket, "reason": outcome.reason,
+            "missing": list(outcome.missing), "reply": outcome.reply})
+        return outcome
+
+    def _dry(self, outcome: EmailOutcome, source_id: str | None) -> EmailOutcome:
+        if source_id is None or outcome.outcome in ("error", "duplicate"):
+            return outcome
+        if source_id in self._dry_seen:
+            return replace(outcome, outcome="duplicate", ticket=None, reply=None, page=False,
+                           reason="already seen earlier in this run")
+        self._dry_seen.add(source_id)
+        return outcome
+
+    # -- deciding (reads only) -------------------------------------------------------
+
+    def _decide(self, raw: bytes, recipients: Sequence[str], now: datetime) -> _Decision:
+        try:
+            parsed = parse_message(raw)
+        except MessageError as exc:
+            return _Decision(EmailOutcome("error", reason=str(exc)))
+        source_id = parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+        base = EmailOutcome("error", message_id=parsed.message_id)
+        earlier = self.store.messages.seen("email", parsed.message_id, raw)
+        if earlier is not None:
+            return _Decision(replace(base, outcome="duplicate",
+                                     reason=f"already received (message {earlier})"))
+        sender = Sender.of(parsed, self.config.mail.desk_addresses)
+        auto = automatic_reason(parsed) or sender.own_address_reason()
+        if auto:
+            return _Decision(replace(base, outcome="automatic", reason=auto), parsed, sender,
+                             source_id=source_id)
+        fields = extract_fields(parsed.body, parsed.sender_name, self.config.desk.phone_region,
+                                self.config.mail.min_description_words)
+        fields = fill_from_directory(fields, sender.address, self.store)
+        number, rejection = thread_target(parsed, self.store, self.config.desk.ticket_prefix)
+        if number:
+            return _Decision(replace(base, outcome="updated", ticket=number, fields=fields,
+                                     reason="answer to an existing ticket"),
+                             parsed, sender, ticket_number=number, source_id=source_id)
+        if rejection is not None:
+            fields = merge_fields(fields, rejection, self.store, self.config)
+        desk = {a.lower() for a in (recipients or parsed.recipients)}
+        route = "critical_email" if self.config.mail.critical_address.lower() in desk else "email"
+        missing = tuple(fields.missing())
+        if missing and route != "critical_email":
+            reason = "missing " + ", ".join(missing)
+            return _Decision(replace(base, outcome="rejected", fields=fields, missing=missing,
+                                     reason=reason, reply=self._rejection_reply(sender, now)),
+                             parsed, sender, route, rejection=rejection, source_id=source_id)
+        return _Decision(
+            replace(base, outcome="ticket", fields=fields, missing=missing,
+                    reason=("critical mail: opened although incomplete" if missing else None),
+                    reply="acknowledgement" if sender.reply_to else None,
+                    page=route == "critical_email"),
+            parsed, sender, route, rejection=rejection, source_id=source_id)
+
+    def _rejection_reply(self, sender: Sender, now: datetime) -> str | None:
+        if not sender.reply_to:
+            return None
+        since = now - self.config.mail.rejection_interval
+        if self.store.rejections.count_since(sender.reply_to, since, replied_only=True):
+            return None  # rate limit: one rejection reply per sender per interval
+        return "rejection"
+
+    # -- committing (one transaction) ------------------------------------------------
+
+    def _commit(self, row: int, decision: _Decision, now: datetime) -> EmailOutcome:
+        result = decision.outcome
+        parsed = decision.parsed
+        if result.outcome == "ticket" and parsed is not None:
+            try:
+                result = self._open(row, decision, parsed, now)
+            except DuplicateSourceError as exc:
+                result = replace(result, outcome="duplicate", ticket=exc.number, reply=None,
+                                 page=False, reason=f"already opened as {exc.number}")
+        elif result.outcome == "updated" and parsed is not None:
+            result = self._update(decision, parsed, now)
+        elif result.outcome == "rejected" and parsed is not None:
+            result = self._reject(row, decision, parsed, now)
+        ticket_id = self._ticket_id(result.ticket)
+        self.store.messages.set_outcome(row, result.outcome, result.reason, ticket_id,
+                                        source_id=decision.source_id)
+        return result
+
+    def _ticket_id(self, number: str | None) -> int | None:
+        return self.store.tickets.get(number).id if number else None
+
+    def _open(self, row: int, decision: _Decision, parsed: ParsedMessage, now: datetime
+              ) -> EmailOutcome:
+        result, sender = decision.outcome, decision.sender
+        assert sender is not None
+        fields = result.fields
+        ticket = self.intake.open_ticket(TicketRequest(
+            channel="email", route=decision.route, received_at=now,
+            requester_name=fields.requester_name, company=fields.company,
+            callback_numbers=fields.callback_numbers, email=sender.address,
+            subject=parsed.subject[:500] or None, description=fields.description,
+            contact_id=sender.contact_id(self.store), source_id=decision.source_id,
+            flags=("incomplete",) if result.missing else (),
+            field_sources=fields.sources,
+        ))
+        if decision.rejection is not None:
+            self.store.rejections.resolve(decision.rejection.id, ticket.id, now)
+        if result.reply and sender.reply_to:
+            self._send(replies.acknowledgement(
+                ticket, fields, sender.reply_to, parsed.subject, parsed.message_id,
+                parsed.references, self.config, self.intake.calendar), now, ticket.id,
+                f"ack:{decision.source_id}")
+        if result.page:
+            self._page(ticket, now)
+        return replace(result, ticket=ticket.number)
+
+    def _update(self, decision: _Decision, parsed: ParsedMessage, now: datetime
+                ) -> EmailOutcome:
+        number = decision.ticket_number
+        assert number is not None and decision.sender is not None
+        added = self.store.tickets.add_event(
+            number, "email_reply", now,
+            detail={"message_id": parsed.message_id, "from": decision.sender.address,
+                    "subject": parsed.subject[:500], "text": parsed.body.new[:20_000],
+                    "attachments": [{"name": a.name, "type": a.content_type, "size": a.size}
+                                    for a in parsed.attachments]},
+            actor=decision.sender.address, dedupe_key=f"email:{decision.source_id}",
+        )
+        if not added:
+            return replace(decision.outcome, outcome="duplicate",
+                           reason=f"already added to {number}")
+        if self.store.tickets.get(number).status == "resolved":
+            # The client answered after we resolved it: it is not resolved for them.
+            self.store.tickets.set_status(number, "open", now, actor=decision.sender.address)
+        return decision.outcome
+
+    def _reject(self, row: int, decision: _Decision, parsed: ParsedMessage, now: datetime
+                ) -> EmailOutcome:
+        result, sender = decision.outcome, decision.sender
+        assert sender is not None
+        reply_id = None
+        # Checked again inside the transaction, so two messages at once get one reply.
+        result = replace(result, reply=self._rejection_reply(sender, now))
+        if result.reply and sender.reply_to:
+            reply_id = self._send(replies.rejection(
+                list(result.missing), result.fields, sender.reply_to, parsed.subject,
+                parsed.message_id, parsed.references, self.config), now, None,
+                f"reject:{decision.source_id}")
+        self.store.rejections.add(
+            row, now, list(result.missing), sender=sender.reply_to or sender.address,
+            message_id=parsed.message_id, reason=result.reason, reply_message_id=reply_id)
+        return replace(result, reply=result.reply if reply_id else None)
+
+    def _send(self, email: OutgoingEmail, now: datetime, ticket_id: int | None,
+              key: str) -> str | None:
+        return queue_email(self.store, self.config.mail.support_address, self.config.desk.name,
+                           email, now, ticket_id=ticket_id, dedupe_key=key)
+
+    def _page(self, ticket: Ticket, now: datetime) -> None:
+        # Paging itself is the on-call worker's job: here the request is made durable.
+        self.store.outbox.enqueue(
+            "page", "on-call",
+            {"ticket": ticket.number, "route": ticket.route, "priority": ticket.priority,
+             "requester_name": ticket.requester_name, "company": ticket.company,
+             "callback_numbers": list(ticket.callback_numbers), "email": ticket.email,
+             "subject": ticket.subject, "summary": (ticket.description or "")[:500]},
+            now, ticket_id=ticket.id, dedupe_key=f"page:{ticket.number}")

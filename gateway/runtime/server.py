@@ -1,0 +1,100 @@
+"""`intake-gateway serve`: start every component, serve HTTP, stop cleanly on a signal."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable
+from types import FrameType
+
+from waitress.server import create_server
+
+from gateway.web.app import create_app
+from gateway.config import Config, secret
+from gateway.errors import StartupError
+from gateway.runtime.services import Services, build_services, local_token
+from mail.ports import Component
+
+log = logging.getLogger("gateway.serve")
+
+
+class _Stop(SystemExit):
+    """Raised in the main thread by the signal handler to leave the serving loop (waitress
+    lets SystemExit through its dispatchers, where it would log and swallow an Exception)."""
+
+
+def serve(
+    config: Config,
+    components: Callable[[Services], list[Component]] = lambda services: [],
+) -> None:
+    """Run until SIGTERM or Ctrl-C, then stop components in reverse order and close the store."""
+    for warning in config.warnings:
+        log.warning("config.warning", extra={"detail": warning})
+    if not config.voice_verify_signatures:
+        log.warning("voice.signatures_off", extra={
+            "detail": "[voice] verify_signatures = false: anyone can forge Twilio webhooks"})
+    elif secret(config.voice_auth_token_env) is None:
+        log.warning("voice.no_auth_token", extra={
+            "detail": f"{config.voice_auth_token_env} is not set: every Twilio webhook "
+                      "(/voice/*, /sms/*) will be refused with 403"})
+    services = build_services(config)
+    started: list[Component] = []
+    server = None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        if services.api_token is None:
+            services.api_token = local_token(config.store.path.parent / "api-token")
+            log.info("api.token", extra={
+                "detail": f"{config.api_token_env} is not set; the API token is in "
+                          f"{config.store.path.parent / 'api-token'}"})
+        for component in components(services):
+            try:
+                component.start()
+            except OSError as exc:
+                raise StartupError(f"{component.name}: {exc.strerror or exc}") from exc
+            started.append(component)
+            services.health_checks[component.name] = component.health
+            log.info("component.started", extra={"component": component.name})
+        app = create_app(config, services)
+        try:
+            server = create_server(
+                app, host=config.http.host, port=config.http.port, threads=config.http.threads,
+                ident="intake-gateway", clear_untrusted_proxy_headers=True,
+            )
+        except OSError as exc:
+            raise StartupError(
+                f"http: cannot listen on {config.http.host}:{config.http.port}: {exc.strerror}"
+                " (see [http] host/port)"
+            ) from exc
+        port = server.socket.getsockname()[1]  # type: ignore[union-attr]
+        _install_handlers()
+        log.info(
+            "http.listening",
+            extra={"url": f"http://{config.http.host}:{port}", "store": str(config.store.path)},
+        )
+        try:
+            server.run()
+        except _Stop:
+            pass
+    finally:
+        log.info("shutdown.begin")
+        if server is not None:
+            server.close()
+        for component in reversed(started):
+            try:
+                component.stop()
+            except Exception:
+                log.exception("component.stop_failed", extra={"component": component.name})
+        services.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        log.info("shutdown.done")
+
+
+def _install_handlers() -> None:
+    def stop(signum: int, frame: FrameType | None) -> None:
+        log.info("signal.received", extra={"signal": signal.Signals(signum).name})
+        raise _Stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)

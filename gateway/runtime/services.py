@@ -1,0 +1,75 @@
+"""The composition root's parts: everything built once from the config and shared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from datetime import datetime
+from typing import Any
+
+from gateway.config import Config, secret
+from gateway.core.calendar import BusinessCalendar
+from gateway.core.intake import IntakeService, utc_now
+from gateway.email.pipeline import EmailIntake
+from gateway.core.sla import SlaPolicy, calendar_from
+from store import Store
+
+
+@dataclass
+class Services:
+    """Shared objects handed to the app, the channels and the workers."""
+
+    config: Config
+    store: Store
+    calendar: BusinessCalendar
+    sla: SlaPolicy
+    intake: IntakeService
+    email: EmailIntake
+    api_token: str | None
+    clock: Callable[[], datetime] = utc_now
+    # name -> callable returning a dict with at least "ok"; filled as channels start
+    health_checks: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Release the database."""
+        self.store.close()
+
+
+def local_token(path: Path) -> str:
+    """The token kept in a private file beside the database, made on first use, so a
+    gateway started with no environment still has a working, secret API token."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        token = secrets.token_urlsafe(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(token + "\n")
+        return token
+
+
+def build_services(config: Config, clock: Callable[[], datetime] = utc_now,
+                   store: Store | None = None) -> Services:
+    """Open (and migrate) the store, unless one is given, and build the core around it."""
+    if store is None:
+        store = Store(
+            config.store.path,
+            ticket_prefix=config.desk.ticket_prefix,
+            busy_timeout_ms=config.store.busy_timeout_ms,
+        )
+        store.migrate()
+    calendar = calendar_from(config)
+    intake = IntakeService(store, config, calendar, clock)
+    return Services(
+        config=config,
+        store=store,
+        calendar=calendar,
+        sla=intake.sla,
+        intake=intake,
+        email=EmailIntake(intake),
+        api_token=secret(config.api_token_env),
+        clock=clock,
+    )

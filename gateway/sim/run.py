@@ -1,0 +1,68 @@
+"""Runs one simulated call against the in-process app or a gateway over HTTP, and says
+what became of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gateway.web.app import create_app
+from gateway.calls.desk import ticket_of
+from gateway.config import Config, secret
+from gateway.core.intake import utc_now
+from gateway.runtime.services import Services, build_services
+from gateway.sim.simulator import CallReport, CallSimulator, Script
+from gateway.sim.twilio_side import AppTransport, HttpTransport, SimClock, SimulationError, Twilio
+
+
+def auth_token(config: Config) -> str | None:
+    """The token requests are signed with; a clear error when the gateway needs one and
+    the variable is unset."""
+    token = secret(config.voice_auth_token_env)
+    if token is None and config.voice_verify_signatures:
+        raise SimulationError(
+            f"{config.voice_auth_token_env} is not set: the gateway refuses unsigned Twilio "
+            f"webhooks, so calls cannot be simulated. Set it (locally any value will do, "
+            f"the same for serve and call), e.g. {config.voice_auth_token_env}=test")
+    return token
+
+
+def simulate(config: Config, script: Script, url: str | None = None,
+             at: datetime | None = None) -> tuple[CallReport, list[str]]:
+    """Make the call; return the report and lines saying what became of it."""
+    token = auth_token(config)
+    if url:
+        sim = CallSimulator(Twilio(HttpTransport(url), token), config.http.public_url,
+                            config.voice)
+        report = sim.run(script)
+        return report, [f"SR number heard: {report.sr_number or 'none'}"]
+    clock = SimClock(at or utc_now())
+    services = build_services(config, clock=clock)
+    try:
+        app = create_app(config, services)
+        sim = CallSimulator(Twilio(AppTransport(app.test_client()), token),
+                            config.http.public_url, config.voice, clock=clock)
+        report = sim.run(script)
+        return report, describe(services, report.call_sid)
+    finally:
+        services.close()
+
+
+def describe(services: Services, call_sid: str) -> list[str]:
+    """The call's ticket and what was queued for it, in a few lines."""
+    ticket = ticket_of(services.store, call_sid)
+    if ticket is None:
+        return ["No ticket was opened for this call."]
+    who = " / ".join(x for x in (ticket.requester_name, ticket.company) if x) or "unknown caller"
+    lines = [
+        f"Ticket {ticket.number}: {services.sla.name(ticket.priority)} (priority "
+        f"{ticket.priority}), route {ticket.route}, status {ticket.status}, "
+        f"flags {', '.join(ticket.flags) or 'none'}",
+        f"  {who}; call-back {', '.join(ticket.callback_numbers) or 'none'}; "
+        f"line {ticket.line or 'unknown'}",
+        f"  events: {', '.join(e.kind for e in ticket.events)}",
+    ]
+    if ticket.description:
+        lines.append(f"  description: {ticket.description}")
+    for item in services.store.outbox.items(ticket_id=ticket.id):
+        lines.append(f"  outbox: {item.kind} to {item.recipient} ({item.status})")
+    return lines

@@ -1,0 +1,63 @@
+"""The Flask app factory: webhooks, web page and API share one WSGI app."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from gateway.web.api import api
+from gateway.config import Config
+from gateway.web.health import health
+from gateway.runtime.services import Services
+from gateway.web.voice import register_voice
+from store import StoreBusyError, StoreError
+
+log = logging.getLogger("gateway.http")
+
+
+def create_app(config: Config, services: Services) -> Flask:
+    """Build the WSGI app around already-built services (no globals, no import-time work)."""
+    app = Flask("gateway")
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["intake"] = services
+    app.register_blueprint(health)
+    app.register_blueprint(api)
+    register_voice(app, config, services)
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response):  # type: ignore[no-untyped-def]
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info(
+            "http.request",
+            extra={"method": request.method, "path": request.path,
+                   "status": response.status_code, "ms": round(elapsed, 1)},
+        )
+        return response
+
+    @app.errorhandler(StoreBusyError)
+    def _busy(exc: StoreBusyError):  # type: ignore[no-untyped-def]
+        log.warning("store.busy", extra={"path": request.path, "error": str(exc)})
+        response = jsonify(error="the ticket store is busy; retry shortly")
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(StoreError)
+    def _store_error(exc: StoreError):  # type: ignore[no-untyped-def]
+        log.error("store.error", exc_info=exc, extra={"path": request.path})
+        return jsonify(error="the ticket store failed; the request was not recorded"), 503
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/") or request.path == "/healthz":
+            return jsonify(error=exc.description), exc.code
+        return exc
+
+    return app

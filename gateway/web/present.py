@@ -1,0 +1,63 @@
+"""Tickets and rejections as the JSON of the interface contract (API and CLI alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from gateway.core.sla import SlaPolicy
+from store import Rejection, Ticket
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
+    """One ticket with its timeline; times in ISO 8601 in the desk's zone."""
+    tz = sla.calendar.tz
+
+    def local(at: datetime | None) -> str | None:
+        return _iso(at.astimezone(tz) if at else None)
+
+    return {
+        "number": ticket.number,
+        "channel": ticket.channel,
+        "route": ticket.route,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "priority_name": sla.name(ticket.priority),
+        "requester_name": ticket.requester_name,
+        "company": ticket.company,
+        "callback_numbers": list(ticket.callback_numbers),
+        "email": ticket.email,
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "line": ticket.line,
+        "source_id": ticket.source_id,
+        "received_at": local(ticket.received_at),
+        "after_hours": ticket.after_hours,
+        "first_response_due": local(ticket.first_response_due),
+        "resolution_due": local(ticket.resolution_due),
+        "flags": list(ticket.flags),
+        "field_sources": ticket.field_sources,
+        "created_at": local(ticket.created_at),
+        "updated_at": local(ticket.updated_at),
+        "events": [
+            {"at": local(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail}
+            for e in ticket.events
+        ],
+    }
+
+
+def rejection_json(rejection: Rejection) -> dict[str, Any]:
+    """One rejection: which message, from whom, what was missing."""
+    return {
+        "id": rejection.id,
+        "message_id": rejection.message_id,
+        "sender": rejection.sender,
+        "missing": list(rejection.missing),
+        "reason": rejection.reason,
+        "received_at": _iso(rejection.received_at),
+        "resolved_ticket": rejection.resolved_ticket,
+    }

@@ -1,0 +1,22 @@
+"""Wires the voice channel into the web app: the Twilio signature guard and the blueprint."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from gateway.calls.desk import CallService
+from gateway.config import Config, secret
+from gateway.runtime.services import Services
+from voice.blueprint import voice_blueprint
+from voice.signature import twilio_guard
+
+
+def register_voice(app: Flask, config: Config, services: Services) -> None:
+    """Check every /voice/* and /sms/* request's signature, then serve the call flow."""
+    token = secret(config.voice_auth_token_env)
+    app.before_request(twilio_guard(config.http.public_url, token,
+                                    config.voice_verify_signatures,
+                                    config.voice_auth_token_env))
+    desk = CallService(services.store, services.intake)
+    app.register_blueprint(voice_blueprint(desk, services.calendar, config.voice,
+                                           config.http.public_url, services.clock))
