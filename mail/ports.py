@@ -45,18 +45,3 @@ class PollerState(Protocol):
 
     def set(self, name: str, value: Any, at: datetime) -> None:
         """Store a JSON-able value under `name`; raises the store's StoreError on failure."""
-
-
-class Component(Protocol):
-    """A part `serve` starts before HTTP and stops after it; `health` feeds /healthz."""
-
-    name: str
-
-    def start(self) -> None:
-        """Begin work in the background."""
-
-    def stop(self) -> None:
-        """Finish or abandon work and return once stopped."""
-
-    def health(self) -> dict[str, Any]:
-        """At least {"ok": bool}, plus what an operator needs to see."""

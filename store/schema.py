@@ -15,11 +15,7 @@ def _run(db: Database, statements: str) -> None:
             db.execute(statement)
 
 
-@migrations(name="0001_directory_and_tickets")
-def _m0001(db: Database) -> None:
-    _run(
-        db,
-        """
+_M0001 = """
         CREATE TABLE companies (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -88,15 +84,9 @@ def _m0001(db: Database) -> None:
             dedupe_key TEXT UNIQUE
         );
         CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id)
-        """,
-    )
-
-
-@migrations(name="0002_archive")
-def _m0002(db: Database) -> None:
-    _run(
-        db,
         """
+
+_M0002 = """
         CREATE TABLE messages (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             channel TEXT NOT NULL,
@@ -132,15 +122,9 @@ def _m0002(db: Database) -> None:
             created_at TEXT NOT NULL,
             result TEXT
         )
-        """,
-    )
-
-
-@migrations(name="0003_outbox_and_poller_state")
-def _m0003(db: Database) -> None:
-    _run(
-        db,
         """
+
+_M0003 = """
         CREATE TABLE outbox (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             kind TEXT NOT NULL,
@@ -162,8 +146,22 @@ def _m0003(db: Database) -> None:
             value TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )
-        """,
-    )
+        """
+
+
+@migrations(name="0001_directory_and_tickets")
+def _m0001(db: Database) -> None:
+    _run(db, _M0001)
+
+
+@migrations(name="0002_archive")
+def _m0002(db: Database) -> None:
+    _run(db, _M0002)
+
+
+@migrations(name="0003_outbox_and_poller_state")
+def _m0003(db: Database) -> None:
+    _run(db, _M0003)
 
 
 @migrations(name="0004_outbox_message_ids")

@@ -57,5 +57,78 @@ def test_no_sql_outside_the_store(package: str) -> None:
     assert offenders == []
 
 
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Our module -> our modules it imports (`from a.b import c` counts a.b.c when that is a
+    module, else a.b)."""
+    paths = [path for package in sorted(OURS) for path in _modules(package)]
+    modules = {_module_name(path) for path in paths}
+    graph: dict[str, set[str]] = {}
+    for path in paths:
+        edges = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                edges.update(alias.name for alias in node.names if alias.name in modules)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    target = full if full in modules else node.module
+                    if target in modules:
+                        edges.add(target)
+        graph[_module_name(path)] = edges - {_module_name(path)}
+    return graph
+
+
+def test_no_import_cycles_among_our_modules() -> None:
+    graph = _import_graph()
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == 1:
+                cycles.append(path[path.index(target):] + [target])
+            elif target not in state:
+                visit(target, path + [target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 300, 60
+
+
+def test_modules_and_functions_stay_small() -> None:
+    too_long = []
+    for package in sorted(OURS):
+        for path in _modules(package):
+            text = path.read_text(encoding="utf-8")
+            where = path.relative_to(REPO)
+            if len(text.splitlines()) > MAX_MODULE_LINES:
+                too_long.append(f"{where}: {len(text.splitlines())} lines")
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                    if lines > MAX_FUNCTION_LINES:
+                        too_long.append(f"{where}:{node.lineno} {node.name}() {lines} lines")
+    assert too_long == []
+
+
+def test_the_simulator_stays_out_of_the_core() -> None:
+    graph = _import_graph()
+    users = sorted(m for m, targets in graph.items()
+                   if not m.startswith(("gateway.sim", "gateway.cli"))
+                   and any(t.startswith("gateway.sim") for t in targets))
+    assert users == []
+
+
 def test_every_package_ships_py_typed() -> None:
     assert all((REPO / package / "py.typed").is_file() for package in OURS)

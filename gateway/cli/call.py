@@ -27,7 +27,8 @@ from gateway.cli.common import command_config, config_option
 @click.option("--at", "at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
               help="The moment of the call on the desk's clock (in-process only). Default: now.")
 @click.option("--url", help="A running gateway to call over HTTP (e.g. http://127.0.0.1:8080). "
-                            "Default: the app in this process, on the configured store.")
+                            "Default: the app in this process, on a scratch copy of the store "
+                            "(the directory copied in): nothing saved, nothing sent.")
 def call(config_path: Path | None, caller: str, line: str | None, digits: tuple[str, ...],
          hang_up: bool, record_seconds: int, message: str | None, no_answer: bool, position: int,
          at: datetime | None, url: str | None) -> None:

@@ -113,3 +113,15 @@ def import_rows(
         elif not company:
             report.skipped.append((line, "no name, email, phone or company"))
     return report
+
+
+def copy_directory(source: Store, target: Store, at: datetime) -> int:
+    """Copy every company and contact of `source` into `target`; return the contacts copied."""
+    for company in source.directory.companies():
+        target.directory.upsert_company(company.name, at, company.domains, company.site)
+    people = source.directory.contacts()
+    for person in people:
+        target.directory.upsert_contact(
+            ContactRecord(email=person.email, name=person.name, company=person.company,
+                          phones=person.phones), at)
+    return len(people)

@@ -3,12 +3,27 @@ and the workers. Each receives the intake service or the store, never the gatewa
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
+from gateway.runtime.services import Services
 from mail.imap import ImapPoller
 from mail.listener import SmtpListener
 from mail.outbound import OutboxMailer
-from mail.ports import Component
 
-from gateway.runtime.services import Services
+
+class Component(Protocol):
+    """A part `serve` starts before HTTP and stops after it; `health` feeds /healthz."""
+
+    name: str
+
+    def start(self) -> None:
+        """Begin work in the background."""
+
+    def stop(self) -> None:
+        """Finish or abandon work and return once stopped."""
+
+    def health(self) -> dict[str, Any]:
+        """At least {"ok": bool}, plus what an operator needs to see."""
 
 
 def components(services: Services) -> list[Component]:

@@ -6,6 +6,9 @@ import logging
 import signal
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
+
+from flask import Flask
 
 from waitress.server import create_server
 
@@ -13,7 +16,7 @@ from gateway.web.app import create_app
 from gateway.config import Config, secret
 from gateway.errors import StartupError
 from gateway.runtime.services import Services, build_services, local_token
-from mail.ports import Component
+from gateway.runtime.components import Component
 
 log = logging.getLogger("gateway.serve")
 
@@ -28,15 +31,7 @@ def serve(
     components: Callable[[Services], list[Component]] = lambda services: [],
 ) -> None:
     """Run until SIGTERM or Ctrl-C, then stop components in reverse order and close the store."""
-    for warning in config.warnings:
-        log.warning("config.warning", extra={"detail": warning})
-    if not config.voice_verify_signatures:
-        log.warning("voice.signatures_off", extra={
-            "detail": "[voice] verify_signatures = false: anyone can forge Twilio webhooks"})
-    elif secret(config.voice_auth_token_env) is None:
-        log.warning("voice.no_auth_token", extra={
-            "detail": f"{config.voice_auth_token_env} is not set: every Twilio webhook "
-                      "(/voice/*, /sms/*) will be refused with 403"})
+    _warn_about(config)
     services = build_services(config)
     started: list[Component] = []
     server = None
@@ -47,31 +42,12 @@ def serve(
             log.info("api.token", extra={
                 "detail": f"{config.api_token_env} is not set; the API token is in "
                           f"{config.store.path.parent / 'api-token'}"})
-        for component in components(services):
-            try:
-                component.start()
-            except OSError as exc:
-                raise StartupError(f"{component.name}: {exc.strerror or exc}") from exc
-            started.append(component)
-            services.health_checks[component.name] = component.health
-            log.info("component.started", extra={"component": component.name})
-        app = create_app(config, services)
-        try:
-            server = create_server(
-                app, host=config.http.host, port=config.http.port, threads=config.http.threads,
-                ident="intake-gateway", clear_untrusted_proxy_headers=True,
-            )
-        except OSError as exc:
-            raise StartupError(
-                f"http: cannot listen on {config.http.host}:{config.http.port}: {exc.strerror}"
-                " (see [http] host/port)"
-            ) from exc
-        port = server.socket.getsockname()[1]  # type: ignore[union-attr]
+        _start(components(services), services, started)
+        server = _http_server(config, create_app(config, services))
         _install_handlers()
-        log.info(
-            "http.listening",
-            extra={"url": f"http://{config.http.host}:{port}", "store": str(config.store.path)},
-        )
+        log.info("http.listening", extra={
+            "url": f"http://{config.http.host}:{server.socket.getsockname()[1]}",  # type: ignore[union-attr]
+            "store": str(config.store.path)})
         try:
             server.run()
         except _Stop:
@@ -80,15 +56,59 @@ def serve(
         log.info("shutdown.begin")
         if server is not None:
             server.close()
-        for component in reversed(started):
-            try:
-                component.stop()
-            except Exception:
-                log.exception("component.stop_failed", extra={"component": component.name})
+        _stop(started)
         services.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         log.info("shutdown.done")
+
+
+def _warn_about(config: Config) -> None:
+    """Log what the operator should know before anything starts."""
+    for warning in config.warnings:
+        log.warning("config.warning", extra={"detail": warning})
+    if not config.voice_verify_signatures:
+        log.warning("voice.signatures_off", extra={
+            "detail": "[voice] verify_signatures = false: anyone can forge Twilio webhooks"})
+    elif secret(config.voice_auth_token_env) is None:
+        log.warning("voice.no_auth_token", extra={
+            "detail": f"{config.voice_auth_token_env} is not set: every Twilio webhook "
+                      "(/voice/*, /sms/*) will be refused with 403"})
+
+
+def _start(components: list[Component], services: Services, started: list[Component]) -> None:
+    """Start each component in order, adding it to `started` and to /healthz."""
+    for component in components:
+        try:
+            component.start()
+        except OSError as exc:
+            raise StartupError(f"{component.name}: {exc.strerror or exc}") from exc
+        started.append(component)
+        services.health_checks[component.name] = component.health
+        log.info("component.started", extra={"component": component.name})
+
+
+def _stop(started: list[Component]) -> None:
+    """Stop components in the reverse order of their start; one failing stops the others."""
+    for component in reversed(started):
+        try:
+            component.stop()
+        except Exception:
+            log.exception("component.stop_failed", extra={"component": component.name})
+
+
+def _http_server(config: Config, app: Flask) -> Any:
+    """Waitress bound to [http] host/port, or a StartupError naming the keys."""
+    try:
+        return create_server(
+            app, host=config.http.host, port=config.http.port, threads=config.http.threads,
+            ident="intake-gateway", clear_untrusted_proxy_headers=True,
+        )
+    except OSError as exc:
+        raise StartupError(
+            f"http: cannot listen on {config.http.host}:{config.http.port}: {exc.strerror}"
+            " (see [http] host/port)"
+        ) from exc
 
 
 def _install_handlers() -> None:

@@ -4,19 +4,68 @@ queue a technician takes callers from by calling the agent number."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from gateway.sim.script import CallReport, Script
 from gateway.sim.twilio_side import SimulationError, sid
-
-if TYPE_CHECKING:
-    from gateway.sim.simulator import _Call
+from voice.settings import VoiceConfig
 
 # (absolute URL, extra Twilio parameters, why it is requested)
 Step = tuple[str, dict[str, object], str]
 HOLD_SECONDS = 30
 
 
-def dial(call: _Call, verb: ET.Element) -> Step | None:
+class Simulator(Protocol):
+    """The simulator a call belongs to, as <Dial> and <Enqueue> see it."""
+
+    @property
+    def account_sid(self) -> str:
+        """The simulated Twilio account."""
+
+    @property
+    def public_url(self) -> str:
+        """The gateway's public URL, without a trailing slash."""
+
+    @property
+    def settings(self) -> VoiceConfig:
+        """The voice settings the gateway runs with."""
+
+
+class Leg(Protocol):
+    """One simulated call in progress (the simulator's call state)."""
+
+    dial_attempts: int
+    status: str
+
+    @property
+    def sim(self) -> Simulator:
+        """The simulator making the call."""
+
+    @property
+    def script(self) -> Script:
+        """What the people on the call do."""
+
+    @property
+    def report(self) -> CallReport:
+        """What was heard and sent so far."""
+
+    def say(self, who: str, text: str) -> None:
+        """Add a line to the story of the call."""
+
+    def wait(self, seconds: float) -> None:
+        """Let time pass on the call (and the simulated clock)."""
+
+    def hear(self, verb: ET.Element, who: str = ...) -> None:
+        """Play a <Say>, <Play> or <Pause> to `who`."""
+
+    def params(self, **extra: object) -> dict[str, str]:
+        """Twilio's parameters for a request about this call."""
+
+    def send(self, url: str, params: dict[str, str], why: str = ...) -> ET.Element:
+        """POST to the gateway and return its TwiML."""
+
+
+def dial(call: Leg, verb: ET.Element) -> Step | None:
     """<Dial><Number> rings one person; <Dial><Queue> takes the next caller of a queue."""
     target = verb[0] if len(verb) else None
     if target is not None and target.tag == "Queue":
@@ -54,7 +103,7 @@ def _after(verb: ET.Element, extra: dict[str, object]) -> Step | None:
     return (action, extra, "dial action") if action else None
 
 
-def enqueue(call: _Call, verb: ET.Element) -> Step | None:
+def enqueue(call: Leg, verb: ET.Element) -> Step | None:
     """<Enqueue>: hold (the wait URL, once per position as callers ahead are answered),
     then a technician takes the call, or the caller gives up."""
     queue_sid, joined = sid("QU"), call.report.duration
@@ -88,7 +137,7 @@ def enqueue(call: _Call, verb: ET.Element) -> Step | None:
     return (action, extra, "enqueue action") if action else None
 
 
-def _technician_takes(call: _Call, queue_sid: str, waited: int) -> None:
+def _technician_takes(call: Leg, queue_sid: str, waited: int) -> None:
     """A technician calls the agent number and is connected to this caller."""
     agent_number = call.sim.settings.agent_number
     if not agent_number:

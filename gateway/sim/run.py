@@ -8,10 +8,12 @@ from datetime import datetime
 from gateway.web.app import create_app
 from gateway.calls.desk import ticket_of
 from gateway.config import Config, secret
+from gateway.core.directory import copy_directory
 from gateway.core.intake import utc_now
 from gateway.runtime.services import Services, build_services
 from gateway.sim.simulator import CallReport, CallSimulator, Script
 from gateway.sim.twilio_side import AppTransport, HttpTransport, SimClock, SimulationError, Twilio
+from store import Store
 
 
 def auth_token(config: Config) -> str | None:
@@ -36,15 +38,34 @@ def simulate(config: Config, script: Script, url: str | None = None,
         report = sim.run(script)
         return report, [f"SR number heard: {report.sr_number or 'none'}"]
     clock = SimClock(at or utc_now())
-    services = build_services(config, clock=clock)
+    store, copied = scratch_store(config, clock())
+    services = build_services(config, clock=clock, store=store)
     try:
         app = create_app(config, services)
         sim = CallSimulator(Twilio(AppTransport(app.test_client()), token),
                             config.http.public_url, config.voice, clock=clock)
         report = sim.run(script)
-        return report, describe(services, report.call_sid)
+        note = (f"(On a scratch copy of the store with the directory's {copied} contact(s): "
+                "nothing was saved and nothing was sent.)")
+        return report, [*describe(services, report.call_sid), note]
     finally:
         services.close()
+
+
+def scratch_store(config: Config, now: datetime) -> tuple[Store, int]:
+    """An in-memory store holding a copy of the desk's directory, so a simulated call is
+    recognised as a real one would be but never touches the desk's tickets or outbox."""
+    scratch = Store.in_memory(config.desk.ticket_prefix)
+    if not config.store.path.exists():
+        return scratch, 0
+    desk = Store(config.store.path, ticket_prefix=config.desk.ticket_prefix,
+                 busy_timeout_ms=config.store.busy_timeout_ms)
+    try:
+        if desk.pending_migrations():
+            return scratch, 0  # an older database: its directory cannot be read safely
+        return scratch, copy_directory(desk, scratch, now)
+    finally:
+        desk.close()
 
 
 def describe(services: Services, call_sid: str) -> list[str]:
