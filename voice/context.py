@@ -1,0 +1,61 @@
+"""What every webhook works with besides its request: the desk, the calendar, the settings,
+the flow's URLs and the clock, and the small readers of a request they share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeAlias
+
+from flask import Response, abort
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.datastructures import MultiDict
+
+from voice import twiml
+from voice.ports import Call, CallDesk, OpenHours
+from voice.settings import VoiceConfig
+
+ANSWERED = ("completed", "answered")  # DialCallStatus of a call someone picked up
+CALL_OVER = ("completed", "busy", "failed", "no-answer", "canceled")
+RECORDING_DONE = ("completed", "absent", "failed")
+
+Params: TypeAlias = "MultiDict[str, str]"  # a request's form, or its query string
+
+
+@dataclass(frozen=True)
+class VoiceContext:
+    """The services the webhooks work through; made once, when the blueprint is."""
+
+    desk: CallDesk
+    hours: OpenHours
+    settings: VoiceConfig
+    url: twiml.Urls
+    clock: Callable[[], datetime]
+
+    def call(self, form: Params) -> Call:
+        """The call a webhook's form describes; 400 when it has no CallSid."""
+        call = Call.from_params(form, self.settings)
+        if not call.sid:
+            abort(400, description="CallSid is missing")
+        return call
+
+    def is_agent_call(self, call: Call) -> bool:
+        """True when the call is to the technicians' agent number."""
+        return bool(self.settings.agent_number) and call.called == self.settings.agent_number
+
+
+View: TypeAlias = Callable[[VoiceContext, Params, Params], Response]  # (ctx, form, args)
+
+
+def respond(response: VoiceResponse, status: int = 200) -> Response:
+    """TwiML as the text/xml response Twilio expects."""
+    return Response(response.to_xml(), status=status, mimetype="text/xml")
+
+
+def number(form: Params, name: str) -> int | None:
+    """A whole-number form parameter, or None when it is missing or not a number."""
+    try:
+        return int(form.get(name, ""))
+    except ValueError:
+        return None
