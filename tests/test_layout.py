@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers.paths import REPO
 
 OURS = {"gateway", "mail", "parsers", "store", "voice"}
 # package -> our packages it must not import
