@@ -19,6 +19,8 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from tests.helpers.waiting import wait_for
+
 INSTALL = "apt-get install dovecot-imapd"
 PASSWORD = "secret"
 TOKEN = "ya29.test-access-token"  # what an XOAUTH2 user's token command must print
@@ -118,7 +120,7 @@ class Dovecot:
             }}
             """), encoding="utf-8")
 
-    def start(self, timeout: float = 10.0) -> None:
+    def start(self, timeout: float = 30.0) -> None:
         """Start the server and return once its port answers."""
         # In the foreground (-F) as our child, so its exit is reaped at once: a daemon's
         # parent would be the container's init, which may leave it a zombie that
@@ -127,15 +129,21 @@ class Dovecot:
             self._master = subprocess.Popen([self.dovecot, "-F", "-c", str(self.conf)],
                                             stdin=subprocess.DEVNULL, stdout=errors,
                                             stderr=errors)
-        deadline = time.monotonic() + timeout
-        while not self.answers():
-            code = self._master.poll()
-            if code is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"dovecot did not answer on {self.port} (exit {code}):\n"
-                    f"{(self.folder / 'start.err').read_text(errors='replace')}"
-                    f"{self.log_tail()}")
-            time.sleep(0.05)
+
+        def answers() -> bool:
+            if self._master.poll() is not None:
+                raise RuntimeError(self._start_failure())
+            return self.answers()
+
+        try:
+            wait_for(answers, f"dovecot to answer on {self.port}", timeout)
+        except AssertionError as exc:
+            raise RuntimeError(self._start_failure()) from exc
+
+    def _start_failure(self) -> str:
+        return (f"dovecot did not answer on {self.port} (exit {self._master.poll()}):\n"
+                f"{(self.folder / 'start.err').read_text(errors='replace')}"
+                f"{self.log_tail()}")
 
     def answers(self) -> bool:
         """True when the port greets like an IMAP server."""
@@ -208,6 +216,11 @@ class Dovecot:
                         "messages unseen uidnext uidvalidity", folder)
         words = out.split()[1:]  # "INBOX messages=1 unseen=1 ..."
         return {k: int(v) for k, v in (w.split("=", 1) for w in words)}
+
+    def sessions(self, user: str) -> int:
+        """How many IMAP sessions `user` has open on the server now (`doveadm who`)."""
+        out = self._run(self.doveadm, "-c", str(self.conf), "who", "-1", user)
+        return sum(1 for line in out.splitlines()[1:] if line.split()[:1] == [user])
 
     @contextmanager
     def client(self, user: str, password: str = PASSWORD) -> Iterator[IMAPClient]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pytest
 from imapclient import FLAGGED, SEEN, IMAPClient
@@ -84,6 +86,41 @@ def settings(dovecot: Dovecot, user: str) -> ImapSettings:
                         timeout_seconds=10)
 
 
+# Per poller: set while the server has its connection in IDLE (see `watching_idle`).
+IDLING: WeakKeyDictionary[ImapPoller, threading.Event] = WeakKeyDictionary()
+
+
+def watching_idle(connect: Callable[[ImapSettings], IMAPClient], idling: threading.Event
+                  ) -> Callable[[ImapSettings], IMAPClient]:
+    """`connect`, whose connections set `idling` once the server has answered IDLE with
+    "+ idling", and clear it when IDLE ends. Only mail arriving after that answer is
+    announced while idling: mail that lands between the poller's SELECT and its IDLE
+    command comes with the "+ idling" itself, waits unread in imaplib's buffer, and is
+    taken only when IDLE is re-issued, minutes later. So a test delivers after this."""
+
+    def connect_watched(settings: ImapSettings) -> IMAPClient:
+        client = connect(settings)
+        idle, idle_done = client.idle, client.idle_done
+
+        def idle_confirmed() -> None:
+            idle()  # returns once the server has answered "+ idling"
+            idling.set()
+
+        def done() -> Any:
+            idling.clear()
+            return idle_done()
+
+        client.idle, client.idle_done = idle_confirmed, done
+        return client
+
+    return connect_watched
+
+
+def idling(poller: ImapPoller) -> bool:
+    """The server has the poller's connection in IDLE: mail delivered now is announced."""
+    return IDLING[poller].is_set()
+
+
 @pytest.fixture
 def pollers(services: Services) -> Iterator[Callable[..., ImapPoller]]:
     """Start pollers on the test's store; every one is stopped at the end."""
@@ -92,8 +129,11 @@ def pollers(services: Services) -> Iterator[Callable[..., ImapPoller]]:
     def start(settings: ImapSettings, intake: Any = None, **kw: Any) -> ImapPoller:
         kw.setdefault("environ", ENV)
         kw.setdefault("clock", utc_now)
+        watch = threading.Event()
+        kw["connect"] = watching_idle(kw.get("connect", open_client), watch)
         poller = ImapPoller(settings, intake or services.email, services.store.poller_state,
                             **kw)
+        IDLING[poller] = watch
         poller.start()
         started.append(poller)
         return poller
@@ -138,7 +178,7 @@ def test_mail_delivered_during_idle_becomes_a_ticket_and_is_filed(
         dovecot: Dovecot, user: str, settings: ImapSettings, services: Services,
         pollers: Callable[..., ImapPoller], caplog: pytest.LogCaptureFixture) -> None:
     poller = pollers(settings)
-    wait_for(lambda: in_state(poller, "idle"), "IDLE")
+    wait_for(lambda: idling(poller), "IDLE")
     assert flags(dovecot, user, "Processed") == []  # created on connecting, empty
 
     dovecot.deliver(user, request(1))
@@ -149,7 +189,12 @@ def test_mail_delivered_during_idle_becomes_a_ticket_and_is_filed(
     assert flags(dovecot, user, "INBOX") == []
     assert SEEN in flags(dovecot, user, "Processed")[0]
 
+    # One at a time, each once the poller idles again: mail landing while it goes from
+    # its last look back into IDLE would only be read minutes later (see watching_idle).
+    wait_for(lambda: idling(poller), "IDLE again")
     dovecot.deliver(user, incomplete(1))
+    wait_for(lambda: flags(dovecot, user, "Rejected"), "the rejected mail filed")
+    wait_for(lambda: idling(poller), "IDLE again")
     dovecot.deliver(user, F.AUTO_SUBMITTED)
     wait_for(lambda: flags(dovecot, user, "Rejected") and flags(dovecot, user, "Automatic"),
              "the rejected and automatic mail filed")
@@ -180,6 +225,7 @@ def test_on_first_start_mail_already_read_is_left_alone(
     assert ticket.source_id == "<req2@contoso.example>"
     assert flags(dovecot, user, "INBOX") == [(SEEN,)]
     # From then on every new message is taken, read or not.
+    wait_for(lambda: idling(poller), "IDLE")
     with dovecot.client(user) as client:
         client.append("INBOX", request(3), flags=[SEEN])
     wait_for(lambda: services.store.tickets.count() == 2, "the next message's ticket")
@@ -192,7 +238,7 @@ def test_mail_appended_over_imap_is_picked_up(
         dovecot: Dovecot, user: str, settings: ImapSettings, services: Services,
         pollers: Callable[..., ImapPoller]) -> None:
     poller = pollers(settings)
-    wait_for(lambda: in_state(poller, "idle"), "IDLE")
+    wait_for(lambda: idling(poller), "IDLE")
     with dovecot.client(user) as client:
         client.append("INBOX", request(2))
     wait_for(lambda: flags(dovecot, user, "Processed"), "the appended message filed")
@@ -219,7 +265,7 @@ def test_mail_arriving_while_a_message_is_handled_is_taken_too(
             return services.email.receive(raw, source, recipients, dry_run)
 
     poller = pollers(settings, DeliveringMeanwhile())
-    wait_for(lambda: in_state(poller, "idle"), "IDLE")
+    wait_for(lambda: idling(poller), "IDLE")
     dovecot.deliver(user, request(30))
     wait_for(lambda: services.store.tickets.count() == 2, "both tickets")
     wait_for(lambda: len(flags(dovecot, user, "Processed")) == 2, "both filed")
@@ -252,7 +298,7 @@ def test_restart_of_the_server_is_survived_and_logged_once(
         dovecot: Dovecot, user: str, settings: ImapSettings, services: Services,
         pollers: Callable[..., ImapPoller], caplog: pytest.LogCaptureFixture) -> None:
     poller = pollers(settings)
-    wait_for(lambda: in_state(poller, "idle"), "IDLE")
+    wait_for(lambda: idling(poller), "IDLE")
     dovecot.deliver(user, request(5))
     wait_for(lambda: services.store.tickets.count() == 1, "the first ticket")
 
@@ -265,7 +311,7 @@ def test_restart_of_the_server_is_survived_and_logged_once(
         assert health["down_since"] and health["last_error"]
     finally:
         dovecot.start()
-    wait_for(lambda: in_state(poller, "idle"), "IDLE again")
+    wait_for(lambda: idling(poller), "IDLE again")
     dovecot.deliver(user, request(7))
     wait_for(lambda: services.store.tickets.count() == 3, "the tickets after the restart")
     wait_for(lambda: len(flags(dovecot, user, "Processed")) == 3, "all three filed")
@@ -284,11 +330,16 @@ def test_uidvalidity_change_loses_nothing_and_doubles_nothing(
     # Automatic mail stays in the INBOX (seen), so the renumbered folder holds mail
     # already taken as well as new mail whose new UID is below the last one stored.
     settings = replace(settings, automatic_folder="")
-    first = pollers(settings)
+    # Delivered before the poller starts, so its first look takes both. (Delivered while
+    # it connects, the second could land between its SELECT and its IDLE and wait minutes.)
     dovecot.deliver(user, request(8))
     dovecot.deliver(user, F.AUTO_SUBMITTED)
+    first = pollers(settings)
     wait_for(lambda: first.health()["last_uid"] == 2, "both messages handled")
     first.stop()
+    # Renumber only once the server has closed the first poller's session: a session
+    # still open keeps the old index and may write it back over the reset.
+    wait_for(lambda: dovecot.sessions(user) == 0, "the first poller's session closed")
 
     dovecot.deliver(user, request(9))  # UID 3 now; UID 2 once renumbered
     old, new = dovecot.reset_uidvalidity(user)
@@ -356,13 +407,13 @@ def test_a_store_failure_leaves_the_message_for_later(
         dovecot: Dovecot, user: str, settings: ImapSettings, services: Services,
         pollers: Callable[..., ImapPoller], caplog: pytest.LogCaptureFixture) -> None:
     poller = pollers(settings)
-    wait_for(lambda: in_state(poller, "idle"), "IDLE")
+    wait_for(lambda: idling(poller), "IDLE")
     blocker = sqlite3.connect(services.config.store.path, isolation_level=None)
     try:
         blocker.execute("BEGIN EXCLUSIVE")  # another process holding the write lock
         dovecot.deliver(user, request(12))
         wait_for(lambda: (poller.health()["last_error"] or "").startswith("store:"),
-                 "the store failure", timeout=15)
+                 "the store failure")
         status = dovecot.status(user)
         assert (status["messages"], status["unseen"]) == (1, 1)
         assert flags(dovecot, user, "INBOX") == [()]
@@ -370,8 +421,7 @@ def test_a_store_failure_leaves_the_message_for_later(
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    wait_for(lambda: flags(dovecot, user, "Processed"), "the message filed after the lock",
-             timeout=15)
+    wait_for(lambda: flags(dovecot, user, "Processed"), "the message filed after the lock")
     assert services.store.tickets.count() == 1 and flags(dovecot, user, "INBOX") == []
     assert len(events(caplog, "imap.store_unavailable")) == 1
     assert len(events(caplog, "imap.store_recovered")) == 1
@@ -454,7 +504,7 @@ def test_stop_returns_promptly_from_idle(
         settings: ImapSettings, pollers: Callable[..., ImapPoller],
         caplog: pytest.LogCaptureFixture) -> None:
     poller = pollers(replace(settings, idle_seconds=600))
-    wait_for(lambda: in_state(poller, "idle"), "IDLE")
+    wait_for(lambda: idling(poller), "IDLE")
     began = time.monotonic()
     poller.stop()
     assert time.monotonic() - began < 1.0  # left IDLE and logged out, nothing forced
