@@ -1,40 +1,31 @@
-"""Shared fixtures: configs on temporary folders, stores, the desk's calendar."""
+"""Shared fixtures: configs on temporary folders, stores, the desk's calendar and clock,
+the services built on them, and the real servers (Dovecot, a certificate) the channels use.
+
+Helpers that are not fixtures live in tests/helpers/, the only test modules a test imports.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from gateway.config import Config, load_config
 from gateway.core.calendar import BusinessCalendar
 from gateway.core.sla import calendar_from
+from gateway.runtime.services import Services, build_services
 from store import Store
-from tests.dovecot import INSTALL, Dovecot, find_binary
-
-CHICAGO = ZoneInfo("America/Chicago")
-REPO = Path(__file__).resolve().parent.parent
-
-
-def chicago(*args: int) -> datetime:
-    """A moment on the desk's wall clock."""
-    return datetime(*args, tzinfo=CHICAGO)  # type: ignore[misc]
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.helpers.clock import Clock, chicago
+from tests.helpers.dovecot import INSTALL, Dovecot, find_binary
+from tests.helpers.net import free_port
+from tests.helpers.voice import TOKEN, TOKEN_ENV, load
 
 
 @pytest.fixture
@@ -87,10 +78,24 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
+def clock() -> Clock:
+    """The desk's clock, moved by hand: Tuesday 24 November 2026, 10:00 in Chicago (open).
+    A module needing another moment, or the real clock, overrides this fixture."""
+    return Clock(chicago(2026, 11, 24, 10, 0))
+
+
+@pytest.fixture
+def services(config: Config, clock: Callable[[], datetime]) -> Iterator[Services]:
+    """The real services (store, intake, email pipeline) on `config`, telling time by
+    `clock`. A module needing other settings overrides `config` (or `clock`)."""
+    s = build_services(config, clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture
 def voice_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     """The voice test desk's config, with its Twilio auth token in the environment."""
-    from tests.voicekit import TOKEN, TOKEN_ENV, load  # voicekit imports this module
-
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     return load(tmp_path)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers.paths import REPO
 
 OURS = {"gateway", "mail", "parsers", "store", "voice"}
 # package -> our packages it must not import
@@ -132,3 +132,26 @@ def test_the_simulator_stays_out_of_the_core() -> None:
 
 def test_every_package_ships_py_typed() -> None:
     assert all((REPO / package / "py.typed").is_file() for package in OURS)
+
+
+def test_no_test_module_imports_another() -> None:
+    # Test modules and conftest.py share code only through tests/helpers: a test module
+    # imported by another runs its fixtures and tests twice, or drags its side effects in.
+    offenders = []
+    for path in sorted((REPO / "tests").rglob("*.py")):
+        package = list(path.relative_to(REPO).parts[:-1])
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = (package[:len(package) - node.level + 1] if node.level else []) + (
+                    node.module.split(".") if node.module else [])
+                # `from tests import x` may name a module: check each name as one too.
+                targets = [".".join(base), *(".".join([*base, a.name]) for a in node.names)]
+            else:
+                continue
+            for target in targets:
+                parts = target.split(".")
+                if parts[0] == "tests" and parts[1:2] not in ([], ["helpers"]):
+                    offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: {target}")
+    assert offenders == []
