@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers.paths import REPO
+
 PACKAGES = ("gateway", "mail", "parsers", "store", "voice")
 
 

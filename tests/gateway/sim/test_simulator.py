@@ -90,3 +90,21 @@ def test_at_is_refused_with_url(tmp_path: Path) -> None:
     out = run("--config", str(path), "--url", "http://127.0.0.1:9", "--at", "2026-11-25T03:00",
               env={TOKEN_ENV: TOKEN})
     assert out.returncode == 2 and "--at sets the in-process clock" in out.stderr
+
+
+def test_call_command_in_process_uses_a_scratch_store_with_the_directory(tmp_path: Path) -> None:
+    path = write_voice_config(tmp_path, 8080)
+    people = tmp_path / "people.csv"
+    people.write_text("name,email,company,phones\n"
+                      "Ann Lee,ann@acme.example,Acme Dental,+1 512 555 0100\n", encoding="utf-8")
+    imported = cli.run("contacts", "import", "--config", str(path), str(people))
+    assert imported.returncode == 0, imported.stderr
+    out = run("--config", str(path), "--from", "+15125550100", "--digits", "1",
+              "--at", "2026-11-24T10:00", env={TOKEN_ENV: TOKEN})
+    assert out.returncode == 0, out.stderr
+    assert "Ann Lee / Acme Dental" in out.stdout  # the caller is recognised from the directory
+    assert "outbox: email to ann@acme.example (pending)" in out.stdout
+    assert "scratch copy of the store" in out.stdout and "nothing was sent" in out.stdout
+    # ... but the desk's own database got no ticket and nothing to send.
+    desk = cli.run("tickets", "--all", "--json", "--config", str(path))
+    assert desk.returncode == 0 and desk.stdout.strip() == "[]"

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask, Response, request
 from werkzeug.exceptions import BadRequest
 
-from tests.conftest import CHICAGO, chicago
+from tests.helpers.clock import CHICAGO, chicago
 from voice.calls import menu
 from voice.context import View, VoiceContext
 from voice.critical import critical_dial
