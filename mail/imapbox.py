@@ -8,20 +8,20 @@ import time
 
 from imapclient import DELETED, FLAGGED, SEEN, IMAPClient
 
-from mail.ports import AUTOMATIC, DUPLICATE, ERROR, REJECTED, TICKET, UPDATED
 from mail.settings import ImapSettings
+from store.models import Outcome
 
 IDLE_STEP = 0.25  # seconds between looks at the stop flag while in IDLE
 
 
-def target_folder(settings: ImapSettings, outcome: str) -> str:
+def target_folder(settings: ImapSettings, outcome: Outcome) -> str:
     """The folder a message goes to once `outcome` is committed; "" = stays where it is."""
     folder = {
-        TICKET: settings.processed_folder,
-        UPDATED: settings.processed_folder,
-        DUPLICATE: settings.processed_folder,
-        REJECTED: settings.rejected_folder,
-        AUTOMATIC: settings.automatic_folder,
+        Outcome.TICKET: settings.processed_folder,
+        Outcome.UPDATED: settings.processed_folder,
+        Outcome.DUPLICATE: settings.processed_folder,
+        Outcome.REJECTED: settings.rejected_folder,
+        Outcome.AUTOMATIC: settings.automatic_folder,
     }.get(outcome, "")
     # Moving into the polled folder itself would give the message a new UID, to be read again.
     return "" if folder == settings.folder else folder
@@ -30,7 +30,7 @@ def target_folder(settings: ImapSettings, outcome: str) -> str:
 def ensure_folders(client: IMAPClient, settings: ImapSettings) -> list[str]:
     """Create the target folders that are missing; return the ones created."""
     created = []
-    wanted = {target_folder(settings, o) for o in (TICKET, REJECTED, AUTOMATIC)} - {""}
+    wanted = {target_folder(settings, o) for o in (Outcome.TICKET, Outcome.REJECTED, Outcome.AUTOMATIC)} - {""}
     for folder in sorted(wanted):
         if not client.folder_exists(folder):
             client.create_folder(folder)
@@ -91,12 +91,14 @@ def move(client: IMAPClient, uid: int, folder: str) -> None:
 
 def wait_idle(client: IMAPClient, seconds: float, stop: threading.Event) -> None:
     """Wait in IDLE until the server reports a change, `seconds` pass or `stop` is set."""
-    # Enter IDLE straight after a SELECT that showed nothing new. A message arriving in
-    # between is announced together with "+ idling" and sits unseen in imaplib's read
-    # buffer until the server's next line (Dovecot's "* OK Still here" comes every two
-    # minutes) or the re-issue after `seconds`: it is late then, never lost.
+    # Enter IDLE straight after a look that showed nothing new. A message arriving in
+    # between is announced together with "+ idling": that line is then already in imaplib's
+    # read buffer, where idle_check (which watches the socket) would not see it until the
+    # server's next line, minutes later. So look in the buffer first.
     client.idle()
     try:
+        if _already_read(client):
+            return
         deadline = time.monotonic() + seconds
         while not stop.is_set():
             step = min(IDLE_STEP, deadline - time.monotonic())
@@ -110,3 +112,19 @@ def wait_idle(client: IMAPClient, seconds: float, stop: threading.Event) -> None
                 return  # readable yet nothing to read: the server closed; DONE will tell
     finally:
         client.idle_done()
+
+
+def _already_read(client: IMAPClient) -> bool:
+    """True when lines from the server wait in imaplib's read buffer (never blocks)."""
+    reader = getattr(getattr(client, "_imap", None), "file", None)
+    if reader is None or not hasattr(reader, "peek"):
+        return False
+    sock = client.socket()
+    timeout = sock.gettimeout()
+    sock.setblocking(False)
+    try:
+        return bool(reader.peek(1))
+    except OSError:  # nothing buffered and nothing on the wire (TLS says "want read")
+        return False
+    finally:
+        sock.settimeout(timeout)

@@ -98,8 +98,13 @@ class SmtpListener:
         """Listen on the configured address; OSError when the port cannot be bound."""
         controller = _Controller(self.handler, self.settings)
         try:
+            _check_bindable(self.settings.host, self.settings.port)
             controller.start()
         except OSError as exc:
+            # aiosmtpd leaves its event loop open when the bind fails: close it here, or it
+            # complains at exit about a file descriptor that is long gone.
+            if not controller.loop.is_running() and not controller.loop.is_closed():
+                controller.loop.close()
             reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise OSError(exc.errno, f"cannot listen on {self.settings.host}:"
                           f"{self.settings.port}: {reason} (see [mail.smtp] host/port)") from exc
@@ -121,3 +126,13 @@ class SmtpListener:
         return {"ok": self._controller is not None,
                 "address": f"{self.settings.host}:{self.settings.port}",
                 **self.counters.as_dict()}
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """Fail at once with the OSError of a taken port: aiosmtpd only notices it after its
+    start-up timeout (seconds)."""
+    for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                              flags=socket.AI_PASSIVE):
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)

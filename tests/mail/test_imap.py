@@ -93,10 +93,8 @@ IDLING: WeakKeyDictionary[ImapPoller, threading.Event] = WeakKeyDictionary()
 def watching_idle(connect: Callable[[ImapSettings], IMAPClient], idling: threading.Event
                   ) -> Callable[[ImapSettings], IMAPClient]:
     """`connect`, whose connections set `idling` once the server has answered IDLE with
-    "+ idling", and clear it when IDLE ends. Only mail arriving after that answer is
-    announced while idling: mail that lands between the poller's SELECT and its IDLE
-    command comes with the "+ idling" itself, waits unread in imaplib's buffer, and is
-    taken only when IDLE is re-issued, minutes later. So a test delivers after this."""
+    "+ idling", and clear it when IDLE ends, so a test knows which of the poller's paths a
+    delivery takes (mail landing just before IDLE has a test of its own)."""
 
     def connect_watched(settings: ImapSettings) -> IMAPClient:
         client = connect(settings)
@@ -209,6 +207,30 @@ def test_mail_delivered_during_idle_becomes_a_ticket_and_is_filed(
         "ticket": 1, "rejected": 1, "automatic": 1}
     assert services.store.poller_state.get(poller.key)["last_uid"] == 3
     assert PASSWORD not in caplog.text
+
+
+def test_mail_landing_just_before_idle_is_read_at_once(
+        dovecot: Dovecot, user: str, settings: ImapSettings, services: Services,
+        pollers: Callable[..., ImapPoller]) -> None:
+    # Delivered after the poller's first look and before its IDLE command: the server
+    # announces it with its "+ idling" answer, in the same read. It must not wait for the
+    # server's next keep-alive (Dovecot: two minutes) to be noticed.
+    def connect(s: ImapSettings) -> IMAPClient:
+        client = open_client(s)
+        idle, delivered = client.idle, threading.Event()
+
+        def deliver_then_idle() -> None:
+            if not delivered.is_set():
+                delivered.set()
+                dovecot.deliver(user, request(7))
+            idle()
+
+        client.idle = deliver_then_idle
+        return client
+
+    pollers(settings, connect=connect)
+    wait_for(lambda: services.store.tickets.count() == 1, "the ticket", timeout=20)
+    assert services.store.tickets.queue()[0].source_id == "<req7@contoso.example>"
 
 
 def test_on_first_start_mail_already_read_is_left_alone(
