@@ -21,8 +21,9 @@ from imapclient import IMAPClient
 from mail import imapbox
 from mail.imapconn import CONNECTION_ERRORS, ImapError, close, log_in, open_client, secure
 from mail.imapstatus import GRACE, OUTCOMES, PollerStatus
-from mail.ports import ERROR, MailIntake, Outcome, PollerState
+from mail.ports import Decided, MailIntake, PollerState
 from mail.settings import ImapSettings
+from store.models import Outcome
 from store import StoreError
 
 __all__ = ["GRACE", "ImapPoller", "backoff"]
@@ -38,7 +39,7 @@ class _Failed:
     """The outcome of a message the pipeline raised on (a bug): left for a person."""
 
     reason: str
-    outcome: str = ERROR
+    outcome: Outcome = Outcome.ERROR
     ticket: str | None = None
 
 
@@ -211,7 +212,7 @@ class ImapPoller:
             return  # expunged by someone else since the search
         source = (f"imap:{self.settings.username}@{self.settings.host}/"
                   f"{self.settings.folder};uid={uid}")
-        outcome: Outcome
+        outcome: Decided
         try:
             outcome = self._intake.receive(raw, source=source)
         except StoreError:
@@ -219,9 +220,9 @@ class ImapPoller:
         except Exception as exc:
             log.exception("imap.intake_failed", extra={"mailbox": self.mailbox, "uid": uid})
             outcome = _Failed(reason=f"internal error: {exc!r}")
-        name = outcome.outcome if outcome.outcome in OUTCOMES else ERROR
+        name = outcome.outcome if outcome.outcome in OUTCOMES else Outcome.ERROR
         self.status.count(name)
-        if name == ERROR:
+        if name == Outcome.ERROR:
             imapbox.flag_for_a_person(client, uid)
             log.warning("imap.left_for_a_person", extra={
                 "mailbox": self.mailbox, "uid": uid, "reason": outcome.reason})

@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mail.imapconn import ImapRefused
+from store.models import Outcome
 
 log = logging.getLogger("mail.imap")
 
-OUTCOMES = ("ticket", "updated", "rejected", "automatic", "duplicate", "error")
+OUTCOMES = tuple(Outcome)
 STATES = ("starting", "connected", "idle", "polling", "reconnecting", "stopped")
 CONNECTED = ("connected", "idle", "polling")
 GRACE = timedelta(seconds=15)  # health stays ok this long after start while connecting
@@ -54,7 +55,7 @@ class PollerStatus:
         with self._lock:
             self._last_poll_at = self._clock()
 
-    def count(self, outcome: str) -> None:
+    def count(self, outcome: Outcome) -> None:
         """Count an outcome the pipeline committed."""
         with self._lock:
             self._counts[outcome] += 1

@@ -37,10 +37,11 @@ from mail.transport import (
     Unavailable,
 )
 from store import OutboxItem, Store, StoreError
+from store.models import OutboxKind
 
 log = logging.getLogger("mail.outbound")
 
-KINDS = ("email",)  # pages and SMS have their own senders
+KINDS = (OutboxKind.EMAIL,)  # pages and SMS have their own senders
 BATCH = 100  # messages per connection at most; the next pass opens a new one
 # /healthz turns red when nothing could be sent for this long (a relay restarting, a short
 # network blip stay green); settings that cannot work turn it red at once.

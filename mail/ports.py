@@ -7,17 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-# Outcomes of the email pipeline (gateway.mailflow.OUTCOMES).
-TICKET, UPDATED, REJECTED, AUTOMATIC, DUPLICATE, ERROR = (
-    "ticket", "updated", "rejected", "automatic", "duplicate", "error")
+from store.models import Outcome
 
 
-class Outcome(Protocol):
+class Decided(Protocol):
     """What became of one message."""
 
     @property
-    def outcome(self) -> str:
-        """One of TICKET, UPDATED, REJECTED, AUTOMATIC, DUPLICATE, ERROR."""
+    def outcome(self) -> Outcome:
+        """One of the pipeline's outcomes (ticket, updated, rejected, ...)."""
 
     @property
     def ticket(self) -> str | None:
@@ -32,7 +30,7 @@ class MailIntake(Protocol):
     """The email pipeline: raw bytes in, an outcome committed to the store."""
 
     def receive(self, raw: bytes, source: str, recipients: Sequence[str] = ...,
-                dry_run: bool = ...) -> Outcome:
+                dry_run: bool = ...) -> Decided:
         """Archive, decide and commit one message. Raises the store's StoreError when the
         store cannot take it (nothing committed: the caller must retry later)."""
 

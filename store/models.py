@@ -1,14 +1,93 @@
-"""Plain records going into and coming out of the store."""
+"""Plain records going into and coming out of the store, and the domain's vocabulary: the
+words every package uses (routes, outcomes, event kinds, outbox kinds, statuses) as StrEnums,
+defined once here at the bottom of the import order so `mail/` and `voice/` may use them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-OPEN_STATUSES = ("new", "open", "pending")
-STATUSES = (*OPEN_STATUSES, "resolved", "closed")
+
+class Channel(StrEnum):
+    """How a request reached the desk."""
+
+    EMAIL = "email"
+    VOICE = "voice"
+
+
+class Route(StrEnum):
+    """The way a request came in, which sets its default priority."""
+
+    EMAIL = "email"  # the support address
+    CRITICAL_EMAIL = "critical_email"  # the critical address: P1 and a page, at any hour
+    VOICE = "voice"  # standard support by phone (the queue, in hours)
+    VOICEMAIL = "voicemail"  # after-hours voicemail, routed to on-call
+    CRITICAL_LINE = "critical_line"  # extension 501
+
+
+class Outcome(StrEnum):
+    """What became of one email."""
+
+    TICKET = "ticket"
+    UPDATED = "updated"
+    REJECTED = "rejected"
+    AUTOMATIC = "automatic"
+    DUPLICATE = "duplicate"
+    ERROR = "error"
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket is in its life."""
+
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class OutboxKind(StrEnum):
+    """What an outbox item carries."""
+
+    EMAIL = "email"
+    PAGE = "page"
+
+
+class EventKind(StrEnum):
+    """Entries of a ticket's timeline, named `<area>.<what happened>`."""
+
+    TICKET_OPENED = "ticket.opened"
+    TICKET_UPDATED = "ticket.updated"
+    TICKET_STATUS = "ticket.status"
+    EMAIL_REPLY = "email.reply"
+    ACK_QUEUED = "ack.queued"
+    PAGE_REQUESTED = "page.requested"
+    CALL_MENU = "call.menu"
+    CALL_ROUTED = "call.routed"
+    CALL_CALLER = "call.caller"
+    CALL_DIAL = "call.dial"
+    CALL_ANSWERED = "call.answered"
+    CALL_ENQUEUED = "call.enqueued"
+    CALL_QUEUE_POSITION = "call.queue_position"
+    CALL_QUEUE_LEFT = "call.queue_left"
+    CALL_VOICEMAIL = "call.voicemail"
+    CALL_RECORDING = "call.recording"
+    CALL_TRANSCRIPTION = "call.transcription"
+    CALL_ENDED = "call.ended"
+
+
+# Event kinds stored before the one naming scheme, and what they are called now.
+RENAMED_EVENT_KINDS = {
+    "updated": EventKind.TICKET_UPDATED,
+    "status": EventKind.TICKET_STATUS,
+    "email_reply": EventKind.EMAIL_REPLY,
+}
+
+OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+STATUSES = tuple(TicketStatus)
 
 
 @dataclass(frozen=True)

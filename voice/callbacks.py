@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response
 from twilio.twiml.voice_response import VoiceResponse
 
+from store.models import EventKind
 from voice.context import CALL_OVER, RECORDING_DONE, Params, VoiceContext, number, respond
 
 
@@ -14,7 +15,7 @@ def recording(ctx: VoiceContext, form: Params, args: Params) -> Response:
     call = ctx.call(form)
     sid, status = form.get("RecordingSid", ""), form.get("RecordingStatus", "")
     if sid and status in RECORDING_DONE:
-        ctx.desk.note(call, "call.recording", ctx.clock(), {
+        ctx.desk.note(call, EventKind.CALL_RECORDING, ctx.clock(), {
             "sid": sid, "status": status, "url": form.get("RecordingUrl"),
             "duration": number(form, "RecordingDuration"),
             "error_code": form.get("ErrorCode") or None,
@@ -36,7 +37,7 @@ def status(ctx: VoiceContext, form: Params, args: Params) -> Response:
     """The number's status callback: the call ended, with its duration."""
     call, now = ctx.call(form), ctx.clock()
     if not ctx.is_agent_call(call):
-        ctx.desk.note(call, "call.ended", now, {"status": call.status,
+        ctx.desk.note(call, EventKind.CALL_ENDED, now, {"status": call.status,
                                                 "duration": number(form, "CallDuration")},
                       key=f"{call.sid}:ended:{call.status}")
         if call.status in CALL_OVER:

@@ -8,9 +8,10 @@ from datetime import datetime
 
 from flask import Response
 
+from store.models import EventKind, Route
 from voice import twiml
 from voice.context import Params, VoiceContext, number, respond
-from voice.ports import CRITICAL, STANDARD, VOICEMAIL, Call
+from voice.ports import Call
 
 log = logging.getLogger("voice")
 
@@ -35,12 +36,12 @@ def menu(ctx: VoiceContext, form: Params, args: Params) -> Response:
     choice = ("critical" if digits == s.critical_extension else
               "standard" if digits == s.standard_digit else
               "unknown" if digits else "none")
-    desk.note(call, "call.menu", now, {"attempt": attempt, "digits": digits,
+    desk.note(call, EventKind.CALL_MENU, now, {"attempt": attempt, "digits": digits,
                                        "choice": choice}, key=f"{call.sid}:menu:{attempt}")
     if choice == "critical":
-        sr = desk.route(call, CRITICAL, now)
+        sr = desk.route(call, Route.CRITICAL_LINE, now)
         if not s.escalation:
-            desk.page(call, "critical_line", now)
+            desk.page(call, Route.CRITICAL_LINE, now)
         return respond(twiml.critical(s, ctx.url, sr, call))
     if choice == "standard" or attempt > s.menu_repeats:
         return standard(ctx, call, now)
@@ -51,11 +52,11 @@ def menu(ctx: VoiceContext, form: Params, args: Params) -> Response:
 def standard(ctx: VoiceContext, call: Call, now: datetime) -> Response:
     """Standard support: the queue while the desk is open, after-hours voicemail otherwise."""
     if ctx.hours.is_open(now):
-        sr = ctx.desk.route(call, STANDARD, now)
-        ctx.desk.note(call, "call.enqueued", now, {"queue": ctx.settings.queue_name},
+        sr = ctx.desk.route(call, Route.VOICE, now)
+        ctx.desk.note(call, EventKind.CALL_ENQUEUED, now, {"queue": ctx.settings.queue_name},
                       key=f"{call.sid}:enqueued")
         return respond(twiml.enqueue(ctx.settings, ctx.url, sr))
-    sr = ctx.desk.route(call, VOICEMAIL, now)
+    sr = ctx.desk.route(call, Route.VOICEMAIL, now)
     return respond(twiml.after_hours(ctx.settings, ctx.url, sr, ctx.hours.next_open(now)))
 
 
@@ -63,13 +64,13 @@ def voicemail_done(ctx: VoiceContext, form: Params, args: Params) -> Response:
     """A message was left (<Record action>), or nothing was recorded."""
     call, now, desk = ctx.call(form), ctx.clock(), ctx.desk
     sid = form.get("RecordingSid", "")
-    desk.note(call, "call.voicemail", now, {
+    desk.note(call, EventKind.CALL_VOICEMAIL, now, {
         "recording_sid": sid or None, "recording_url": form.get("RecordingUrl"),
         "duration": number(form, "RecordingDuration"), "empty": not sid,
         "ended_by": form.get("Digits") or None,
     }, key=f"{call.sid}:voicemail:{sid or 'empty'}")
     if args.get("page") == "1":
-        desk.page(call, "voicemail", now)
+        desk.page(call, Route.VOICEMAIL, now)
     desk.finish(call, now)
     said = "Thank you, your message was recorded." if sid else "We did not receive a message."
     sr = desk.open(call, now)

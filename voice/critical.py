@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response
 from twilio.twiml.voice_response import VoiceResponse
 
+from store.models import EventKind, Route
 from voice import twiml
 from voice.context import ANSWERED, CALL_OVER, Params, VoiceContext, number, respond
 from voice.ports import Call
@@ -18,7 +19,7 @@ def critical_dial(ctx: VoiceContext, form: Params, args: Params) -> Response:
     step = args.get("step", 0, type=int) or 0
     engineer = _engineer(s, step)
     status = form.get("DialCallStatus", "")
-    desk.note(call, "call.dial", now, {"step": step, "engineer": engineer, "status": status,
+    desk.note(call, EventKind.CALL_DIAL, now, {"step": step, "engineer": engineer, "status": status,
                                        "duration": number(form, "DialCallDuration")},
               key=f"{call.sid}:dial:{step}")
     if status in ANSWERED:
@@ -27,13 +28,13 @@ def critical_dial(ctx: VoiceContext, form: Params, args: Params) -> Response:
         return respond(twiml.goodbye("Thank you for calling. Goodbye."))
     if call.status in CALL_OVER or status == "canceled":
         # The caller gave up while it rang: the engineer must still hear of it.
-        desk.page(call, "critical_line", now)
+        desk.page(call, Route.CRITICAL_LINE, now)
         desk.finish(call, now)
         return respond(VoiceResponse())
     if step + 1 < len(s.escalation):
         sr = desk.open(call, now)
         return respond(twiml.next_engineer(s, ctx.url, sr, call, step + 1))
-    desk.page(call, "critical_line", now)
+    desk.page(call, Route.CRITICAL_LINE, now)
     return respond(twiml.nobody_answered(s, ctx.url))
 
 

@@ -9,10 +9,9 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from store.models import EventKind, Route
 from voice.settings import Line, VoiceConfig
 
-# The ticket routes a call can take (config.ROUTES of the gateway).
-STANDARD, VOICEMAIL, CRITICAL = "voice", "voicemail", "critical_line"
 
 
 @dataclass(frozen=True)
@@ -48,10 +47,10 @@ class CallDesk(Protocol):
     def open(self, call: Call, at: datetime) -> str:
         """The SR number of the call's ticket; opened as a standard call if new."""
 
-    def route(self, call: Call, route: str, at: datetime) -> str:
-        """Put the call on a path (STANDARD, VOICEMAIL or CRITICAL); return its SR number."""
+    def route(self, call: Call, route: Route, at: datetime) -> str:
+        """Put the call on a path (VOICE, VOICEMAIL or CRITICAL_LINE); return its SR number."""
 
-    def note(self, call: Call, kind: str, at: datetime, detail: Mapping[str, Any],
+    def note(self, call: Call, kind: EventKind, at: datetime, detail: Mapping[str, Any],
              key: str | None = None) -> bool:
         """Add an event to the call's ticket; False if `key` was recorded before."""
 
@@ -61,7 +60,7 @@ class CallDesk(Protocol):
     def transcribed(self, call: Call, sid: str, status: str, text: str, at: datetime) -> bool:
         """A transcription arrived; False if that TranscriptionSid was seen before."""
 
-    def page(self, call: Call, reason: str, at: datetime) -> None:
+    def page(self, call: Call, reason: Route, at: datetime) -> None:
         """Ask for the on-call engineer to be paged about this call (once per call)."""
 
     def finish(self, call: Call, at: datetime) -> None:

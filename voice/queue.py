@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response
 
+from store.models import EventKind
 from voice import twiml
 from voice.calls import standard
 from voice.context import CALL_OVER, Params, VoiceContext, number, respond
@@ -16,7 +17,7 @@ def queue_wait(ctx: VoiceContext, form: Params, args: Params) -> Response:
     if not ctx.hours.is_open(now):
         return respond(twiml.leave_queue())  # on to after-hours voicemail via queue/done
     position = number(form, "QueuePosition")
-    ctx.desk.note(call, "call.queue_position", now,
+    ctx.desk.note(call, EventKind.CALL_QUEUE_POSITION, now,
                   {"position": position, "queue_size": number(form, "CurrentQueueSize")},
                   key=f"{call.sid}:queue_position:{position}")
     return respond(twiml.hold(ctx.settings, position))
@@ -34,7 +35,7 @@ def queue_done(ctx: VoiceContext, form: Params, args: Params) -> Response:
     """The caller left the queue (<Enqueue action>): talked, hung up, gave up, desk closed."""
     call, now = ctx.call(form), ctx.clock()
     result = form.get("QueueResult", "")
-    ctx.desk.note(call, "call.queue_left", now,
+    ctx.desk.note(call, EventKind.CALL_QUEUE_LEFT, now,
                   {"result": result, "queue_time": number(form, "QueueTime")},
                   key=f"{call.sid}:queue_left")
     if result in ("bridged", "hangup") or call.status in CALL_OVER:

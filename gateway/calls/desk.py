@@ -11,17 +11,19 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from gateway.calls.notes import ack_email, page_payload, subject_for
+from gateway.calls.notes import ack_email, recording_url, subject_for
 from gateway.core.intake import IntakeService, TicketRequest
 from gateway.outbound.compose import queue_email
+from gateway.outbound.pages import PageRequest, queue_page
 from parsers.errors import PhoneNumberError
 from parsers.phones import normalise_phone
 from store import DuplicateSourceError, Store, Ticket
-from voice.ports import CRITICAL, STANDARD, Call
+from store.models import Channel, EventKind, Route, TicketStatus
+from voice.ports import Call
 
 log = logging.getLogger("gateway.calls.desk")
 
-CHANNEL = "voice"
+CHANNEL = Channel.VOICE
 # Flags that follow from the route, recomputed when a call changes path.
 _ROUTE_FLAGS = ("critical_line", "after_hours_fee")
 
@@ -42,18 +44,18 @@ class CallService:
         if number is None:
             # Until the caller chooses, a call is an ordinary one: a caller who hangs up at
             # the menu at night is called back in hours, not treated as an urgent message.
-            return self._create(call, STANDARD, at)
+            return self._create(call, Route.VOICE, at)
         if call.caller:
             self._complete_caller(number, call, at)
         return number
 
-    def _create(self, call: Call, route: str, at: datetime) -> str:
+    def _create(self, call: Call, route: Route, at: datetime) -> str:
         who = self._caller(call)
         request = TicketRequest(
             channel=CHANNEL, route=route, received_at=at, source_id=call.sid,
             line=self._line(call), subject=subject_for(route, who.get("requester_name"),
                                                         call.caller),
-            flags=("critical_line",) if route == CRITICAL else (), **who,
+            flags=("critical_line",) if route == Route.CRITICAL_LINE else (), **who,
         )
         try:
             ticket = self.intake.open_ticket(request)
@@ -93,10 +95,10 @@ class CallService:
         changes["line"] = self._line(call)
         changes["subject"] = subject_for(ticket.route, changes.get("requester_name"),
                                          call.caller)
-        self.store.tickets.update(number, at, changes, kind="call.caller",
+        self.store.tickets.update(number, at, changes, kind=EventKind.CALL_CALLER,
                                   dedupe_key=f"{call.sid}:caller")
 
-    def route(self, call: Call, route: str, at: datetime) -> str:
+    def route(self, call: Call, route: Route, at: datetime) -> str:
         """Put the call on a path; priority, due times and flags follow the new route."""
         number = self.open(call, at)
         ticket = self.store.tickets.get(number)
@@ -105,7 +107,7 @@ class CallService:
         level = self.config.priorities.of(route)
         due = self.intake.sla.due(level, ticket.received_at)
         flags = [f for f in ticket.flags if f not in _ROUTE_FLAGS]
-        if route == CRITICAL:
+        if route == Route.CRITICAL_LINE:
             flags.append("critical_line")
         # As at intake (gateway.core.intake): a fee may apply to after-hours calls on these routes.
         if ticket.after_hours and route in self.config.after_hours_fee_routes:
@@ -115,12 +117,12 @@ class CallService:
             {"route": route, "priority": level, "first_response_due": due.first_response,
              "resolution_due": due.resolution, "flags": tuple(dict.fromkeys(flags)),
              "subject": subject_for(route, ticket.requester_name, call.caller)},
-            kind="call.routed", detail={"from": ticket.route, "to": route},
+            kind=EventKind.CALL_ROUTED, detail={"from": ticket.route, "to": route},
         )
         log.info("call.routed", extra={"ticket": number, "route": route, "priority": level})
         return number
 
-    def note(self, call: Call, kind: str, at: datetime, detail: Mapping[str, Any],
+    def note(self, call: Call, kind: EventKind, at: datetime, detail: Mapping[str, Any],
              key: str | None = None) -> bool:
         """Add an event to the call's ticket; False if `key` was recorded before."""
         number = self.open(call, at)
@@ -129,10 +131,10 @@ class CallService:
     def answered(self, call: Call, by: str, at: datetime) -> None:
         """Someone took the call: the ticket is being worked."""
         number = self.open(call, at)
-        if self.store.tickets.add_event(number, "call.answered", at, {"by": by}, actor=by,
+        if self.store.tickets.add_event(number, EventKind.CALL_ANSWERED, at, {"by": by}, actor=by,
                                         dedupe_key=f"{call.sid}:answered"):
-            if self.store.tickets.get(number).status == "new":
-                self.store.tickets.set_status(number, "open", at, actor=by)
+            if self.store.tickets.get(number).status == TicketStatus.NEW:
+                self.store.tickets.set_status(number, TicketStatus.OPEN, at, actor=by)
 
     def transcribed(self, call: Call, sid: str, status: str, text: str, at: datetime) -> bool:
         """A transcription arrived: the caller's words become the ticket's description."""
@@ -140,28 +142,22 @@ class CallService:
         detail = {"sid": sid, "status": status, "text": text or None}
         text = text.strip()
         if status != "completed" or not text:
-            return self.store.tickets.add_event(number, "call.transcription", at, detail,
+            return self.store.tickets.add_event(number, EventKind.CALL_TRANSCRIPTION, at, detail,
                                                 dedupe_key=f"transcription:{sid}")
         before = self.store.tickets.get(number).description
         description = f"{before}\n\n{text}" if before else text
         return self.store.tickets.update(number, at, {"description": description},
-                                         kind="call.transcription", detail=detail,
+                                         kind=EventKind.CALL_TRANSCRIPTION, detail=detail,
                                          dedupe_key=f"transcription:{sid}")
 
     # -- what goes out ----------------------------------------------------------------------
 
-    def page(self, call: Call, reason: str, at: datetime) -> None:
+    def page(self, call: Call, reason: Route, at: datetime) -> None:
         """Queue one page request for this call for the on-call engineer (the paging
         worker sends it and escalates)."""
         ticket = self.store.tickets.get(self.open(call, at))
-        chain = self.config.voice.escalation
-        item = self.store.outbox.enqueue(
-            "page", chain[0] if chain else "oncall", page_payload(ticket, reason, chain), at,
-            ticket_id=ticket.id, dedupe_key=f"voice-page:{call.sid}",
-        )
-        if item is not None:
-            self.store.tickets.add_event(ticket.number, "page.requested", at,
-                                         {"reason": reason, "outbox_id": item})
+        request = PageRequest.of(ticket, reason, recording_url(ticket))
+        if queue_page(self.store, request, ticket.id, at, self.config.voice.escalation):
             log.info("call.page_requested", extra={"ticket": ticket.number, "reason": reason})
 
     def finish(self, call: Call, at: datetime) -> None:
@@ -176,7 +172,7 @@ class CallService:
             ticket_id=ticket.id, dedupe_key=f"voice-ack:{call.sid}",
         )
         if message_id is not None:
-            self.store.tickets.add_event(ticket.number, "ack.queued", at,
+            self.store.tickets.add_event(ticket.number, EventKind.ACK_QUEUED, at,
                                          {"to": ticket.email, "message_id": message_id})
 
     def keep(self, path: str, params: Mapping[str, str], at: datetime) -> None:

@@ -9,13 +9,15 @@ from typing import Any
 from gateway.outbound.compose import OutgoingEmail
 from gateway.core.sla import SlaPolicy
 from store import Ticket
+from store.models import EventKind, Route
 
-PATHS = {
-    "voice": "standard support",
-    "voicemail": "after-hours voicemail",
-    "critical_line": "critical line (extension 501)",
+PATHS: dict[str, str] = {
+    Route.VOICE: "standard support",
+    Route.VOICEMAIL: "after-hours voicemail",
+    Route.CRITICAL_LINE: "critical line (extension 501)",
 }
-_SUBJECTS = {"voice": "Call", "voicemail": "Voicemail", "critical_line": "Critical line call"}
+_SUBJECTS: dict[str, str] = {Route.VOICE: "Call", Route.VOICEMAIL: "Voicemail",
+             Route.CRITICAL_LINE: "Critical line call"}
 
 
 def subject_for(route: str, name: str | None, caller: str) -> str:
@@ -24,7 +26,7 @@ def subject_for(route: str, name: str | None, caller: str) -> str:
     return f"{_SUBJECTS.get(route, 'Call')} from {who}"
 
 
-def _last(ticket: Ticket, kind: str) -> dict[str, Any] | None:
+def _last(ticket: Ticket, kind: EventKind) -> dict[str, Any] | None:
     found = [e.detail for e in ticket.events if e.kind == kind]
     return found[-1] if found else None
 
@@ -32,28 +34,11 @@ def _last(ticket: Ticket, kind: str) -> dict[str, Any] | None:
 def recording_url(ticket: Ticket) -> str | None:
     """The newest recording of the call: the ready one if the callback came, else the one
     the voicemail step reported."""
-    ready = _last(ticket, "call.recording")
+    ready = _last(ticket, EventKind.CALL_RECORDING)
     if ready and ready.get("url") and ready.get("status") == "completed":
         return str(ready["url"])
-    message = _last(ticket, "call.voicemail")
+    message = _last(ticket, EventKind.CALL_VOICEMAIL)
     return str(message["recording_url"]) if message and message.get("recording_url") else None
-
-
-def page_payload(ticket: Ticket, reason: str, chain: tuple[str, ...]) -> dict[str, Any]:
-    """What the on-call engineer needs to call back: SR number, caller, number, message."""
-    return {
-        "ticket": ticket.number,
-        "reason": reason,
-        "route": ticket.route,
-        "priority": ticket.priority,
-        "caller": ticket.requester_name,
-        "company": ticket.company,
-        "callback_number": ticket.callback_numbers[0] if ticket.callback_numbers else None,
-        "line": ticket.line,
-        "recording_url": recording_url(ticket),
-        "transcription": ticket.description,
-        "escalation": list(chain),
-    }
 
 
 def ack_email(ticket: Ticket, desk_name: str, sla: SlaPolicy) -> OutgoingEmail:
@@ -72,13 +57,13 @@ def ack_email(ticket: Ticket, desk_name: str, sla: SlaPolicy) -> OutgoingEmail:
     captured.append(f"Priority: {sla.name(ticket.priority)}")
     if ticket.first_response_due:
         captured.append(f"We will respond by: {local(ticket.first_response_due)}")
-    message = _last(ticket, "call.voicemail")
+    message = _last(ticket, EventKind.CALL_VOICEMAIL)
     if message is not None:
         captured.append("Voicemail: none recorded" if message.get("empty") else
                         f"Voicemail: {message.get('duration') or 0} seconds recorded")
-    answered = _last(ticket, "call.answered")
+    answered = _last(ticket, EventKind.CALL_ANSWERED)
     if answered is not None:
-        captured.append("Answered by: a technician" if ticket.route == "voice" else
+        captured.append("Answered by: a technician" if ticket.route == Route.VOICE else
                         "Answered by: the on-call engineer")
     if ticket.description:
         captured.append(f"Your message as we heard it: {ticket.description}")

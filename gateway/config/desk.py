@@ -11,11 +11,13 @@ import holidays
 import phonenumbers
 
 from gateway.config.read import Section, one_of, parse_clock, parse_duration
+from store.models import Route
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ROUTES = ("email", "critical_email", "voice", "voicemail", "critical_line")
+ROUTES = tuple(Route)
 DEFAULT_ROUTE_PRIORITY = {
-    "email": 4, "critical_email": 1, "voice": 3, "voicemail": 2, "critical_line": 1,
+    Route.EMAIL: 4, Route.CRITICAL_EMAIL: 1, Route.VOICE: 3, Route.VOICEMAIL: 2,
+    Route.CRITICAL_LINE: 1,
 }
 # Seed 001: (name, first response, resolution); levels 1-2 on the calendar clock, 3-4 business.
 DEFAULT_SLA = {
@@ -68,11 +70,11 @@ class RoutePriorities:
     voicemail: int
     critical_line: int
 
-    def of(self, route: str) -> int:
-        """The level for a route name."""
+    def of(self, route: Route | str) -> int:
+        """The level for a route."""
         if route not in ROUTES:
             raise ValueError(f"unknown route {route!r}")
-        return int(getattr(self, route))
+        return int(getattr(self, str(route)))
 
 
 def _zone(text: str) -> str:
@@ -143,8 +145,9 @@ def read_priorities(s: Section) -> RoutePriorities:
     )
 
 
-def read_routes(s: Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+def read_routes(s: Section, key: str, default: tuple[Route, ...]) -> tuple[Route, ...]:
+    """A list of route names, each one of `Route`."""
     routes = s.texts(key, default)
     if any(route not in ROUTES for route in routes):
         raise s.fail(key, list(routes), f"a list of routes from {', '.join(ROUTES)}")
-    return routes
+    return tuple(Route(route) for route in routes)

@@ -17,6 +17,7 @@ from gateway.config.store import StoreConfig, read_store
 from gateway.config.voice import VoiceConfig, read_voice
 from gateway.config.web import HttpConfig, read_http
 from gateway.errors import ConfigError
+from store.models import Route
 
 _log_level = one_of("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -30,7 +31,7 @@ class Config:
     store: StoreConfig
     sla: tuple[SlaLevel, ...]
     priorities: RoutePriorities
-    after_hours_fee_routes: tuple[str, ...]
+    after_hours_fee_routes: tuple[Route, ...]
     mail: MailConfig
     http: HttpConfig
     voice_auth_token_env: str
@@ -81,7 +82,7 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None) -> 
         sla=read_sla(root.table("sla")),
         priorities=read_priorities(root.table("priorities")),
         after_hours_fee_routes=read_routes(root.table("fees"), "after_hours_routes",
-                                           ("voice", "voicemail")),
+                                           (Route.VOICE, Route.VOICEMAIL)),
         mail=read_mail(root.table("mail"), base, store.path.parent),
         http=read_http(root.table("http")),
         voice_auth_token_env=voice.text("auth_token_env", "TWILIO_AUTH_TOKEN"),

@@ -11,6 +11,7 @@ from gateway.config import Config
 from gateway.core.calendar import BusinessCalendar
 from gateway.core.sla import SlaPolicy
 from store import NewTicket, Store, Ticket
+from store.models import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class IntakeService:
         )
         ticket = self.store.tickets.create(NewTicket(**shared), at=self.clock())
         log.info(
-            "ticket.opened",
+            EventKind.TICKET_OPENED,
             extra={"ticket": ticket.number, "channel": ticket.channel, "route": ticket.route,
                    "priority": ticket.priority, "after_hours": after_hours},
         )

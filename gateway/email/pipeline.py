@@ -19,22 +19,24 @@ from typing import Any
 from gateway.core.intake import IntakeService, TicketRequest
 from gateway.email.threads import Sender, fill_from_directory, merge_fields, thread_target
 from gateway.outbound.compose import OutgoingEmail, queue_email
+from gateway.outbound.pages import PageRequest, queue_page
 from gateway.email import replies
 from parsers.classify import automatic_reason
 from parsers.errors import MessageError
 from parsers.fields import ExtractedFields, extract_fields
 from parsers.message import ParsedMessage, parse_message
 from store import DuplicateSourceError, Rejection, Ticket
+from store.models import Channel, EventKind, Outcome, Route, TicketStatus
 
 log = logging.getLogger(__name__)
-OUTCOMES = ("ticket", "updated", "rejected", "automatic", "duplicate", "error")
+OUTCOMES = tuple(Outcome)
 
 
 @dataclass(frozen=True)
 class EmailOutcome:
     """What became of one message (the `ingest --json` object, less the file name)."""
 
-    outcome: str
+    outcome: Outcome
     ticket: str | None = None
     fields: ExtractedFields = field(default_factory=ExtractedFields)
     missing: tuple[str, ...] = ()
@@ -68,7 +70,7 @@ class _Decision:
     outcome: EmailOutcome
     parsed: ParsedMessage | None = None
     sender: Sender | None = None
-    route: str = "email"
+    route: Route = Route.EMAIL
     ticket_number: str | None = None  # for "updated"
     rejection: Rejection | None = None  # the rejection this message answers
     source_id: str | None = None
@@ -88,13 +90,13 @@ class EmailIntake:
         """Run one message through the pipeline. `recipients` are the SMTP envelope's
         (the To/Cc headers stand in when empty). `dry_run` decides and writes nothing."""
         now = self.intake.clock()
-        row = None if dry_run else self.store.messages.archive("email", source, now, raw=raw)
+        row = None if dry_run else self.store.messages.archive(Channel.EMAIL, source, now, raw=raw)
         try:
             decision = self._decide(raw, recipients, now)
         except Exception as exc:
             # A bug must not lose the message: it is archived, and marked for a person.
             log.exception("email.decide_failed", extra={"source": source, "row": row})
-            decision = _Decision(EmailOutcome("error", reason=f"internal error: {exc!r}"))
+            decision = _Decision(EmailOutcome(Outcome.ERROR, reason=f"internal error: {exc!r}"))
         if dry_run or row is None:
             return self._dry(decision.outcome, decision.source_id)
         outcome = self.store.atomically(lambda: self._commit(row, decision, now))
@@ -104,10 +106,10 @@ class EmailIntake:
         return outcome
 
     def _dry(self, outcome: EmailOutcome, source_id: str | None) -> EmailOutcome:
-        if source_id is None or outcome.outcome in ("error", "duplicate"):
+        if source_id is None or outcome.outcome in (Outcome.ERROR, Outcome.DUPLICATE):
             return outcome
         if source_id in self._dry_seen:
-            return replace(outcome, outcome="duplicate", ticket=None, reply=None, page=False,
+            return replace(outcome, outcome=Outcome.DUPLICATE, ticket=None, reply=None, page=False,
                            reason="already seen earlier in this run")
         self._dry_seen.add(source_id)
         return outcome
@@ -118,41 +120,42 @@ class EmailIntake:
         try:
             parsed = parse_message(raw)
         except MessageError as exc:
-            return _Decision(EmailOutcome("error", reason=str(exc)))
+            return _Decision(EmailOutcome(Outcome.ERROR, reason=str(exc)))
         source_id = parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
-        base = EmailOutcome("error", message_id=parsed.message_id)
-        earlier = self.store.messages.seen("email", parsed.message_id, raw)
+        base = EmailOutcome(Outcome.ERROR, message_id=parsed.message_id)
+        earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id, raw)
         if earlier is not None:
-            return _Decision(replace(base, outcome="duplicate",
+            return _Decision(replace(base, outcome=Outcome.DUPLICATE,
                                      reason=f"already received (message {earlier})"))
         sender = Sender.of(parsed, self.config.mail.desk_addresses)
         auto = automatic_reason(parsed) or sender.own_address_reason()
         if auto:
-            return _Decision(replace(base, outcome="automatic", reason=auto), parsed, sender,
+            return _Decision(replace(base, outcome=Outcome.AUTOMATIC, reason=auto), parsed, sender,
                              source_id=source_id)
         fields = extract_fields(parsed.body, parsed.sender_name, self.config.desk.phone_region,
                                 self.config.mail.min_description_words)
         fields = fill_from_directory(fields, sender.address, self.store)
         number, rejection = thread_target(parsed, self.store, self.config.desk.ticket_prefix)
         if number:
-            return _Decision(replace(base, outcome="updated", ticket=number, fields=fields,
+            return _Decision(replace(base, outcome=Outcome.UPDATED, ticket=number, fields=fields,
                                      reason="answer to an existing ticket"),
                              parsed, sender, ticket_number=number, source_id=source_id)
         if rejection is not None:
             fields = merge_fields(fields, rejection, self.store, self.config)
         desk = {a.lower() for a in (recipients or parsed.recipients)}
-        route = "critical_email" if self.config.mail.critical_address.lower() in desk else "email"
+        critical = self.config.mail.critical_address.lower() in desk
+        route = Route.CRITICAL_EMAIL if critical else Route.EMAIL
         missing = tuple(fields.missing())
-        if missing and route != "critical_email":
+        if missing and route != Route.CRITICAL_EMAIL:
             reason = "missing " + ", ".join(missing)
-            return _Decision(replace(base, outcome="rejected", fields=fields, missing=missing,
+            return _Decision(replace(base, outcome=Outcome.REJECTED, fields=fields, missing=missing,
                                      reason=reason, reply=self._rejection_reply(sender, now)),
                              parsed, sender, route, rejection=rejection, source_id=source_id)
         return _Decision(
-            replace(base, outcome="ticket", fields=fields, missing=missing,
+            replace(base, outcome=Outcome.TICKET, fields=fields, missing=missing,
                     reason=("critical mail: opened although incomplete" if missing else None),
                     reply="acknowledgement" if sender.reply_to else None,
-                    page=route == "critical_email"),
+                    page=route == Route.CRITICAL_EMAIL),
             parsed, sender, route, rejection=rejection, source_id=source_id)
 
     def _rejection_reply(self, sender: Sender, now: datetime) -> str | None:
@@ -168,15 +171,15 @@ class EmailIntake:
     def _commit(self, row: int, decision: _Decision, now: datetime) -> EmailOutcome:
         result = decision.outcome
         parsed = decision.parsed
-        if result.outcome == "ticket" and parsed is not None:
+        if result.outcome == Outcome.TICKET and parsed is not None:
             try:
                 result = self._open(row, decision, parsed, now)
             except DuplicateSourceError as exc:
-                result = replace(result, outcome="duplicate", ticket=exc.number, reply=None,
+                result = replace(result, outcome=Outcome.DUPLICATE, ticket=exc.number, reply=None,
                                  page=False, reason=f"already opened as {exc.number}")
-        elif result.outcome == "updated" and parsed is not None:
+        elif result.outcome == Outcome.UPDATED and parsed is not None:
             result = self._update(decision, parsed, now)
-        elif result.outcome == "rejected" and parsed is not None:
+        elif result.outcome == Outcome.REJECTED and parsed is not None:
             result = self._reject(row, decision, parsed, now)
         ticket_id = self._ticket_id(result.ticket)
         self.store.messages.set_outcome(row, result.outcome, result.reason, ticket_id,
@@ -192,7 +195,7 @@ class EmailIntake:
         assert sender is not None
         fields = result.fields
         ticket = self.intake.open_ticket(TicketRequest(
-            channel="email", route=decision.route, received_at=now,
+            channel=Channel.EMAIL, route=decision.route, received_at=now,
             requester_name=fields.requester_name, company=fields.company,
             callback_numbers=fields.callback_numbers, email=sender.address,
             subject=parsed.subject[:500] or None, description=fields.description,
@@ -216,7 +219,7 @@ class EmailIntake:
         number = decision.ticket_number
         assert number is not None and decision.sender is not None
         added = self.store.tickets.add_event(
-            number, "email_reply", now,
+            number, EventKind.EMAIL_REPLY, now,
             detail={"message_id": parsed.message_id, "from": decision.sender.address,
                     "subject": parsed.subject[:500], "text": parsed.body.new[:20_000],
                     "attachments": [{"name": a.name, "type": a.content_type, "size": a.size}
@@ -224,11 +227,11 @@ class EmailIntake:
             actor=decision.sender.address, dedupe_key=f"email:{decision.source_id}",
         )
         if not added:
-            return replace(decision.outcome, outcome="duplicate",
+            return replace(decision.outcome, outcome=Outcome.DUPLICATE,
                            reason=f"already added to {number}")
-        if self.store.tickets.get(number).status == "resolved":
+        if self.store.tickets.get(number).status == TicketStatus.RESOLVED:
             # The client answered after we resolved it: it is not resolved for them.
-            self.store.tickets.set_status(number, "open", now, actor=decision.sender.address)
+            self.store.tickets.set_status(number, TicketStatus.OPEN, now, actor=decision.sender.address)
         return decision.outcome
 
     def _reject(self, row: int, decision: _Decision, parsed: ParsedMessage, now: datetime
@@ -254,11 +257,5 @@ class EmailIntake:
                            email, now, ticket_id=ticket_id, dedupe_key=key)
 
     def _page(self, ticket: Ticket, now: datetime) -> None:
-        # Paging itself is the on-call worker's job: here the request is made durable.
-        self.store.outbox.enqueue(
-            "page", "on-call",
-            {"ticket": ticket.number, "route": ticket.route, "priority": ticket.priority,
-             "requester_name": ticket.requester_name, "company": ticket.company,
-             "callback_numbers": list(ticket.callback_numbers), "email": ticket.email,
-             "subject": ticket.subject, "summary": (ticket.description or "")[:500]},
-            now, ticket_id=ticket.id, dedupe_key=f"page:{ticket.number}")
+        queue_page(self.store, PageRequest.of(ticket, Route.CRITICAL_EMAIL), ticket.id, now,
+                   self.config.voice.escalation)

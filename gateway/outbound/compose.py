@@ -17,8 +17,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from store import Store
+from store.models import OutboxKind
 
-EMAIL_KIND = "email"
+EMAIL_KIND = OutboxKind.EMAIL
 _MSG_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _SMTP = policy.SMTP.clone(max_line_length=78)

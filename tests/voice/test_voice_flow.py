@@ -79,7 +79,7 @@ def test_critical_line_unanswered_rings_the_chain_then_voicemail_and_page(desk_a
     [page] = outbox(desk, ticket, "page")
     assert page.recipient == ESCALATION[0]
     assert page.payload["ticket"] == ticket.number
-    assert page.payload["callback_number"] == ANN and page.payload["route"] == "critical_line"
+    assert page.payload["callback_numbers"] == [ANN] and page.payload["route"] == "critical_line"
     assert ticket.status == "new" and ticket.priority == 1
     [message] = events(ticket, "call.voicemail")
     assert message["duration"] == 30 and message["empty"] is False

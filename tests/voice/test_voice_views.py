@@ -18,7 +18,8 @@ from tests.helpers.clock import CHICAGO, chicago
 from voice.calls import menu
 from voice.context import View, VoiceContext
 from voice.critical import critical_dial
-from voice.ports import CRITICAL, STANDARD, VOICEMAIL, Call
+from store.models import Route
+from voice.ports import Call
 from voice.queue import queue_done
 from voice.settings import Line, VoiceConfig
 from voice.twiml import Urls
@@ -117,7 +118,7 @@ def test_menu_501_routes_to_the_critical_line_and_rings_the_first_engineer() -> 
     assert desk.calls == [
         ("note", "call.menu", {"attempt": 1, "digits": "501", "choice": "critical"},
          f"{SID}:menu:1"),
-        ("route", SID, CRITICAL),
+        ("route", SID, Route.CRITICAL_LINE),
     ]  # an escalation chain rings first: no page yet
     assert says(doc)[0] == "Critical line." and "S R, 0 0 0 0 4 2" in says(doc)[1]
     number = doc.find("Dial/Number")
@@ -128,15 +129,15 @@ def test_menu_501_without_an_escalation_chain_pages_and_takes_a_message() -> Non
     desk = FakeDesk()
     doc = post(menu, context(desk, settings=replace(SETTINGS, escalation=())),
                "/voice/menu?attempt=1", Digits="501")
-    assert desk.calls[1:] == [("route", SID, CRITICAL), ("page", SID, "critical_line")]
+    assert desk.calls[1:] == [("route", SID, Route.CRITICAL_LINE), ("page", SID, "critical_line")]
     record = doc.find("Record")
     assert record is not None and record.get("action") == (
         "https://desk.example.com/voice/voicemail/done?page=1")
 
 
 @pytest.mark.parametrize("digits, is_open, route, verb", [
-    ("1", True, STANDARD, "Enqueue"),
-    ("1", False, VOICEMAIL, "Record"),
+    ("1", True, Route.VOICE, "Enqueue"),
+    ("1", False, Route.VOICEMAIL, "Record"),
 ])
 def test_menu_1_is_the_queue_in_hours_and_voicemail_after(digits: str, is_open: bool,
                                                           route: str, verb: str) -> None:
@@ -164,7 +165,7 @@ def test_a_wrong_or_missing_choice_repeats_the_menu_once(digits: str, lead: str)
 def test_silence_after_the_last_repeat_goes_to_standard_support() -> None:
     desk = FakeDesk()
     doc = post(menu, context(desk), "/voice/menu?attempt=2")
-    assert ("route", SID, STANDARD) in desk.calls and doc.find("Enqueue") is not None
+    assert ("route", SID, Route.VOICE) in desk.calls and doc.find("Enqueue") is not None
 
 
 def test_a_request_without_a_call_sid_is_a_bad_request() -> None:
@@ -233,7 +234,7 @@ def test_a_caller_still_waiting_when_the_desk_closes_goes_to_voicemail() -> None
     desk = FakeDesk()
     doc = post(queue_done, context(desk, is_open=False), "/voice/queue/done",
                QueueResult="leave")
-    assert desk.calls[1:] == [("route", SID, VOICEMAIL)]
+    assert desk.calls[1:] == [("route", SID, Route.VOICEMAIL)]
     assert "opens again on Wednesday, November 25 at 8 AM" in says(doc)[0]
     assert doc.find("Record") is not None
 

@@ -121,7 +121,7 @@ def test_a_reply_about_a_ticket_updates_it(services: Services, how: str) -> None
     assert (out.outcome, out.ticket) == ("updated", "SR-000001")
     ticket = services.store.tickets.get("SR-000001")
     assert ticket.status == "open"
-    assert any(e.kind == "email_reply" and e.detail["text"] == "It is broken again."
+    assert any(e.kind == "email.reply" and e.detail["text"] == "It is broken again."
                for e in ticket.events)
     assert services.store.tickets.count() == 1 and len(sent(services)) == 1
 
