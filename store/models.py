@@ -59,7 +59,7 @@ class OutboxKind(StrEnum):
 class EventKind(StrEnum):
     """Entries of a ticket's timeline, named `<area>.<what happened>`."""
 
-    TICKET_OPENED = "ticket.opened"
+    TICKET_CREATED = "ticket.created"
     TICKET_UPDATED = "ticket.updated"
     TICKET_STATUS = "ticket.status"
     EMAIL_REPLY = "email.reply"
@@ -81,6 +81,7 @@ class EventKind(StrEnum):
 
 # Event kinds stored before the one naming scheme, and what they are called now.
 RENAMED_EVENT_KINDS = {
+    "created": EventKind.TICKET_CREATED,
     "updated": EventKind.TICKET_UPDATED,
     "status": EventKind.TICKET_STATUS,
     "email_reply": EventKind.EMAIL_REPLY,

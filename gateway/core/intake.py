@@ -11,7 +11,6 @@ from gateway.config import Config
 from gateway.core.calendar import BusinessCalendar
 from gateway.core.sla import SlaPolicy
 from store import NewTicket, Store, Ticket
-from store.models import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +81,7 @@ class IntakeService:
         )
         ticket = self.store.tickets.create(NewTicket(**shared), at=self.clock())
         log.info(
-            EventKind.TICKET_OPENED,
+            "ticket.opened",
             extra={"ticket": ticket.number, "channel": ticket.channel, "route": ticket.route,
                    "priority": ticket.priority, "after_hours": after_hours},
         )
