@@ -13,10 +13,11 @@ from flask import Flask
 from waitress.server import create_server
 
 from gateway.web.app import create_app
-from gateway.config import Config, secret
+from gateway.config import Config
 from gateway.errors import StartupError
 from gateway.runtime.services import Services, build_services, local_token
 from gateway.runtime.components import Component
+from mail.settings import Secret
 
 log = logging.getLogger("gateway.serve")
 
@@ -38,7 +39,7 @@ def serve(
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if services.api_token is None:
-            services.api_token = local_token(config.store.path.parent / "api-token")
+            services.api_token = Secret(local_token(config.store.path.parent / "api-token"))
             log.info("api.token", extra={
                 "detail": f"{config.api_token_env} is not set; the API token is in "
                           f"{config.store.path.parent / 'api-token'}"})
@@ -70,7 +71,7 @@ def _warn_about(config: Config) -> None:
     if not config.voice_verify_signatures:
         log.warning("voice.signatures_off", extra={
             "detail": "[voice] verify_signatures = false: anyone can forge Twilio webhooks"})
-    elif secret(config.voice_auth_token_env) is None:
+    elif config.voice_auth_token is None:
         log.warning("voice.no_auth_token", extra={
             "detail": f"{config.voice_auth_token_env} is not set: every Twilio webhook "
                       "(/voice/*, /sms/*) will be refused with 403"})

@@ -10,11 +10,12 @@ from pathlib import Path
 from datetime import datetime
 from typing import Any
 
-from gateway.config import Config, secret
+from gateway.config import Config
 from gateway.core.calendar import BusinessCalendar
 from gateway.core.intake import IntakeService, utc_now
 from gateway.email.pipeline import EmailIntake
 from gateway.core.sla import SlaPolicy, calendar_from
+from mail.settings import Secret
 from store import Store
 
 
@@ -28,7 +29,7 @@ class Services:
     sla: SlaPolicy
     intake: IntakeService
     email: EmailIntake
-    api_token: str | None
+    api_token: Secret | None
     clock: Callable[[], datetime] = utc_now
     # name -> callable returning a dict with at least "ok"; filled as channels start
     health_checks: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
@@ -70,6 +71,6 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now,
         sla=intake.sla,
         intake=intake,
         email=EmailIntake(intake),
-        api_token=secret(config.api_token_env),
+        api_token=config.api_token,
         clock=clock,
     )

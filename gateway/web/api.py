@@ -20,7 +20,7 @@ def _require_token() -> None:
         abort(503, description="the API token is not configured (see [api] token_env)")
     given = request.headers.get("Authorization", "")
     scheme, _, value = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip(), token):
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip(), token.reveal()):
         abort(401, description="a valid 'Authorization: Bearer <token>' header is required")
 
 

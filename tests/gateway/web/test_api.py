@@ -9,6 +9,7 @@ from gateway.web.app import create_app
 from gateway.config import Config
 from gateway.core.intake import TicketRequest
 from gateway.runtime.services import Services
+from mail.settings import Secret
 from tests.helpers.clock import chicago
 
 TOKEN = "test-token-123"
@@ -23,7 +24,7 @@ CONTRACT_FIELDS = {
 @pytest.fixture
 def client(config: Config, services: Services) -> FlaskClient:
     """The app on the shared services, with the API token set."""
-    services.api_token = TOKEN
+    services.api_token = Secret(TOKEN)
     return create_app(config, services).test_client()
 
 
