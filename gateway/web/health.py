@@ -16,7 +16,7 @@ def healthz() -> ResponseReturnValue:
     services = context.services()
     now = services.clock()
     store = services.store.health()
-    components = {name: check() for name, check in services.health_checks.items()}
+    components = services.health.run()
     ok = store.get("ok", False) and all(c.get("ok", False) for c in components.values())
     body = {
         "status": "ok" if ok else "degraded",
