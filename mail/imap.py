@@ -9,9 +9,8 @@ answers "duplicate" (its Message-ID is known) and which is filed without a secon
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,14 +54,12 @@ class ImapPoller:
 
     def __init__(self, settings: ImapSettings, intake: MailIntake, state: PollerState,
                  clock: Callable[[], datetime],
-                 connect: Callable[[ImapSettings], IMAPClient] | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 connect: Callable[[ImapSettings], IMAPClient] | None = None) -> None:
         self.settings = settings
         self._intake = intake
         self._state = state
         self._clock = clock
         self._connect = connect or open_client  # the one place a connection is made
-        self._environ = os.environ if environ is None else environ
         self.key = f"imap:{settings.username}@{settings.host}/{settings.folder}"
         self.mailbox = f"{settings.host}:{settings.port}/{settings.folder}"
         self.status = PollerStatus(self.mailbox, clock)
@@ -127,7 +124,7 @@ class ImapPoller:
         self._client = client
         try:
             encrypted = secure(client, self.settings)
-            log_in(client, self.settings, self._environ)
+            log_in(client, self.settings)
             created = imapbox.ensure_folders(client, self.settings)
             idle = self.settings.idle and client.has_capability("IDLE")
             self.status.connected(encrypted, idle, created)

@@ -91,21 +91,20 @@ def access_token(command: tuple[str, ...], timeout: float,
     return token
 
 
-def log_in(client: IMAPClient, settings: ImapSettings, environ: Mapping[str, str]) -> None:
-    """Authenticate with the password from `password_env`, or XOAUTH2 with a fresh token.
+def log_in(client: IMAPClient, settings: ImapSettings) -> None:
+    """Authenticate with `settings.password`, or XOAUTH2 with a fresh token.
     Raises ImapRefused with the reason when that is not possible."""
     try:
         if settings.auth == "xoauth2":
             if not client.has_capability("AUTH=XOAUTH2"):
                 raise ImapRefused(f"{settings.host} does not offer AUTH=XOAUTH2")
-            token = access_token(settings.token_command, settings.timeout_seconds, environ)
+            token = access_token(settings.token_command, settings.timeout_seconds)
             client.oauth2_login(settings.username, token)
         else:
-            password = environ.get(settings.password_env, "")
-            if not password:
+            if settings.password is None:
                 raise ImapRefused(f"the environment variable {settings.password_env}"
                                   " (password_env) is not set")
-            client.login(settings.username, password)
+            client.login(settings.username, settings.password.reveal())
     except IMAPClientError as exc:
         # The server's answer names no secret: "[AUTHENTICATIONFAILED] ...".
         raise ImapRefused(f"login refused by {settings.host}: {exc}") from exc

@@ -18,11 +18,10 @@ it at once (status "dead", the relay's answer in last_error).
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,15 +64,13 @@ class OutboxMailer:
         settings: RelaySettings,
         store: Store,
         clock: Callable[[], datetime],
-        environ: Mapping[str, str] | None = None,
         connect: Callable[[RelaySettings], smtplib.SMTP] | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
         self._clock = clock
         self._transport: Transport = (
-            RelayTransport(settings, os.environ if environ is None else environ,
-                           connect or connect_relay)
+            RelayTransport(settings, connect or connect_relay)
             if settings.host else FolderTransport(settings.folder)
         )
         self._lease = timedelta(seconds=settings.lease_seconds)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from email.parser import HeaderParser
 from email.utils import parseaddr
 from typing import NoReturn
 
-from mail.settings import RelaySettings, is_loopback
+from mail.settings import RelaySettings, Secret, is_loopback
 from mail.transport import (
     NotConfigured,
     PermanentFailure,
@@ -57,10 +57,8 @@ def describe(exc: BaseException) -> str:
 class RelayTransport:
     """Sends through an SMTP relay; never in clear text unless told to, or on loopback."""
 
-    def __init__(self, settings: RelaySettings, environ: Mapping[str, str],
-                 connect: Connect = connect_relay) -> None:
+    def __init__(self, settings: RelaySettings, connect: Connect = connect_relay) -> None:
         self._settings = settings
-        self._environ = environ
         self._connect = connect
         self._client: smtplib.SMTP | None = None
 
@@ -77,15 +75,14 @@ class RelayTransport:
             raise NotConfigured(f"[mail.relay] tls_ca_file {ca_file} is not a file")
         self._password()
 
-    def _password(self) -> str | None:
+    def _password(self) -> Secret | None:
         s = self._settings
         if not s.username:
             return None
-        password = self._environ.get(s.password_env, "")
-        if not password:
+        if s.password is None:
             raise NotConfigured(f"{s.password_env} is not set: no password to log in to "
                                 f"the relay as {s.username}")
-        return password
+        return s.password
 
     def open(self) -> None:
         """Connect, say EHLO, upgrade with STARTTLS, log in."""
@@ -112,7 +109,7 @@ class RelayTransport:
             self.close()
             raise
 
-    def _start(self, client: smtplib.SMTP, password: str | None) -> None:
+    def _start(self, client: smtplib.SMTP, password: Secret | None) -> None:
         s = self._settings
         self._hello(client)
         encrypted = s.ssl
@@ -131,7 +128,7 @@ class RelayTransport:
             if not client.has_extn("auth"):
                 raise NotConfigured(f"{self.mode} does not offer AUTH; set username = \"\" to"
                                     " send without logging in")
-            client.login(s.username, password)
+            client.login(s.username, password.reveal())
 
     def _hello(self, client: smtplib.SMTP) -> None:
         code, reply = client.ehlo()

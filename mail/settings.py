@@ -1,11 +1,58 @@
 """The mail channels' settings: the shape the adapters need (the gateway fills them from
-config.toml; see gateway/mailconfig.py)."""
+config.toml and the environment; see gateway/config/mail.py), and `Secret`, the value a
+password is kept in."""
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
+
+
+class Secret:
+    """A password or token that never prints itself: repr, str and logs show stars; only
+    `reveal()` gives the value, at the moment it is sent. Immutable, equal by value,
+    unhashable (a hash would be a function of the value)."""
+
+    __slots__ = ("_value",)
+    _value: str
+    # Defining __eq__ without __hash__ leaves __hash__ = None: unhashable.
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str) or not value:
+            raise ValueError("a Secret holds a non-empty string")
+        object.__setattr__(self, "_value", value)
+
+    def reveal(self) -> str:
+        """The value itself: only for the call that sends it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise AttributeError("a Secret cannot be changed")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError("a Secret cannot be changed")
+
+    def __copy__(self) -> Secret:
+        return self  # immutable: dataclasses.asdict and replace copy it as it is
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return self
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a Secret is not pickled: it would be written out in clear")
 
 
 def is_loopback(host: str) -> bool:
@@ -50,7 +97,8 @@ class ImapSettings:
     tls_ca_file: Path | None = None  # PEM authorities to trust instead of the system's
     username: str = ""
     auth: str = "password"  # or "xoauth2" (Microsoft 365, Gmail)
-    password_env: str = "IMAP_PASSWORD"
+    password_env: str = "IMAP_PASSWORD"  # named in errors; the gateway reads it at start
+    password: Secret | None = None  # the value of `password_env`; None when it is not set
     # XOAUTH2: a command (argv, no shell) that prints a fresh access token on stdout.
     token_command: tuple[str, ...] = ()
     folder: str = "INBOX"
@@ -85,7 +133,8 @@ class RelaySettings:
     # system's (a relay with an internal CA); None = the system's trust store.
     tls_ca_file: Path | None = None
     username: str = ""  # "" = no AUTH
-    password_env: str = "SMTP_RELAY_PASSWORD"
+    password_env: str = "SMTP_RELAY_PASSWORD"  # named in errors; the gateway reads it at start
+    password: Secret | None = None  # the value of `password_env`; None when it is not set
     envelope_from: str = ""  # MAIL FROM; "" = the message's own From address
     timeout_seconds: int = 30
     folder: Path = Path("data/outgoing")

@@ -11,7 +11,10 @@ from typing import Any
 import click
 
 from gateway.cli.common import command_config, config_option
-from gateway.config import DAY_NAMES, Config, secret
+from gateway.config import DAY_NAMES, Config
+from mail.settings import Secret
+
+HIDDEN = "********"
 
 @click.command("check-config")
 @config_option
@@ -22,16 +25,25 @@ def check_config(config_path: Path | None) -> None:
 
 
 def redacted(config: Config) -> dict[str, Any]:
-    """The config as plain data; `*_env` keys show the variable name and whether it is set."""
+    """The config as plain data; `*_env` keys show the variable name and whether it is set,
+    and the secret read from it (the key without `_env`) is left out."""
 
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
-            return {
-                k: ({"env": v, "set": secret(v) is not None} if k.endswith("_env") else walk(v))
-                for k, v in value.items()
-            }
+            shown = {}
+            for k, v in value.items():
+                if f"{k}_env" in value:
+                    continue  # the secret itself: its *_env key says whether it is set
+                if k.endswith("_env"):
+                    secret = value.get(k.removesuffix("_env"))
+                    shown[k] = {"env": v, "set": isinstance(secret, Secret)}
+                else:
+                    shown[k] = walk(v)
+            return shown
         if isinstance(value, (list, tuple)):
             return [walk(v) for v in value]
+        if isinstance(value, Secret):
+            return HIDDEN  # a secret without its *_env key: still never shown
         return value
 
     data = asdict(config)

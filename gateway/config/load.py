@@ -1,4 +1,5 @@
-"""config.toml, read once at start into frozen dataclasses and passed down."""
+"""config.toml, read once at start into frozen dataclasses and passed down, with the secrets
+its `*_env` keys name read from the environment at the same time."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from typing import Any
 from gateway.config.desk import (DeskConfig, RoutePriorities, SlaLevel, read_desk,
                                  read_priorities, read_routes, read_sla)
 from gateway.config.mail import MailConfig, read_mail
-from gateway.config.read import Section, one_of
+from gateway.config.read import Section, env_secret, one_of
 from gateway.config.store import StoreConfig, read_store
 from gateway.config.voice import VoiceConfig, read_voice
 from gateway.config.web import HttpConfig, read_http
 from gateway.errors import ConfigError
+from mail.settings import Secret
 from store.models import Route
 
 _log_level = one_of("DEBUG", "INFO", "WARNING", "ERROR")
@@ -35,9 +37,11 @@ class Config:
     mail: MailConfig
     http: HttpConfig
     voice_auth_token_env: str
+    voice_auth_token: Secret | None  # the value of voice_auth_token_env; None when unset
     voice_verify_signatures: bool
     voice: VoiceConfig  # the call flow: [voice], [[voice.lines]], [oncall]
     api_token_env: str
+    api_token: Secret | None  # the value of api_token_env; None when unset
     log_level: str
     log_format: str
     warnings: tuple[str, ...] = field(default=())
@@ -47,16 +51,12 @@ class Config:
         return self.sla[level - 1]
 
 
-def secret(env_name: str, environ: Mapping[str, str] | None = None) -> str | None:
-    """The value of a secret kept in the environment variable `env_name`, if set."""
-    value = (os.environ if environ is None else environ).get(env_name, "")
-    return value or None
-
-
-def load_config(path: Path | None) -> Config:
-    """Read and check a config file; with no path, the built-in defaults (paths from cwd)."""
+def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and check a config file; with no path, the built-in defaults (paths from cwd).
+    The secrets are read from `environ` (default: the process environment), only here."""
+    env = os.environ if environ is None else environ
     if path is None:
-        return _build({}, "config.toml", Path.cwd(), None)
+        return _build({}, "config.toml", Path.cwd(), None, env)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -65,16 +65,19 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return _build(data, path.name, path.resolve().parent, path)
+    return _build(data, path.name, path.resolve().parent, path, env)
 
 
-def _build(data: dict[str, Any], file: str, base: Path, source: Path | None) -> Config:
+def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
+           environ: Mapping[str, str]) -> Config:
     root = Section(data, "", file)
     desk = read_desk(root.table("desk"))
     store = read_store(root.table("store"), base)
     voice = root.table("voice")
     api = root.table("api")
     log = root.table("log")
+    voice_token_env = voice.text("auth_token_env", "TWILIO_AUTH_TOKEN")
+    api_token_env = api.text("token_env", "INTAKE_API_TOKEN")
     config = Config(
         source=source,
         desk=desk,
@@ -83,12 +86,14 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None) -> 
         priorities=read_priorities(root.table("priorities")),
         after_hours_fee_routes=read_routes(root.table("fees"), "after_hours_routes",
                                            (Route.VOICE, Route.VOICEMAIL)),
-        mail=read_mail(root.table("mail"), base, store.path.parent),
+        mail=read_mail(root.table("mail"), base, store.path.parent, environ),
         http=read_http(root.table("http")),
-        voice_auth_token_env=voice.text("auth_token_env", "TWILIO_AUTH_TOKEN"),
+        voice_auth_token_env=voice_token_env,
+        voice_auth_token=env_secret(environ, voice_token_env),
         voice_verify_signatures=voice.boolean("verify_signatures", True),
         voice=read_voice(voice, root.table("oncall"), desk.name, desk.phone_region),
-        api_token_env=api.text("token_env", "INTAKE_API_TOKEN"),
+        api_token_env=api_token_env,
+        api_token=env_secret(environ, api_token_env),
         log_level=log.convert(
             "level", _log_level, "one of DEBUG, INFO, WARNING, ERROR", "INFO"
         ),

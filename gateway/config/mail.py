@@ -4,13 +4,14 @@ into the mail channels' settings (defined by the channel, which may not import u
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 
-from gateway.config.read import Section, parse_duration
+from gateway.config.read import Section, env_secret, parse_duration
 from mail.settings import ImapSettings, RelaySettings, SmtpSettings
 
 __all__ = ["MailConfig", "read_mail"]
@@ -34,9 +35,10 @@ class MailConfig:
         return (self.support_address.lower(), self.critical_address.lower())
 
 
-def read_mail(s: Section, base: Path, data_dir: Path) -> MailConfig:
-    """The mail settings; relative paths are taken from the config file's folder, and the
-    folders the gateway writes default to `data_dir` (the database's folder)."""
+def read_mail(s: Section, base: Path, data_dir: Path, environ: Mapping[str, str]) -> MailConfig:
+    """The mail settings; relative paths are taken from the config file's folder, the
+    folders the gateway writes default to `data_dir` (the database's folder), and the
+    passwords are read from `environ` by the names `password_env` gives."""
 
     def address(key: str, default: str) -> str:
         text = s.text(key, default)
@@ -50,8 +52,8 @@ def read_mail(s: Section, base: Path, data_dir: Path) -> MailConfig:
         support_address=address("support_address", "support@desk.example"),
         critical_address=address("critical_address", "critical@desk.example"),
         smtp=_smtp(s.table("smtp"), base, data_dir),
-        imap=_imap(s.table("imap"), base),
-        relay=_relay(s.table("relay"), base, data_dir),
+        imap=_imap(s.table("imap"), base, environ),
+        relay=_relay(s.table("relay"), base, data_dir, environ),
         min_description_words=s.integer("min_description_words", 4, 1, 1000),
         rejection_interval=s.convert("rejection_interval", parse_duration, "a duration like 1h",
                                      "1h"),
@@ -95,7 +97,7 @@ def _smtp(s: Section, base: Path, data_dir: Path) -> SmtpSettings:
     )
 
 
-def _imap(s: Section, base: Path) -> ImapSettings:
+def _imap(s: Section, base: Path, environ: Mapping[str, str]) -> ImapSettings:
     auth = _choice(s, "auth", "password", "password", "xoauth2")
     command = s.text("token_command", "")
     if auth == "xoauth2" and not command:
@@ -104,6 +106,7 @@ def _imap(s: Section, base: Path) -> ImapSettings:
         argv = tuple(shlex.split(command))
     except ValueError as exc:
         raise s.fail("token_command", command, "a command line with balanced quotes") from exc
+    password_env = s.text("password_env", "IMAP_PASSWORD")
     return ImapSettings(
         enabled=s.boolean("enabled", False),
         host=s.text("host", "127.0.0.1"),
@@ -113,7 +116,8 @@ def _imap(s: Section, base: Path) -> ImapSettings:
         tls_ca_file=_path(s, "tls_ca_file", "", base),
         username=s.text("username", ""),
         auth=auth,
-        password_env=s.text("password_env", "IMAP_PASSWORD"),
+        password_env=password_env,
+        password=env_secret(environ, password_env),
         token_command=argv,
         folder=s.text("folder", "INBOX"),
         processed_folder=s.text("processed_folder", "Processed"),
@@ -127,9 +131,10 @@ def _imap(s: Section, base: Path) -> ImapSettings:
     )
 
 
-def _relay(s: Section, base: Path, data_dir: Path) -> RelaySettings:
+def _relay(s: Section, base: Path, data_dir: Path, environ: Mapping[str, str]) -> RelaySettings:
     ssl = s.boolean("ssl", False)
     initial = s.integer("retry_initial_seconds", 30, 1, 86400)
+    password_env = s.text("password_env", "SMTP_RELAY_PASSWORD")
     return RelaySettings(
         host=s.text("host", ""),
         port=s.integer("port", 465 if ssl else 587, 0, 65535),
@@ -137,7 +142,8 @@ def _relay(s: Section, base: Path, data_dir: Path) -> RelaySettings:
         starttls=s.boolean("starttls", not ssl),
         tls_ca_file=_path(s, "tls_ca_file", "", base),
         username=s.text("username", ""),
-        password_env=s.text("password_env", "SMTP_RELAY_PASSWORD"),
+        password_env=password_env,
+        password=env_secret(environ, password_env),
         envelope_from=s.text("envelope_from", ""),
         timeout_seconds=s.integer("timeout_seconds", 30, 1, 600),
         folder=_path(s, "folder", "", base) or data_dir / "outgoing",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, time, timedelta
 from typing import Any, TypeVar
 
 from gateway.errors import ConfigError
+from mail.settings import Secret
 
 T = TypeVar("T")
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
@@ -21,6 +22,12 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(text)
     days, hours, minutes = (int(g) if g else 0 for g in match.groups())
     return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def env_secret(environ: Mapping[str, str], name: str) -> Secret | None:
+    """The secret kept in the environment variable `name`; None when unset or empty."""
+    value = environ.get(name, "")
+    return Secret(value) if value else None
 
 
 def parse_clock(text: str) -> time:

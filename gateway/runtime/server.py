@@ -13,10 +13,12 @@ from flask import Flask
 from waitress.server import create_server
 
 from gateway.web.app import create_app
-from gateway.config import Config, secret
+from gateway.config import Config
 from gateway.errors import StartupError
+from gateway.runtime.health import HealthChecks
 from gateway.runtime.services import Services, build_services, local_token
 from gateway.runtime.components import Component
+from mail.settings import Secret
 
 log = logging.getLogger("gateway.serve")
 
@@ -32,17 +34,13 @@ def serve(
 ) -> None:
     """Run until SIGTERM or Ctrl-C, then stop components in reverse order and close the store."""
     _warn_about(config)
-    services = build_services(config)
+    health = HealthChecks()
+    services = build_services(config, api_token=api_token(config), health=health)
     started: list[Component] = []
     server = None
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        if services.api_token is None:
-            services.api_token = local_token(config.store.path.parent / "api-token")
-            log.info("api.token", extra={
-                "detail": f"{config.api_token_env} is not set; the API token is in "
-                          f"{config.store.path.parent / 'api-token'}"})
-        _start(components(services), services, started)
+        _start(components(services), health, started)
         server = _http_server(config, create_app(config, services))
         _install_handlers()
         log.info("http.listening", extra={
@@ -63,6 +61,22 @@ def serve(
         log.info("shutdown.done")
 
 
+def api_token(config: Config) -> Secret:
+    """The token the API accepts: the config's, else the one kept in a private file beside
+    the database (made on first use), so the API works without any environment."""
+    if config.api_token is not None:
+        return config.api_token
+    path = config.store.path.parent / "api-token"
+    try:
+        token = Secret(local_token(path))
+    except OSError as exc:
+        raise StartupError(f"api: cannot keep the API token in {path}: {exc.strerror or exc}"
+                           f" (or set {config.api_token_env})") from exc
+    log.info("api.token", extra={
+        "detail": f"{config.api_token_env} is not set; the API token is in {path}"})
+    return token
+
+
 def _warn_about(config: Config) -> None:
     """Log what the operator should know before anything starts."""
     for warning in config.warnings:
@@ -70,13 +84,14 @@ def _warn_about(config: Config) -> None:
     if not config.voice_verify_signatures:
         log.warning("voice.signatures_off", extra={
             "detail": "[voice] verify_signatures = false: anyone can forge Twilio webhooks"})
-    elif secret(config.voice_auth_token_env) is None:
+    elif config.voice_auth_token is None:
         log.warning("voice.no_auth_token", extra={
             "detail": f"{config.voice_auth_token_env} is not set: every Twilio webhook "
                       "(/voice/*, /sms/*) will be refused with 403"})
 
 
-def _start(components: list[Component], services: Services, started: list[Component]) -> None:
+def _start(components: list[Component], health: HealthChecks,
+           started: list[Component]) -> None:
     """Start each component in order, adding it to `started` and to /healthz."""
     for component in components:
         try:
@@ -84,7 +99,7 @@ def _start(components: list[Component], services: Services, started: list[Compon
         except OSError as exc:
             raise StartupError(f"{component.name}: {exc.strerror or exc}") from exc
         started.append(component)
-        services.health_checks[component.name] = component.health
+        health.add(component.name, component.health)
         log.info("component.started", extra={"component": component.name})
 
 

@@ -8,19 +8,21 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from datetime import datetime
-from typing import Any
 
-from gateway.config import Config, secret
+from gateway.config import Config
 from gateway.core.calendar import BusinessCalendar
 from gateway.core.intake import IntakeService, utc_now
 from gateway.email.pipeline import EmailIntake
 from gateway.core.sla import SlaPolicy, calendar_from
+from gateway.runtime.health import HealthChecks
+from mail.settings import Secret
 from store import Store
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Services:
-    """Shared objects handed to the app, the channels and the workers."""
+    """Shared objects handed to the app, the channels and the workers; never changed once
+    built (the health registry is the one thing that fills up, through its own `add`)."""
 
     config: Config
     store: Store
@@ -28,10 +30,9 @@ class Services:
     sla: SlaPolicy
     intake: IntakeService
     email: EmailIntake
-    api_token: str | None
+    api_token: Secret | None  # what the JSON API accepts; None closes it (503)
     clock: Callable[[], datetime] = utc_now
-    # name -> callable returning a dict with at least "ok"; filled as channels start
-    health_checks: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
+    health: HealthChecks = field(default_factory=HealthChecks)  # the components' checks
 
     def close(self) -> None:
         """Release the database."""
@@ -41,6 +42,7 @@ class Services:
 def local_token(path: Path) -> str:
     """The token kept in a private file beside the database, made on first use, so a
     gateway started with no environment still has a working, secret API token."""
+    path.parent.mkdir(parents=True, exist_ok=True)  # serve asks before the store makes it
     try:
         return path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
@@ -52,8 +54,10 @@ def local_token(path: Path) -> str:
 
 
 def build_services(config: Config, clock: Callable[[], datetime] = utc_now,
-                   store: Store | None = None) -> Services:
-    """Open (and migrate) the store, unless one is given, and build the core around it."""
+                   store: Store | None = None, *, api_token: Secret | None = None,
+                   health: HealthChecks | None = None) -> Services:
+    """Open (and migrate) the store, unless one is given, and build the core around it.
+    The API accepts `api_token` (resolved by the caller; None: the API answers 503)."""
     if store is None:
         store = Store(
             config.store.path,
@@ -70,6 +74,7 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now,
         sla=intake.sla,
         intake=intake,
         email=EmailIntake(intake),
-        api_token=secret(config.api_token_env),
+        api_token=api_token,
         clock=clock,
+        health=HealthChecks() if health is None else health,
     )

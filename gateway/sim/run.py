@@ -7,7 +7,7 @@ from datetime import datetime
 
 from gateway.web.app import create_app
 from gateway.calls.desk import ticket_of
-from gateway.config import Config, secret
+from gateway.config import Config
 from gateway.core.directory import copy_directory
 from gateway.core.intake import utc_now
 from gateway.runtime.services import Services, build_services
@@ -19,13 +19,13 @@ from store import Store
 def auth_token(config: Config) -> str | None:
     """The token requests are signed with; a clear error when the gateway needs one and
     the variable is unset."""
-    token = secret(config.voice_auth_token_env)
-    if token is None and config.voice_verify_signatures:
+    secret = config.voice_auth_token
+    if secret is None and config.voice_verify_signatures:
         raise SimulationError(
             f"{config.voice_auth_token_env} is not set: the gateway refuses unsigned Twilio "
             f"webhooks, so calls cannot be simulated. Set it (locally any value will do, "
             f"the same for serve and call), e.g. {config.voice_auth_token_env}=test")
-    return token
+    return secret.reveal() if secret is not None else None  # the simulator signs with it
 
 
 def simulate(config: Config, script: Script, url: str | None = None,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from gateway.web.api import api
 from gateway.config import Config
+from gateway.web.context import install
 from gateway.web.health import health
 from gateway.runtime.services import Services
 from gateway.web.voice import register_voice
@@ -18,11 +21,17 @@ from store import StoreBusyError, StoreError
 log = logging.getLogger("gateway.http")
 
 
+class _InOrder(DefaultJSONProvider):
+    """JSON with keys in the order the interface contract lists them, not sorted."""
+
+    sort_keys = False
+
+
 def create_app(config: Config, services: Services) -> Flask:
     """Build the WSGI app around already-built services (no globals, no import-time work)."""
     app = Flask("gateway")
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["intake"] = services
+    app.json = _InOrder(app)
+    install(app, services)
     app.register_blueprint(health)
     app.register_blueprint(api)
     register_voice(app, config, services)
@@ -32,7 +41,7 @@ def create_app(config: Config, services: Services) -> Flask:
         g.started = time.perf_counter()
 
     @app.after_request
-    def _log_request(response):  # type: ignore[no-untyped-def]
+    def _log_request(response: Response) -> Response:
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         log.info(
             "http.request",
@@ -42,7 +51,7 @@ def create_app(config: Config, services: Services) -> Flask:
         return response
 
     @app.errorhandler(StoreBusyError)
-    def _busy(exc: StoreBusyError):  # type: ignore[no-untyped-def]
+    def _busy(exc: StoreBusyError) -> Response:
         log.warning("store.busy", extra={"path": request.path, "error": str(exc)})
         response = jsonify(error="the ticket store is busy; retry shortly")
         response.status_code = 503
@@ -50,14 +59,15 @@ def create_app(config: Config, services: Services) -> Flask:
         return response
 
     @app.errorhandler(StoreError)
-    def _store_error(exc: StoreError):  # type: ignore[no-untyped-def]
+    def _store_error(exc: StoreError) -> ResponseReturnValue:
         log.error("store.error", exc_info=exc, extra={"path": request.path})
         return jsonify(error="the ticket store failed; the request was not recorded"), 503
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
         if request.path.startswith("/api/") or request.path == "/healthz":
-            return jsonify(error=exc.description), exc.code
+            # Flask hands only exceptions with a code to handlers: `or 500` is for mypy
+            return jsonify(error=exc.description), exc.code or 500
         return exc
 
     return app

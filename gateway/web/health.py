@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from gateway.web import context
 
 health = Blueprint("health", __name__)
 
 
 @health.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> ResponseReturnValue:
     """200 when the store and every running component are well, 503 otherwise."""
-    services = current_app.extensions["intake"]
+    services = context.services()
     now = services.clock()
     store = services.store.health()
-    components = {name: check() for name, check in services.health_checks.items()}
+    components = services.health.run()
     ok = store.get("ok", False) and all(c.get("ok", False) for c in components.values())
     body = {
         "status": "ok" if ok else "degraded",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from gateway.calls.desk import CallService
-from gateway.config import Config, secret
+from gateway.config import Config
 from gateway.runtime.services import Services
 from voice.blueprint import voice_blueprint
 from voice.signature import twilio_guard
@@ -13,7 +13,8 @@ from voice.signature import twilio_guard
 
 def register_voice(app: Flask, config: Config, services: Services) -> None:
     """Check every /voice/* and /sms/* request's signature, then serve the call flow."""
-    token = secret(config.voice_auth_token_env)
+    secret = config.voice_auth_token
+    token = secret.reveal() if secret is not None else None  # voice takes it plain
     app.before_request(twilio_guard(config.http.public_url, token,
                                     config.voice_verify_signatures,
                                     config.voice_auth_token_env))

@@ -28,14 +28,13 @@ from gateway.core.intake import utc_now
 from gateway.runtime.services import Services
 from mail.imap import GRACE, ImapPoller, backoff
 from mail.imapconn import open_client
-from mail.settings import ImapSettings
+from mail.settings import ImapSettings, Secret
 from tests.helpers import mail as F
 from tests.helpers.clock import Clock
 from tests.helpers.dovecot import PASSWORD, TOKEN, Dovecot
 from tests.helpers.net import free_port
 from tests.helpers.waiting import wait_for
 
-ENV = {"IMAP_PASSWORD": PASSWORD}
 REQUEST = """
     Name: John Smith
     Company: Contoso Ltd
@@ -124,8 +123,10 @@ def pollers(services: Services) -> Iterator[Callable[..., ImapPoller]]:
     """Start pollers on the test's store; every one is stopped at the end."""
     started: list[ImapPoller] = []
 
-    def start(settings: ImapSettings, intake: Any = None, **kw: Any) -> ImapPoller:
-        kw.setdefault("environ", ENV)
+    def start(settings: ImapSettings, intake: Any = None, password: str | None = PASSWORD,
+              **kw: Any) -> ImapPoller:
+        if password is not None:  # as load_config reads it from password_env
+            settings = replace(settings, password=Secret(password))
         kw.setdefault("clock", utc_now)
         watch = threading.Event()
         kw["connect"] = watching_idle(kw.get("connect", open_client), watch)
@@ -502,7 +503,7 @@ def test_xoauth2_logs_in_with_the_token_the_command_prints(
     settings = replace(settings, username=user, auth="xoauth2",
                        token_command=(sys.executable, "-c", f"print({TOKEN!r})"))
     dovecot.deliver(user, request(13))
-    pollers(settings, environ={})
+    pollers(settings, password=None)
     wait_for(lambda: flags(dovecot, user, "Processed", TOKEN), "the message filed")
     assert services.store.tickets.count() == 1
     assert f"user=<{user}>, method=XOAUTH2" in dovecot.log.read_text()

@@ -11,7 +11,7 @@ import pytest
 from imapclient import IMAPClient
 
 from mail.imapconn import ImapRefused, TokenCommandError, access_token, log_in, open_client, secure
-from mail.settings import ImapSettings
+from mail.settings import ImapSettings, Secret
 from tests.helpers.dovecot import PASSWORD, Dovecot
 
 
@@ -70,7 +70,7 @@ def test_plain_text_to_a_loopback_server_without_starttls(
         client: IMAPClient, settings: ImapSettings, starttls: str) -> None:
     settings = replace(settings, starttls=starttls)
     assert secure(client, settings) is False
-    log_in(client, settings, {"IMAP_PASSWORD": PASSWORD})
+    log_in(client, replace(settings, password=Secret(PASSWORD)))
     assert client.select_folder("INBOX")[b"EXISTS"] == 0
 
 
@@ -87,10 +87,10 @@ def test_auto_means_required_for_a_remote_host(settings: ImapSettings) -> None:
 def test_a_missing_password_names_the_variable(client: IMAPClient,
                                                settings: ImapSettings) -> None:
     with pytest.raises(ImapRefused, match="IMAP_PASSWORD .password_env. is not set"):
-        log_in(client, settings, {})
+        log_in(client, settings)
 
 
 def test_a_wrong_password_is_a_refused_login(client: IMAPClient,
                                              settings: ImapSettings) -> None:
     with pytest.raises(ImapRefused, match="login refused by 127.0.0.1: .*AUTHENTICATIONFAILED"):
-        log_in(client, settings, {"IMAP_PASSWORD": "wrong"})
+        log_in(client, replace(settings, password=Secret("wrong")))

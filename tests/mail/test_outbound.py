@@ -26,7 +26,7 @@ from gateway.runtime.services import build_services
 from mail.outbound import OUTAGE_GRACE, OutboxMailer, backoff
 from mail.outfolder import file_name
 from mail.relay import connect_relay
-from mail.settings import RelaySettings
+from mail.settings import RelaySettings, Secret
 from store import OutboxItem, Store
 from tests.helpers import mail as F
 from tests.helpers.clock import Clock
@@ -130,7 +130,6 @@ def make_mailer(store: Store, clock: Clock) -> Iterator[Callable[..., OutboxMail
     made: list[OutboxMailer] = []
 
     def make(settings: RelaySettings, **kw: Any) -> OutboxMailer:
-        kw.setdefault("environ", {})
         mailer = OutboxMailer(settings, store, clock, **kw)
         made.append(mailer)
         return mailer
@@ -195,14 +194,14 @@ def test_the_pipeline_acknowledgement_reaches_the_relay(
         port = {sink.port}
         starttls = true
         tls_ca_file = "relay-ca.pem"
-        """))
+        """), environ={})
     relay_settings = config.mail.relay
     assert relay_settings.tls_ca_file == tmp_path / "relay-ca.pem"  # beside the config
     assert relay_settings.folder == config.store.path.parent / "outgoing"
     services = build_services(config, clock)
     try:
         assert services.email.receive(F.LABELLED, "test").outcome == "ticket"
-        mailer = OutboxMailer(config.mail.relay, services.store, clock, environ={})
+        mailer = OutboxMailer(config.mail.relay, services.store, clock)
         assert mailer.send_due() == 1
         [delivery] = sink.received
         assert (delivery.mail_from, delivery.rcpt_tos) == (DESK, ["jsmith@contoso.example"])
@@ -422,8 +421,8 @@ def test_tls_and_auth_with_the_relays_own_certificate(
     with tls_relay(sink, certificate, mode) as port:
         settings = settings_for(port, tmp_path, ssl=mode == "ssl", starttls=mode == "starttls",
                                 username="desk-relay", password_env="RELAY_PASSWORD",
-                                tls_ca_file=certificate[0])
-        mailer = make_mailer(settings, environ={"RELAY_PASSWORD": PASSWORD})
+                                password=Secret(PASSWORD), tls_ca_file=certificate[0])
+        mailer = make_mailer(settings)
         assert mailer.send_due() == 1
     [delivery] = sink.received
     assert delivery.tls and delivery.login == b"desk-relay"
@@ -432,23 +431,24 @@ def test_tls_and_auth_with_the_relays_own_certificate(
     assert not any(PASSWORD in repr(vars(r)) for r in caplog.records)
 
 
-@pytest.mark.parametrize(("change", "environ", "expected"), [
-    ({"tls_ca_file": None}, {"RELAY_PASSWORD": PASSWORD}, "certificate not trusted"),
-    ({}, {"RELAY_PASSWORD": "wrong"}, "refused the login as desk-relay: 535"),
-    ({}, {}, "RELAY_PASSWORD is not set"),
-    ({"tls_ca_file": Path("/nonexistent/ca.pem")}, {"RELAY_PASSWORD": PASSWORD},
+@pytest.mark.parametrize(("change", "password", "expected"), [
+    ({"tls_ca_file": None}, PASSWORD, "certificate not trusted"),
+    ({}, "wrong", "refused the login as desk-relay: 535"),
+    ({}, None, "RELAY_PASSWORD is not set"),
+    ({"tls_ca_file": Path("/nonexistent/ca.pem")}, PASSWORD,
      "tls_ca_file /nonexistent/ca.pem is not a file"),
 ])
 def test_settings_that_cannot_work_fail_health_at_once_and_use_no_attempt(
         store: Store, make_mailer: Callable[..., OutboxMailer], tmp_path: Path,
         certificate: tuple[Path, Path], caplog: pytest.LogCaptureFixture,
-        change: dict[str, Any], environ: dict[str, str], expected: str) -> None:
+        change: dict[str, Any], password: str | None, expected: str) -> None:
     item = queue(store, "ann@acme.example")
     sink = Sink()
     with tls_relay(sink, certificate, "starttls") as port:
         settings = settings_for(port, tmp_path, username="desk-relay",
                                 password_env="RELAY_PASSWORD", tls_ca_file=certificate[0])
-        mailer = make_mailer(replace(settings, **change), environ=environ)
+        secret = Secret(password) if password is not None else None  # as load_config reads it
+        mailer = make_mailer(replace(settings, **change, password=secret))
         assert mailer.send_due() == 0
     waiting = store.outbox.get(item.id)
     assert (waiting.status, waiting.attempts) == ("pending", 0)

@@ -74,6 +74,31 @@ def test_check_config_redacts_secrets(write_config: Callable[..., Path]) -> None
     assert resolved["desk"]["open"] == "07:00:00"
 
 
+def test_check_config_never_shows_a_set_secret(write_config: Callable[..., Path]) -> None:
+    path = write_config("""
+        [api]
+        token_env = "TEST_API_TOKEN"
+        [voice]
+        auth_token_env = "TEST_TWILIO_TOKEN"
+        [mail.imap]
+        password_env = "TEST_IMAP_PASSWORD"
+        [mail.relay]
+        username = "desk"
+        password_env = "TEST_RELAY_PASSWORD"
+        """)
+    values = {"TEST_API_TOKEN": "api-s3cret", "TEST_TWILIO_TOKEN": "twilio-s3cret",
+              "TEST_IMAP_PASSWORD": "imap-s3cret", "TEST_RELAY_PASSWORD": "relay-s3cret"}
+    out = run("check-config", "--config", str(path), env=values)
+    assert out.returncode == 0, out.stderr
+    for value in values.values():
+        assert value not in out.stdout and value not in out.stderr
+    resolved = json.loads(out.stdout)
+    assert resolved["voice_auth_token_env"] == {"env": "TEST_TWILIO_TOKEN", "set": True}
+    assert resolved["mail"]["imap"]["password_env"] == {"env": "TEST_IMAP_PASSWORD", "set": True}
+    assert resolved["mail"]["relay"]["password_env"] == {"env": "TEST_RELAY_PASSWORD", "set": True}
+    assert "api_token" not in resolved and "password" not in resolved["mail"]["relay"]
+
+
 def test_contacts_import_and_list(write_config: Callable[..., Path], tmp_path: Path) -> None:
     path = write_config()
     csv_file = tmp_path / "people.csv"

@@ -10,6 +10,7 @@ import pytest
 
 from gateway.config import load_config
 from gateway.errors import ConfigError
+from mail.settings import Secret
 from tests.helpers.paths import REPO
 
 
@@ -127,3 +128,36 @@ def test_config_is_frozen(write_config: Callable[..., Path]) -> None:
     config = load_config(write_config())
     with pytest.raises(AttributeError):
         config.desk.name = "x"  # type: ignore[misc]
+
+
+def test_secrets_are_read_once_from_the_environ_given(write_config: Callable[..., Path]) -> None:
+    path = write_config("""
+        [api]
+        token_env = "T_API"
+        [voice]
+        auth_token_env = "T_TWILIO"
+        [mail.imap]
+        password_env = "T_IMAP"
+        [mail.relay]
+        password_env = "T_RELAY"
+        """)
+    environ = {"T_API": "api-value", "T_TWILIO": "twilio-value", "T_IMAP": "imap-value",
+               "T_RELAY": "relay-value"}
+    config = load_config(path, environ=environ)
+    environ.clear()  # read at load, never again
+    assert config.api_token == Secret("api-value")
+    assert config.voice_auth_token == Secret("twilio-value")
+    assert config.mail.imap.password == Secret("imap-value")
+    assert config.mail.relay.password == Secret("relay-value")
+    assert (config.api_token_env, config.voice_auth_token_env) == ("T_API", "T_TWILIO")
+    assert (config.mail.imap.password_env, config.mail.relay.password_env) == ("T_IMAP", "T_RELAY")
+    for value in ("api-value", "twilio-value", "imap-value", "relay-value"):
+        assert value not in repr(config) and value not in str(config)
+
+
+@pytest.mark.parametrize("environ", [{}, {"INTAKE_API_TOKEN": "", "IMAP_PASSWORD": ""}])
+def test_unset_or_empty_secrets_are_none(environ: dict[str, str]) -> None:
+    config = load_config(None, environ=environ)
+    assert config.api_token is None and config.voice_auth_token is None
+    assert config.mail.imap.password is None and config.mail.relay.password is None
+    assert config.mail.imap.password_env == "IMAP_PASSWORD"  # still named in errors

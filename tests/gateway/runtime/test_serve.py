@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from gateway.config import load_config
+from gateway.runtime.server import api_token
+from mail.settings import Secret
 from tests.helpers.dovecot import PASSWORD, Dovecot
 from tests.helpers.http import get, wait_until_serving
 from tests.helpers.mail import LABELLED
@@ -104,6 +107,19 @@ def test_serve_makes_a_private_api_token_when_none_is_set(
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=15)
     assert proc.returncode == 0
+
+
+def test_the_api_token_is_the_configs_else_the_private_file(
+    write_config: Callable[..., Path],
+) -> None:
+    path = write_config('[api]\ntoken_env = "TEST_SERVE_TOKEN"\n')
+    configured = load_config(path, environ={"TEST_SERVE_TOKEN": "from-env"})
+    assert api_token(configured) == Secret("from-env")
+    assert not (path.parent / "data").exists()  # nothing written when the config has one
+    made = api_token(load_config(path, environ={}))
+    token_file = path.parent / "data" / "api-token"
+    assert made == Secret(token_file.read_text().strip())
+    assert api_token(load_config(path, environ={})) == made  # kept across restarts
 
 
 def test_port_in_use_is_a_clear_error(write_config: Callable[..., Path]) -> None:

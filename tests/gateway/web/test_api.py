@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -9,6 +11,7 @@ from gateway.web.app import create_app
 from gateway.config import Config
 from gateway.core.intake import TicketRequest
 from gateway.runtime.services import Services
+from mail.settings import Secret
 from tests.helpers.clock import chicago
 
 TOKEN = "test-token-123"
@@ -23,12 +26,12 @@ CONTRACT_FIELDS = {
 @pytest.fixture
 def client(config: Config, services: Services) -> FlaskClient:
     """The app on the shared services, with the API token set."""
-    services.api_token = TOKEN
-    return create_app(config, services).test_client()
+    return create_app(config, replace(services, api_token=Secret(TOKEN))).test_client()
 
 
 @pytest.mark.parametrize(
-    "headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}]
+    "headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"},
+                {"Authorization": "Bearer t\u00f6ken"}]  # not ASCII: still a plain 401
 )
 def test_api_needs_the_token(client: FlaskClient, headers: dict[str, str]) -> None:
     response = client.get("/api/tickets", headers=headers)
@@ -74,8 +77,8 @@ def test_rejections(client: FlaskClient, services: Services) -> None:
 
 
 def test_api_without_a_configured_token(config: Config, services: Services) -> None:
-    services.api_token = None
-    response = create_app(config, services).test_client().get("/api/tickets", headers=AUTH)
+    closed = replace(services, api_token=None)
+    response = create_app(config, closed).test_client().get("/api/tickets", headers=AUTH)
     assert response.status_code == 503
 
 
@@ -83,6 +86,6 @@ def test_healthz(client: FlaskClient, services: Services) -> None:
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["store"]["ok"] is True
     assert body["desk"] == {"open": True, "next_open": "2026-11-24T10:00:00-06:00"}
-    services.health_checks["imap"] = lambda: {"ok": False, "error": "connection refused"}
+    services.health.add("imap", lambda: {"ok": False, "error": "connection refused"})
     response = client.get("/healthz")
     assert response.status_code == 503 and response.get_json()["status"] == "degraded"
