@@ -37,7 +37,7 @@ from gateway.config import Config, load_config
 from gateway.core.intake import IntakeService, TicketRequest
 from gateway.core.sla import calendar_from
 from store import NewTicket, Store
-from store.db import to_db
+from store.sqlite.db import to_db
 
 FULL_COUNT = 10_000
 QUICK_COUNT = 200

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from store import NewTicket, SchemaTooNewError, Store, StoreUnavailableError
-from store.schema import known_names
+from store.sqlite.schema import known_names
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.db import Connections, from_db, to_db
+from store.sqlite.db import Connections, from_db, to_db
 from store.errors import NotFoundError
 from store.models import Rejection
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.db import Connections, from_db, to_db
+from store.sqlite.db import Connections, from_db, to_db
 from store.errors import StoreError, TicketNotFound
 from store.models import OPEN_STATUSES, STATUSES, Event, NewTicket, Ticket
 
