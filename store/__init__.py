@@ -1,20 +1,52 @@
-"""The ticket store. Imports nothing else of intake-gateway's."""
+"""The ticket store: its interface (`store.ports`), records (`store.models`), errors
+(`store.errors`) and the factories that open a backend (SQLite, in `store.sqlite`).
+Imports nothing else of intake-gateway's."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 from store.errors import (
+    DuplicateSourceError,
     NotFoundError,
     SchemaTooNewError,
     StoreBusyError,
+    StoreConflictError,
     StoreError,
+    StoreFullError,
     StoreUnavailableError,
     TicketNotFound,
 )
-from store.models import Company, Contact, Event, NewTicket, OutboxItem, Rejection, Ticket
-from store.sqlite import SqliteStore as Store
-from store.sqlite.directory import ContactRecord
-from store.sqlite.tickets import DuplicateSourceError
+from store.models import (
+    ArchivedMessage,
+    Company,
+    Contact,
+    ContactRecord,
+    Event,
+    NewTicket,
+    OutboxItem,
+    Rejection,
+    Ticket,
+)
+from store.ports import Store
+from store.sqlite import SqliteStore
 
 __all__ = [
-    "Company", "Contact", "ContactRecord", "DuplicateSourceError", "Event", "NewTicket",
-    "NotFoundError", "OutboxItem", "Rejection", "SchemaTooNewError", "Store", "StoreBusyError",
-    "StoreError", "StoreUnavailableError", "Ticket", "TicketNotFound",
+    "ArchivedMessage", "Company", "Contact", "ContactRecord", "DuplicateSourceError", "Event",
+    "NewTicket", "NotFoundError", "OutboxItem", "Rejection", "SchemaTooNewError", "Store",
+    "StoreBusyError", "StoreConflictError", "StoreError", "StoreFullError",
+    "StoreUnavailableError", "Ticket", "TicketNotFound", "memory_store", "open_store",
 ]
+
+
+def open_store(path: str | Path, *, ticket_prefix: str = "SR-",
+               busy_timeout_ms: int = 10_000) -> Store:
+    """The store in the SQLite file at `path`, created if missing (call `migrate` before use)."""
+    return SqliteStore(path, ticket_prefix=ticket_prefix, busy_timeout_ms=busy_timeout_ms)
+
+
+def memory_store(ticket_prefix: str = "SR-") -> Store:
+    """An empty, migrated store that lives only as long as the object (dry runs, scratch)."""
+    store = SqliteStore(":memory:", ticket_prefix=ticket_prefix)
+    store.migrate()
+    return store

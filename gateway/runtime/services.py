@@ -15,7 +15,7 @@ from gateway.core.calendar import BusinessCalendar
 from gateway.core.intake import IntakeService, utc_now
 from gateway.email.pipeline import EmailIntake
 from gateway.core.sla import SlaPolicy, calendar_from
-from store import Store
+from store import Store, open_store
 
 
 @dataclass
@@ -55,7 +55,7 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now,
                    store: Store | None = None) -> Services:
     """Open (and migrate) the store, unless one is given, and build the core around it."""
     if store is None:
-        store = Store(
+        store = open_store(
             config.store.path,
             ticket_prefix=config.desk.ticket_prefix,
             busy_timeout_ms=config.store.busy_timeout_ms,

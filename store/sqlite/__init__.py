@@ -24,7 +24,7 @@ __all__ = ["SqliteStore"]
 
 
 class SqliteStore:
-    """One database, reached through a repository per job."""
+    """One SQLite database, reached through a repository per job (`store.ports.Store`)."""
 
     def __init__(
         self,
@@ -33,21 +33,50 @@ class SqliteStore:
         ticket_prefix: str = "SR-",
         busy_timeout_ms: int = 10_000,
     ) -> None:
+        # target: a file, ":memory:" (one connection shared by every thread) or a Database
         self.conns = Connections(target, busy_timeout_ms)
-        self.tickets = Tickets(self.conns, ticket_prefix)
-        self.messages = Messages(self.conns)
-        self.rejections = Rejections(self.conns)
-        self.keys = Keys(self.conns)
-        self.poller_state = PollerState(self.conns)
-        self.directory = Directory(self.conns)
-        self.outbox = Outbox(self.conns)
+        self._tickets = Tickets(self.conns, ticket_prefix)
+        self._messages = Messages(self.conns)
+        self._rejections = Rejections(self.conns)
+        self._keys = Keys(self.conns)
+        self._poller_state = PollerState(self.conns)
+        self._directory = Directory(self.conns)
+        self._outbox = Outbox(self.conns)
 
-    @classmethod
-    def in_memory(cls, ticket_prefix: str = "SR-") -> SqliteStore:
-        """An empty, migrated store that lives only as long as this object (dry runs)."""
-        store = cls(Database(memory=True), ticket_prefix=ticket_prefix)
-        store.migrate()
-        return store
+    @property
+    def tickets(self) -> Tickets:
+        """Tickets and their timelines."""
+        return self._tickets
+
+    @property
+    def messages(self) -> Messages:
+        """The archive of raw inbound input."""
+        return self._messages
+
+    @property
+    def rejections(self) -> Rejections:
+        """Messages that could not become tickets."""
+        return self._rejections
+
+    @property
+    def keys(self) -> Keys:
+        """Idempotency keys."""
+        return self._keys
+
+    @property
+    def poller_state(self) -> PollerState:
+        """Values pollers keep across restarts."""
+        return self._poller_state
+
+    @property
+    def directory(self) -> Directory:
+        """Companies, their domains, people and their phone numbers."""
+        return self._directory
+
+    @property
+    def outbox(self) -> Outbox:
+        """Outbound mail, SMS, calls and pages waiting to be sent."""
+        return self._outbox
 
     def pending_migrations(self) -> list[str]:
         """Migrations this database still needs."""

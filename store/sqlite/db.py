@@ -64,9 +64,11 @@ class Connections:
         self._all_lock = threading.Lock()
         self.shared: Database | None = None
         self.path: Path | None = None
+        if target == ":memory:":
+            target = Database(memory=True)
         if isinstance(target, Database):
-            # One connection given by the caller (tests use Database(memory=True)):
-            # every thread shares it, one at a time.
+            # One connection (given by the caller, or an in-memory database): every
+            # thread shares it, one at a time.
             self.shared = target
             self._prepare(target.conn)
         else:

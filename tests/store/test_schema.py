@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from store import NewTicket, SchemaTooNewError, Store, StoreUnavailableError
+from store.sqlite import SqliteStore
 from store.sqlite.schema import known_names
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
 
 
 def test_new_database_gets_every_migration(tmp_path: Path) -> None:
-    s = Store(tmp_path / "new.db")
+    s = SqliteStore(tmp_path / "new.db")
     assert s.migrate() == known_names()
     assert s.migrate() == []  # idempotent
     assert s.schema_version() == known_names()
@@ -24,7 +25,7 @@ def test_new_database_gets_every_migration(tmp_path: Path) -> None:
 
 def test_old_database_is_brought_forward_with_its_data(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    old = Store(path)
+    old = SqliteStore(path)
     # A database as the first release left it: only the first migration.
     assert old.migrate(stop_before=known_names()[1]) == known_names()[:1]
     number = old.tickets.create(
@@ -35,7 +36,7 @@ def test_old_database_is_brought_forward_with_its_data(tmp_path: Path) -> None:
     tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
     assert "outbox" not in tables
 
-    s = Store(path)
+    s = SqliteStore(path)
     assert s.migrate() == known_names()[1:]
     assert s.tickets.get(number).subject == "from the old days"
     assert s.outbox.enqueue("email", "a@b.example", {}, T0) is not None
@@ -47,7 +48,7 @@ def test_old_database_is_brought_forward_with_its_data(tmp_path: Path) -> None:
 
 def test_database_from_a_newer_release_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "newer.db"
-    s = Store(path)
+    s = SqliteStore(path)
     s.migrate()
     s.conns.write(lambda db: db.execute(
         "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
@@ -62,14 +63,14 @@ def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreUnavailableError):
-        Store(path).migrate()
+        SqliteStore(path).migrate()
 
 
 def test_migrations_run_in_one_transaction_each(tmp_path: Path) -> None:
     # A concurrent reader never sees a half-built schema: a table of migration 0003 is
     # visible only together with its index.
     path = tmp_path / "tx.db"
-    s = Store(path)
+    s = SqliteStore(path)
     s.migrate()
     indexes = {r[0] for r in sqlite3.connect(path).execute(
         "SELECT name FROM sqlite_master WHERE type = 'index'")}

@@ -12,6 +12,7 @@ import pytest
 from sqlite_utils import Database
 
 from store import DuplicateSourceError, NewTicket, Store, StoreBusyError, TicketNotFound
+from store.sqlite import SqliteStore
 from tests.helpers.clock import chicago
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
@@ -29,7 +30,7 @@ def test_numbers_are_prefixed_padded_and_monotonic(store: Store) -> None:
 
 
 def test_prefix_is_configurable(tmp_path: Path) -> None:
-    s = Store(tmp_path / "x.db", ticket_prefix="INC")
+    s = SqliteStore(tmp_path / "x.db", ticket_prefix="INC")
     s.migrate()
     assert s.tickets.create(new(), T0).number == "INC000001"
     s.close()
@@ -91,7 +92,7 @@ def test_same_source_never_opens_two_tickets(store: Store) -> None:
 
 
 def test_eight_threads_create_unique_numbers_without_lock_errors(tmp_path: Path) -> None:
-    s = Store(tmp_path / "threads.db", busy_timeout_ms=2000)
+    s = SqliteStore(tmp_path / "threads.db", busy_timeout_ms=2000)
     s.migrate()
     errors: list[BaseException] = []
     numbers: list[str] = []
@@ -121,7 +122,7 @@ def test_eight_threads_create_unique_numbers_without_lock_errors(tmp_path: Path)
 
 
 def _create_many(path: str, count: int) -> None:
-    s = Store(path)
+    s = SqliteStore(path)
     for _ in range(count):
         s.tickets.create(new(), T0)
     s.close()
@@ -129,7 +130,7 @@ def _create_many(path: str, count: int) -> None:
 
 def test_two_processes_share_the_counter(tmp_path: Path) -> None:
     path = tmp_path / "procs.db"
-    s = Store(path)
+    s = SqliteStore(path)
     s.migrate()
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_create_many, args=(str(path), 40)) for _ in range(2)]
@@ -145,7 +146,7 @@ def test_two_processes_share_the_counter(tmp_path: Path) -> None:
 
 def test_a_lock_held_elsewhere_becomes_store_busy_not_a_raw_sqlite_error(tmp_path: Path) -> None:
     path = tmp_path / "busy.db"
-    s = Store(path, busy_timeout_ms=50)
+    s = SqliteStore(path, busy_timeout_ms=50)
     s.migrate()
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
@@ -161,7 +162,7 @@ def test_a_lock_held_elsewhere_becomes_store_busy_not_a_raw_sqlite_error(tmp_pat
 
 def test_a_short_lock_elsewhere_is_waited_out(tmp_path: Path) -> None:
     path = tmp_path / "wait.db"
-    s = Store(path, busy_timeout_ms=5000)
+    s = SqliteStore(path, busy_timeout_ms=5000)
     s.migrate()
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
@@ -188,7 +189,7 @@ def test_a_failed_write_rolls_back_whole(store: Store) -> None:
 
 
 def test_memory_database_for_quick_tests() -> None:
-    s = Store(Database(memory=True))
+    s = SqliteStore(Database(memory=True))
     s.migrate()
     assert s.tickets.create(new(), T0).number == "SR-000001"
     assert s.health()["ok"] is True
@@ -198,8 +199,8 @@ def test_messages_keep_raw_bytes_and_params(store: Store) -> None:
     raw = b"Subject: hi\r\n\r\n\xff\xfe broken bytes"
     row = store.messages.archive("email", "smtp", T0, raw=raw, source_id="<m1@x>")
     hook = store.messages.archive("voice", "/voice/incoming", T0, params={"CallSid": "CA1"})
-    assert store.messages.get(row)["raw"] == raw
-    assert store.messages.get(hook)["params"] == {"CallSid": "CA1"}
+    assert store.messages.get(row).raw == raw
+    assert store.messages.get(hook).params == {"CallSid": "CA1"}
     assert store.messages.seen("email", "<m1@x>") is None  # no outcome yet: not a duplicate
     store.messages.set_outcome(row, "rejected", "missing company")
     assert store.messages.seen("email", "<m1@x>") == row
