@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 import smtplib
-import sqlite3
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -241,7 +240,7 @@ class OutboxMailer:
         }
         try:
             counts = self._store.outbox.counts(KINDS)
-        except (sqlite3.Error, StoreError) as exc:
+        except StoreError as exc:
             return {**report, "ok": False, "store_error": str(exc)}
         report["pending"] = counts.get("pending", 0) + counts.get("sending", 0)
         report["dead"] = counts.get("dead", 0)

@@ -3,7 +3,6 @@ repository per job."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -13,7 +12,13 @@ from sqlite_utils import Database
 from store.sqlite import schema
 from store.sqlite.db import Connections
 from store.sqlite.directory import Directory
-from store.errors import SchemaTooNewError, StoreError, StoreUnavailableError
+from store.errors import (
+    SchemaTooNewError,
+    StoreBusyError,
+    StoreError,
+    StoreFullError,
+    StoreUnavailableError,
+)
 from store.sqlite.outbox import Outbox
 from store.sqlite.records import Keys, Messages, PollerState, Rejections
 from store.sqlite.tickets import Tickets
@@ -104,7 +109,9 @@ class SqliteStore:
 
         try:
             return self.conns.write(work)
-        except sqlite3.DatabaseError as exc:
+        except (SchemaTooNewError, StoreBusyError, StoreFullError):
+            raise
+        except StoreError as exc:
             raise StoreUnavailableError(f"cannot migrate the database: {exc}") from exc
 
     @staticmethod
@@ -129,7 +136,7 @@ class SqliteStore:
                 "tickets": self.tickets.count(),
                 "outbox": self.outbox.counts(),
             }
-        except (sqlite3.Error, StoreError) as exc:
+        except StoreError as exc:
             return {"ok": False, "error": str(exc)}
 
     def close(self) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from store import NewTicket, Store, TicketNotFound
+from store import NewTicket, Store, StoreConflictError, TicketNotFound
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
 
@@ -57,7 +56,7 @@ def test_only_updatable_fields_change(store: Store, changes: dict[str, object]) 
 
 def test_a_bad_value_changes_nothing(store: Store) -> None:
     number = _open(store)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StoreConflictError):
         store.tickets.update(number, T0, {"priority": 9}, dedupe_key="k")  # CHECK 1-4
     ticket = store.tickets.get(number)
     assert ticket.priority == 3 and len(ticket.events) == 1
