@@ -13,7 +13,6 @@ from store.sqlite import schema
 from store.sqlite.db import Connections
 from store.sqlite.directory import Directory
 from store.errors import (
-    SchemaTooNewError,
     StoreBusyError,
     StoreError,
     StoreFullError,
@@ -95,39 +94,32 @@ class SqliteStore:
         return self.conns.write(lambda _db: work())
 
     def migrate(self, stop_before: str | None = None) -> list[str]:
-        """Bring the schema up to date; return the names of the migrations applied."""
-
-        def work(db: Database) -> list[str]:
-            unknown = set(schema.applied(db)) - set(schema.known_names()) if self._has_schema(
-                db) else set()
-            if unknown:
-                raise SchemaTooNewError(
-                    f"database has migrations this release does not know: {sorted(unknown)};"
-                    " run a newer intake-gateway"
-                )
-            return schema.apply(db, stop_before=stop_before)
-
-        try:
-            return self.conns.write(work)
-        except (SchemaTooNewError, StoreBusyError, StoreFullError):
-            raise
-        except StoreError as exc:
-            raise StoreUnavailableError(f"cannot migrate the database: {exc}") from exc
-
-    @staticmethod
-    def _has_schema(db: Database) -> bool:
-        return db[schema.migrations.migrations_table].exists()
+        """Apply pending migrations (all, or those before `stop_before`), each in its own
+        transaction; return the names of those applied. A failure keeps the earlier ones."""
+        done: list[str] = []
+        while True:
+            with self.conns.reading() as db:
+                name = schema.next_pending(db, stop_before)
+            if name is None:
+                return done
+            try:
+                if self.conns.write(lambda db: schema.apply_next(db, name)):
+                    done.append(name)
+            except (StoreBusyError, StoreFullError):
+                raise
+            except StoreError as exc:
+                raise StoreUnavailableError(f"migration {name} failed: {exc}") from exc
 
     def schema_version(self) -> list[str]:
         """Names of the migrations applied to this database."""
         with self.conns.reading() as db:
-            return schema.applied(db) if self._has_schema(db) else []
+            return schema.applied(db)
 
     def health(self) -> dict[str, Any]:
         """A quick check that the database answers, for /healthz."""
         try:
             with self.conns.reading() as db:
-                applied = schema.applied(db) if self._has_schema(db) else []
+                applied = schema.applied(db)
             pending = [n for n in schema.known_names() if n not in applied]
             return {
                 "ok": not pending,

@@ -76,3 +76,27 @@ def test_migrations_run_in_one_transaction_each(tmp_path: Path) -> None:
         "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"outbox_due", "tickets_queue", "messages_sha256"} <= indexes
     s.close()
+
+
+def test_a_failing_migration_keeps_the_ones_before_it(tmp_path: Path) -> None:
+    # Each migration commits with its record: when 0003 fails (a table it creates is there
+    # already), 0001 and 0002 stay applied, nothing of 0003 is left, and the database works.
+    path = tmp_path / "partial.db"
+    squatter = sqlite3.connect(path)
+    squatter.execute("CREATE TABLE poller_state (name TEXT)")
+    squatter.commit()
+    squatter.close()
+    s = SqliteStore(path)
+    with pytest.raises(StoreUnavailableError, match="0003_outbox_and_poller_state"):
+        s.migrate()
+    assert s.schema_version() == known_names()[:2]
+    assert s.pending_migrations() == known_names()[2:]
+    tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    assert "outbox" not in tables  # created by 0003 before it failed: rolled back with it
+    number = s.tickets.create(
+        NewTicket(channel="email", route="email", priority=4, received_at=T0), T0).number
+    assert s.tickets.get(number).number == "SR-000001"
+    # Once the obstacle is gone, the next run applies only what is still pending.
+    s.conns.write(lambda db: db.execute("DROP TABLE poller_state"))
+    assert s.migrate() == known_names()[2:]
+    s.close()
