@@ -1,4 +1,5 @@
-"""Tickets.update: fields and the event that explains them change together, once per key."""
+"""Tickets.update: fields and the event that explains them change together, once per key.
+Part of the store contract: runs against every backend (tests/store/conftest.py)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,13 @@ def test_a_bad_value_changes_nothing(store: Store) -> None:
 def test_unknown_ticket(store: Store) -> None:
     with pytest.raises(TicketNotFound):
         store.tickets.update("SR-404404", T0, {"description": "x"})
+
+
+@pytest.mark.parametrize("changes", [{"priority": 0}, {"contact_id": 404}])  # CHECK, REFERENCES
+def test_a_change_the_database_refuses_is_a_conflict(store: Store,
+                                                     changes: dict[str, object]) -> None:
+    number = _open(store)
+    with pytest.raises(StoreConflictError):
+        store.tickets.update(number, T0, changes, dedupe_key="k")
+    assert store.tickets.get(number).events[-1].kind == "created"
+    assert store.tickets.update(number, T0, {"priority": 2}, dedupe_key="k")  # key unused

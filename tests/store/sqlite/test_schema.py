@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from store import NewTicket, SchemaTooNewError, Store, StoreUnavailableError
+from store import NewTicket, SchemaTooNewError, StoreUnavailableError
 from store.sqlite import SqliteStore
 from store.sqlite.schema import known_names
 
