@@ -9,15 +9,10 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from store.errors import StoreBusyError, StoreError, StoreFullError, StoreUnavailableError
 from store.sqlite import schema
 from store.sqlite.db import Connections
 from store.sqlite.directory import Directory
-from store.errors import (
-    StoreBusyError,
-    StoreError,
-    StoreFullError,
-    StoreUnavailableError,
-)
 from store.sqlite.outbox import Outbox
 from store.sqlite.records import Keys, Messages, PollerState, Rejections
 from store.sqlite.tickets import Tickets
@@ -94,8 +89,8 @@ class SqliteStore:
         return self.conns.write(lambda _db: work())
 
     def migrate(self, stop_before: str | None = None) -> list[str]:
-        """Apply pending migrations (all, or those before `stop_before`), each in its own
-        transaction; return the names of those applied. A failure keeps the earlier ones."""
+        """Apply pending migrations (all, or those before `stop_before`); return their names."""
+        # One transaction each, so a failure in one leaves those before it applied.
         done: list[str] = []
         while True:
             with self.conns.reading() as db:

@@ -200,11 +200,11 @@ def next_pending(db: Database, stop_before: str | None = None) -> str | None:
 
 
 def apply_next(db: Database, name: str) -> bool:
-    """Apply migration `name` and its record in the migrations table, in the caller's
-    transaction, if it is still the next pending one; True if this call applied it."""
+    """Apply migration `name` and its record, in the caller's transaction, if still next."""
+    # Returns whether this call applied it: another process may have, meanwhile.
     pending = [m.name for m in migrations.pending(db)]
     if not pending or pending[0] != name:
-        return False  # another process applied it meanwhile
+        return False
     # sqlite-utils applies each migration together with its record; stopping before every
     # later one applies exactly this one.
     migrations.apply(db, stop_before=pending[1:])
