@@ -36,8 +36,8 @@ from zoneinfo import ZoneInfo
 from gateway.config import Config, load_config
 from gateway.core.intake import IntakeService, TicketRequest
 from gateway.core.sla import calendar_from
-from store import NewTicket, Store
-from store.db import to_db
+from store import NewTicket, Store, open_store
+from store.sqlite.db import to_db
 
 FULL_COUNT = 10_000
 QUICK_COUNT = 200
@@ -149,21 +149,21 @@ def plain_row(i: int, new: NewTicket, at: datetime) -> list[Any]:
 
 def tickets_ddl(work: Path, config: Config) -> list[str]:
     """CREATE statements of the tickets table and its indexes, read from a migrated store."""
-    store = open_store(work / "schema.db", config)
+    migrated_store(work / "schema.db", config).close()
+    conn = plain_connect(work / "schema.db")
     try:
-        with store.conns.reading() as db:
-            rows = db.conn.execute(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = 'tickets' AND sql IS NOT NULL "
-                "ORDER BY type = 'index', name"
-            ).fetchall()
+        rows = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'tickets' AND sql IS NOT NULL "
+            "ORDER BY type = 'index', name"
+        ).fetchall()
     finally:
-        store.close()
+        conn.close()
     return [str(row[0]) for row in rows]
 
 
-def open_store(path: Path, config: Config) -> Store:
+def migrated_store(path: Path, config: Config) -> Store:
     """A migrated store on `path`, set up as build_services sets it up."""
-    store = Store(
+    store = open_store(
         path,
         ticket_prefix=config.desk.ticket_prefix,
         busy_timeout_ms=config.store.busy_timeout_ms,
@@ -218,7 +218,7 @@ def bench_baseline(path: Path, ddl: Sequence[str], rows: Sequence[list[Any]]) ->
 
 def bench_create(path: Path, config: Config, tickets: Sequence[NewTicket]) -> Result:
     """Stage 2: Store.tickets.create, single thread, on a fresh migrated file."""
-    store = open_store(path, config)
+    store = migrated_store(path, config)
     at = datetime.now(timezone.utc)
     try:
         started = time.perf_counter()
@@ -235,7 +235,7 @@ def bench_create(path: Path, config: Config, tickets: Sequence[NewTicket]) -> Re
 
 def bench_intake(path: Path, config: Config, requests: Sequence[TicketRequest]) -> list[Result]:
     """Stage 3: IntakeService.open_ticket, plus its SLA/calendar work alone for scale."""
-    store = open_store(path, config)
+    store = migrated_store(path, config)
     try:
         intake = IntakeService(store, config, calendar_from(config))
         started = time.perf_counter()
@@ -266,7 +266,7 @@ def bench_concurrent(
     path: Path, config: Config, tickets: Sequence[NewTicket], threads: int
 ) -> Result:
     """Stage 4: `threads` threads share one Store and create the tickets between them."""
-    store = open_store(path, config)
+    store = migrated_store(path, config)
     at = datetime.now(timezone.utc)
     barrier = threading.Barrier(threads + 1)
 
@@ -291,14 +291,17 @@ def bench_concurrent(
         numbers = [n for got, _ in outcomes for n in got]
         latencies = sorted(lat for _, lats in outcomes for lat in lats)
         stored = store.tickets.count()
-        with store.conns.reading() as db:
-            distinct, events, counter = db.conn.execute(
-                "SELECT (SELECT count(DISTINCT number) FROM tickets),"
-                " (SELECT count(*) FROM ticket_events),"
-                " (SELECT value FROM counters WHERE name = 'ticket')"
-            ).fetchone()
     finally:
         store.close()
+    conn = plain_connect(path)  # the store's own tables, checked behind its back
+    try:
+        distinct, events, counter = conn.execute(
+            "SELECT (SELECT count(DISTINCT number) FROM tickets),"
+            " (SELECT count(*) FROM ticket_events),"
+            " (SELECT value FROM counters WHERE name = 'ticket')"
+        ).fetchone()
+    finally:
+        conn.close()
     expected = len(tickets)
     problems = []
     if len(numbers) != expected or len(set(numbers)) != expected:
@@ -336,8 +339,8 @@ def median_time(call: Callable[[], int], repeats: int, expected: int) -> float:
 def bench_reads(path: Path, config: Config, count: int, lookups: int) -> list[Result]:
     """Stage 5: queue() and get() against plain sqlite3 reads of the same file."""
     conn = plain_connect(path)
-    store = Store(path, ticket_prefix=config.desk.ticket_prefix,
-                  busy_timeout_ms=config.store.busy_timeout_ms)
+    store = open_store(path, ticket_prefix=config.desk.ticket_prefix,
+                       busy_timeout_ms=config.store.busy_timeout_ms)
     try:
         plain_sql = "SELECT * FROM tickets ORDER BY priority, received_at, id"
         plain = median_time(lambda: len(conn.execute(plain_sql).fetchall()), READ_REPEATS, count)

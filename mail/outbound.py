@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -239,7 +238,7 @@ class OutboxMailer:
         }
         try:
             counts = self._store.outbox.counts(KINDS)
-        except (sqlite3.Error, StoreError) as exc:
+        except StoreError as exc:
             return {**report, "ok": False, "store_error": str(exc)}
         report["pending"] = counts.get("pending", 0) + counts.get("sending", 0)
         report["dead"] = counts.get("dead", 0)

@@ -1,119 +1,52 @@
-"""The ticket store on sqlite-utils. Imports nothing else of intake-gateway's."""
+"""The ticket store: its interface (`store.ports`), records (`store.models`), errors
+(`store.errors`) and the factories that open a backend (SQLite, in `store.sqlite`).
+Imports nothing else of intake-gateway's."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
-from collections.abc import Callable
-from typing import Any, TypeVar
 
-from sqlite_utils import Database
-
-from store import schema
-from store.db import Connections
-from store.directory import ContactRecord, Directory
 from store.errors import (
+    DuplicateSourceError,
     NotFoundError,
     SchemaTooNewError,
     StoreBusyError,
+    StoreConflictError,
     StoreError,
+    StoreFullError,
     StoreUnavailableError,
     TicketNotFound,
 )
-from store.models import Company, Contact, Event, NewTicket, OutboxItem, Rejection, Ticket
-from store.outbox import Outbox
-from store.records import Keys, Messages, PollerState, Rejections
-from store.tickets import DuplicateSourceError, Tickets
-
-T = TypeVar("T")
+from store.models import (
+    ArchivedMessage,
+    Company,
+    Contact,
+    ContactRecord,
+    Event,
+    NewTicket,
+    OutboxItem,
+    Rejection,
+    Ticket,
+)
+from store.ports import Store
+from store.sqlite import SqliteStore
 
 __all__ = [
-    "Company", "Contact", "ContactRecord", "DuplicateSourceError", "Event", "NewTicket",
-    "NotFoundError", "OutboxItem", "Rejection", "SchemaTooNewError", "Store", "StoreBusyError",
-    "StoreError", "StoreUnavailableError", "Ticket", "TicketNotFound",
+    "ArchivedMessage", "Company", "Contact", "ContactRecord", "DuplicateSourceError", "Event",
+    "NewTicket", "NotFoundError", "OutboxItem", "Rejection", "SchemaTooNewError", "Store",
+    "StoreBusyError", "StoreConflictError", "StoreError", "StoreFullError",
+    "StoreUnavailableError", "Ticket", "TicketNotFound", "memory_store", "open_store",
 ]
 
 
-class Store:
-    """One database, reached through a repository per job."""
+def open_store(path: str | Path, *, ticket_prefix: str = "SR-",
+               busy_timeout_ms: int = 10_000) -> Store:
+    """The store in the SQLite file at `path`, created if missing (call `migrate` before use)."""
+    return SqliteStore(path, ticket_prefix=ticket_prefix, busy_timeout_ms=busy_timeout_ms)
 
-    def __init__(
-        self,
-        target: Database | str | Path,
-        *,
-        ticket_prefix: str = "SR-",
-        busy_timeout_ms: int = 10_000,
-    ) -> None:
-        self.conns = Connections(target, busy_timeout_ms)
-        self.tickets = Tickets(self.conns, ticket_prefix)
-        self.messages = Messages(self.conns)
-        self.rejections = Rejections(self.conns)
-        self.keys = Keys(self.conns)
-        self.poller_state = PollerState(self.conns)
-        self.directory = Directory(self.conns)
-        self.outbox = Outbox(self.conns)
 
-    @classmethod
-    def in_memory(cls, ticket_prefix: str = "SR-") -> Store:
-        """An empty, migrated store that lives only as long as this object (dry runs)."""
-        store = cls(Database(memory=True), ticket_prefix=ticket_prefix)
-        store.migrate()
-        return store
-
-    def pending_migrations(self) -> list[str]:
-        """Migrations this database still needs."""
-        applied = set(self.schema_version())
-        return [name for name in schema.known_names() if name not in applied]
-
-    def atomically(self, work: Callable[[], T]) -> T:
-        """Run `work` (calls on this store's repositories) as one transaction: all of its
-        writes commit together or not at all. It may run again if the file is busy, so it
-        must do nothing outside the store."""
-        return self.conns.write(lambda _db: work())
-
-    def migrate(self, stop_before: str | None = None) -> list[str]:
-        """Bring the schema up to date; return the names of the migrations applied."""
-
-        def work(db: Database) -> list[str]:
-            unknown = set(schema.applied(db)) - set(schema.known_names()) if self._has_schema(
-                db) else set()
-            if unknown:
-                raise SchemaTooNewError(
-                    f"database has migrations this release does not know: {sorted(unknown)};"
-                    " run a newer intake-gateway"
-                )
-            return schema.apply(db, stop_before=stop_before)
-
-        try:
-            return self.conns.write(work)
-        except sqlite3.DatabaseError as exc:
-            raise StoreUnavailableError(f"cannot migrate the database: {exc}") from exc
-
-    @staticmethod
-    def _has_schema(db: Database) -> bool:
-        return db[schema.migrations.migrations_table].exists()
-
-    def schema_version(self) -> list[str]:
-        """Names of the migrations applied to this database."""
-        with self.conns.reading() as db:
-            return schema.applied(db) if self._has_schema(db) else []
-
-    def health(self) -> dict[str, Any]:
-        """A quick check that the database answers, for /healthz."""
-        try:
-            with self.conns.reading() as db:
-                applied = schema.applied(db) if self._has_schema(db) else []
-            pending = [n for n in schema.known_names() if n not in applied]
-            return {
-                "ok": not pending,
-                "migrations": len(applied),
-                "pending_migrations": pending,
-                "tickets": self.tickets.count(),
-                "outbox": self.outbox.counts(),
-            }
-        except (sqlite3.Error, StoreError) as exc:
-            return {"ok": False, "error": str(exc)}
-
-    def close(self) -> None:
-        """Close every connection."""
-        self.conns.close()
+def memory_store(ticket_prefix: str = "SR-") -> Store:
+    """An empty, migrated store that lives only as long as the object (dry runs, scratch)."""
+    store = SqliteStore(":memory:", ticket_prefix=ticket_prefix)
+    store.migrate()
+    return store

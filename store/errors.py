@@ -1,4 +1,5 @@
-"""The store's error family: one root, one subclass per failure."""
+"""The store's error family: one root, one subclass per failure. No database error leaves
+the store as anything else (the backend chains the original with `raise ... from`)."""
 
 
 class StoreError(Exception):
@@ -13,6 +14,14 @@ class StoreUnavailableError(StoreError):
     "The database file cannot be opened or read"
 
 
+class StoreFullError(StoreError):
+    "The database or the disk under it is full: nothing more can be written"
+
+
+class StoreConflictError(StoreError):
+    "A write broke one of the database's constraints; nothing was written"
+
+
 class SchemaTooNewError(StoreError):
     "The database was migrated by a newer release than this one"
 
@@ -23,3 +32,11 @@ class NotFoundError(StoreError):
 
 class TicketNotFound(NotFoundError):
     "No ticket has that number"
+
+
+class DuplicateSourceError(StoreError):
+    "A ticket was already opened from that Message-ID or CallSid"
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"already opened as {number}")
+        self.number = number

@@ -179,6 +179,34 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class ContactRecord:
+    """One person as an import file describes them (phones already in E.164)."""
+
+    email: str | None
+    name: str | None
+    company: str | None
+    phones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArchivedMessage:
+    """One inbound email (raw bytes) or webhook (parameters) as the archive keeps it."""
+
+    id: int
+    channel: str
+    source: str
+    source_id: str | None
+    received_at: datetime
+    sha256: str | None
+    size: int
+    raw: bytes | None
+    params: dict[str, Any] | None
+    outcome: str | None
+    reason: str | None
+    ticket_id: int | None
+
+
+@dataclass(frozen=True)
 class Rejection:
     """A message that could not become a ticket, and why."""
 

@@ -21,7 +21,7 @@ from gateway.config import Config, load_config
 from gateway.core.calendar import BusinessCalendar
 from gateway.core.sla import calendar_from
 from gateway.runtime.services import Services, build_services
-from store import Store
+from store import Store, open_store
 from tests.helpers.clock import Clock, chicago
 from tests.helpers.dovecot import INSTALL, Dovecot, find_binary
 from tests.helpers.net import free_port
@@ -71,7 +71,7 @@ def calendar(config: Config) -> BusinessCalendar:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """A migrated store on a temporary SQLite file."""
-    s = Store(tmp_path / "store.db")
+    s = open_store(tmp_path / "store.db")
     s.migrate()
     yield s
     s.close()

@@ -46,6 +46,30 @@ def test_dependency_rule(package: str) -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+def _imported_modules(path: Path) -> set[str]:
+    """Full names of the modules `path` imports (`from a.b import c` counts as a.b)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(OURS - {"store"}))
+def test_no_database_driver_outside_the_store(package: str) -> None:
+    # Everything else reaches the database through store.ports, so a second backend can
+    # stand behind it: no sqlite3, no sqlite-utils, no store.sqlite (the factories open it).
+    offenders = {
+        str(path.relative_to(REPO)): sorted(
+            name for name in _imported_modules(path)
+            if name.split(".")[0] in {"sqlite3", "sqlite_utils"} or name.startswith("store.sqlite"))
+        for path in _modules(package)
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
 @pytest.mark.parametrize("package", sorted(OURS - {"store"}))
 def test_no_sql_outside_the_store(package: str) -> None:
     offenders = []

@@ -3,6 +3,7 @@ environment ships every subpackage and its data, and the console script runs fro
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,8 @@ def _source_copy(target: Path) -> Path:
 
 @pytest.mark.slow
 def test_a_plain_install_ships_every_package_and_runs(tmp_path: Path) -> None:
+    # Only the new environment's own paths: a PYTHONPATH would put a checkout first.
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     source = _source_copy(tmp_path / "src")
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
@@ -35,15 +38,15 @@ def test_a_plain_install_ships_every_package_and_runs(tmp_path: Path) -> None:
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
     built = subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir",
                             str(tmp_path / "dist"), str(source)],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=300, env=clean)
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "dist").glob("intake_gateway-*.whl")
     installed = subprocess.run([*pip, "--python", str(python), "install", "--no-deps", str(wheel)],
-                               capture_output=True, text=True, timeout=300)
+                               capture_output=True, text=True, timeout=300, env=clean)
     assert installed.returncode == 0, installed.stderr
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
                                 "['purelib'])"], capture_output=True, text=True,
-                               check=True).stdout.strip())
+                               check=True, env=clean).stdout.strip())
     # The dependencies come from the test environment, read after the installed copy.
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
 
@@ -54,14 +57,14 @@ def test_a_plain_install_ships_every_package_and_runs(tmp_path: Path) -> None:
     assert ours - shipped == set()
 
     where = subprocess.run([str(python), "-c", "import gateway.cli; print(gateway.cli.__file__)"],
-                           capture_output=True, text=True, cwd=tmp_path, check=True)
+                           capture_output=True, text=True, cwd=tmp_path, check=True, env=clean)
     assert where.stdout.startswith(str(site))
     exe = env_dir / "bin" / "intake-gateway"
     helped = subprocess.run([str(exe), "--help"], capture_output=True, text=True, cwd=tmp_path,
-                            timeout=60)
+                            timeout=60, env=clean)
     assert helped.returncode == 0, helped.stderr
     assert all(cmd in helped.stdout for cmd in ("serve", "ingest", "tickets", "check-config"))
     checked = subprocess.run([str(exe), "check-config", "--config", str(REPO / "config.toml")],
-                             capture_output=True, text=True, cwd=tmp_path, timeout=60)
+                             capture_output=True, text=True, cwd=tmp_path, timeout=60, env=clean)
     assert checked.returncode == 0, checked.stderr
     assert '"support_address"' in checked.stdout

@@ -14,7 +14,7 @@ from gateway.config import Config
 from gateway.email.files import Source, sources
 from gateway.email.pipeline import EmailOutcome
 from gateway.runtime.services import Services, build_services
-from store import Store
+from store import memory_store, open_store
 
 @click.command()
 @config_option
@@ -53,9 +53,9 @@ def _dry_run_services(config: Config) -> Services:
     """Services that read the real database when there is one and never write to it."""
     path = config.store.path
     if not path.exists():
-        return build_services(config, store=Store.in_memory(config.desk.ticket_prefix))
-    store = Store(path, ticket_prefix=config.desk.ticket_prefix,
-                  busy_timeout_ms=config.store.busy_timeout_ms)
+        return build_services(config, store=memory_store(config.desk.ticket_prefix))
+    store = open_store(path, ticket_prefix=config.desk.ticket_prefix,
+                       busy_timeout_ms=config.store.busy_timeout_ms)
     if store.pending_migrations():
         store.close()
         raise click.ClickException(

@@ -104,7 +104,7 @@ def thread_target(parsed: ParsedMessage, store: Store, prefix: str
 
 def _original_fields(rejection: Rejection, store: Store, config: Config, depth: int
                      ) -> ExtractedFields:
-    raw = store.messages.get(rejection.message_row).get("raw")
+    raw = store.messages.get(rejection.message_row).raw
     try:
         parsed = parse_message(bytes(raw or b""))
     except MessageError:

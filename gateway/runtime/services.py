@@ -16,7 +16,7 @@ from gateway.email.pipeline import EmailIntake
 from gateway.core.sla import SlaPolicy, calendar_from
 from gateway.runtime.health import HealthChecks
 from mail.settings import Secret
-from store import Store
+from store import Store, open_store
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,7 +59,7 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now,
     """Open (and migrate) the store, unless one is given, and build the core around it.
     The API accepts `api_token` (resolved by the caller; None: the API answers 503)."""
     if store is None:
-        store = Store(
+        store = open_store(
             config.store.path,
             ticket_prefix=config.desk.ticket_prefix,
             busy_timeout_ms=config.store.busy_timeout_ms,

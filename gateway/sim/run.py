@@ -13,7 +13,7 @@ from gateway.core.intake import utc_now
 from gateway.runtime.services import Services, build_services
 from gateway.sim.simulator import CallReport, CallSimulator, Script
 from gateway.sim.twilio_side import AppTransport, HttpTransport, SimClock, SimulationError, Twilio
-from store import Store
+from store import Store, memory_store, open_store
 
 
 def auth_token(config: Config) -> str | None:
@@ -55,11 +55,11 @@ def simulate(config: Config, script: Script, url: str | None = None,
 def scratch_store(config: Config, now: datetime) -> tuple[Store, int]:
     """An in-memory store holding a copy of the desk's directory, so a simulated call is
     recognised as a real one would be but never touches the desk's tickets or outbox."""
-    scratch = Store.in_memory(config.desk.ticket_prefix)
+    scratch = memory_store(config.desk.ticket_prefix)
     if not config.store.path.exists():
         return scratch, 0
-    desk = Store(config.store.path, ticket_prefix=config.desk.ticket_prefix,
-                 busy_timeout_ms=config.store.busy_timeout_ms)
+    desk = open_store(config.store.path, ticket_prefix=config.desk.ticket_prefix,
+                      busy_timeout_ms=config.store.busy_timeout_ms)
     try:
         if desk.pending_migrations():
             return scratch, 0  # an older database: its directory cannot be read safely

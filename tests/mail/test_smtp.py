@@ -75,15 +75,15 @@ def test_the_envelope_sender_is_kept_as_return_path(start: Start) -> None:
     listener, services = start()
     send(listener, F.LABELLED, sender="bounces+x@contoso.example")
     row = services.store.messages.get(1)
-    assert row["raw"].startswith(b"Return-Path: <bounces+x@contoso.example>\r\n")
-    assert row["raw"].endswith(F.LABELLED)
+    assert row.raw.startswith(b"Return-Path: <bounces+x@contoso.example>\r\n")
+    assert row.raw.endswith(F.LABELLED)
 
 
 def test_a_bounce_with_a_null_sender_is_never_answered(start: Start) -> None:
     listener, services = start()
     send(listener, F.LABELLED, sender="")
     assert services.store.tickets.count() == 0
-    assert services.store.messages.get(1)["outcome"] == "automatic"
+    assert services.store.messages.get(1).outcome == "automatic"
     assert services.store.outbox.items() == []
 
 
@@ -144,7 +144,7 @@ def test_a_retried_message_is_committed_once(start: Start) -> None:
     send(listener, F.LABELLED)
     send(listener, F.LABELLED)
     assert services.store.tickets.count() == 1
-    assert [services.store.messages.get(n)["outcome"] for n in (1, 2)] == ["ticket", "duplicate"]
+    assert [services.store.messages.get(n).outcome for n in (1, 2)] == ["ticket", "duplicate"]
 
 
 def test_a_busy_store_answers_451_keeps_the_bytes_and_the_retry_succeeds(start: Start) -> None:

@@ -1,13 +1,13 @@
-"""Tickets.update: fields and the event that explains them change together, once per key."""
+"""Tickets.update: fields and the event that explains them change together, once per key.
+Part of the store contract: runs against every backend (tests/store/conftest.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from store import NewTicket, Store, TicketNotFound
+from store import NewTicket, Store, StoreConflictError, TicketNotFound
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
 
@@ -57,7 +57,7 @@ def test_only_updatable_fields_change(store: Store, changes: dict[str, object]) 
 
 def test_a_bad_value_changes_nothing(store: Store) -> None:
     number = _open(store)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StoreConflictError):
         store.tickets.update(number, T0, {"priority": 9}, dedupe_key="k")  # CHECK 1-4
     ticket = store.tickets.get(number)
     assert ticket.priority == 3 and len(ticket.events) == 1
@@ -67,3 +67,13 @@ def test_a_bad_value_changes_nothing(store: Store) -> None:
 def test_unknown_ticket(store: Store) -> None:
     with pytest.raises(TicketNotFound):
         store.tickets.update("SR-404404", T0, {"description": "x"})
+
+
+@pytest.mark.parametrize("changes", [{"priority": 0}, {"contact_id": 404}])  # CHECK, REFERENCES
+def test_a_change_the_database_refuses_is_a_conflict(store: Store,
+                                                     changes: dict[str, object]) -> None:
+    number = _open(store)
+    with pytest.raises(StoreConflictError):
+        store.tickets.update(number, T0, changes, dedupe_key="k")
+    assert store.tickets.get(number).events[-1].kind == "created"
+    assert store.tickets.update(number, T0, {"priority": 2}, dedupe_key="k")  # key unused

@@ -161,7 +161,7 @@ def test_a_failing_webhook_apologises_takes_a_message_and_keeps_the_input(
     assert [r.getMessage() for r in caplog.records] == ["voice.webhook_failed"]
     assert "params" not in vars(caplog.records[0])  # they were archived, not logged
     kept = desk.store.messages.get(1)
-    assert kept["params"] == INCOMING and kept["source"] == "/voice/incoming"
+    assert kept.params == INCOMING and kept.source == "/voice/incoming"
 
 
 def test_when_the_store_cannot_keep_the_input_the_log_does(

@@ -142,7 +142,7 @@ def test_automatic_mail_is_kept_and_never_answered(services: Services, raw: byte
     assert out.outcome == "automatic" and out.ticket is None and out.reply is None
     assert sent(services) == [] and services.store.tickets.count() == 0
     row = services.store.messages.get(1)
-    assert row["raw"] == raw and row["outcome"] == "automatic"
+    assert row.raw == raw and row.outcome == "automatic"
 
 
 def test_mail_to_the_critical_address_opens_a_critical_ticket_and_pages(
@@ -213,7 +213,7 @@ def test_a_failure_while_committing_keeps_the_raw_and_commits_nothing_else(
     with pytest.raises(StoreError):
         services.email.receive(F.LABELLED, "smtp")
     assert services.store.tickets.count() == 0
-    assert services.store.messages.get(1)["raw"] == F.LABELLED
+    assert services.store.messages.get(1).raw == F.LABELLED
     monkeypatch.undo()
     # The sender retries (SMTP 451): now it goes through, once.
     assert services.email.receive(F.LABELLED, "smtp").outcome == "ticket"
@@ -224,11 +224,11 @@ def test_a_20_mb_message_is_archived_whole(services: Services) -> None:
     raw = F.big_attachment()
     out = services.email.receive(raw, "t")
     assert out.outcome == "ticket"
-    assert services.store.messages.get(1)["size"] == len(raw)
+    assert services.store.messages.get(1).size == len(raw)
 
 
 def test_random_bytes_are_kept_with_a_precise_error(services: Services) -> None:
     out = services.email.receive(F.RANDOM_BYTES, "t")
     assert out.outcome == "error" and "no headers" in (out.reason or "")
     row = services.store.messages.get(1)
-    assert row["raw"] == F.RANDOM_BYTES and row["outcome"] == "error"
+    assert row.raw == F.RANDOM_BYTES and row.outcome == "error"

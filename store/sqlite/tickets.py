@@ -9,17 +9,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.db import Connections, from_db, to_db
-from store.errors import StoreError, TicketNotFound
+from store.sqlite.db import Connections, from_db, to_db
+from store.errors import DuplicateSourceError, TicketNotFound
 from store.models import OPEN_STATUSES, STATUSES, Event, NewTicket, Ticket
-
-
-class DuplicateSourceError(StoreError):
-    "A ticket was already opened from that Message-ID or CallSid"
-
-    def __init__(self, number: str) -> None:
-        super().__init__(f"already opened as {number}")
-        self.number = number
 
 
 def _dumps(value: Any) -> str:

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
-from store.db import Connections, to_db
-from store.models import Company, Contact
-
-
-@dataclass(frozen=True)
-class ContactRecord:
-    """One person as an import file describes them (phones already in E.164)."""
-
-    email: str | None
-    name: str | None
-    company: str | None
-    phones: tuple[str, ...] = ()
+from store.sqlite.db import Connections, to_db
+from store.models import Company, Contact, ContactRecord
 
 
 _CONTACT_SELECT = (

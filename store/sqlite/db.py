@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import sqlite3
 import threading
 import weakref
@@ -20,9 +21,19 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from store.errors import StoreBusyError, StoreUnavailableError
+from store.errors import (
+    StoreBusyError,
+    StoreConflictError,
+    StoreError,
+    StoreFullError,
+    StoreUnavailableError,
+)
 
 T = TypeVar("T")
+
+# Primary result codes meaning the file itself cannot be used (not a query's fault).
+_UNAVAILABLE = {sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT,
+                sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM}
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -31,6 +42,25 @@ def _is_busy(exc: BaseException) -> bool:
         return False
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def store_error(exc: BaseException) -> StoreError | None:
+    """The store's error for a database error (or a full disk); None for anything else."""
+    if isinstance(exc, OSError):
+        return StoreFullError(f"no space left on the device: {exc}") if (
+            exc.errno == errno.ENOSPC) else None
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # extended -> primary
+    if code == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc).lower():
+        return StoreFullError(f"the database or its disk is full: {exc}")
+    if isinstance(exc, sqlite3.IntegrityError):
+        return StoreConflictError(f"refused by a constraint, nothing written: {exc}")
+    if _is_busy(exc):
+        return StoreBusyError(f"database is locked: {exc}")
+    if code in _UNAVAILABLE:
+        return StoreUnavailableError(f"the database cannot be used: {exc}")
+    return StoreError(f"database error: {exc}")
 
 
 def to_db(at: datetime) -> str:
@@ -64,9 +94,11 @@ class Connections:
         self._all_lock = threading.Lock()
         self.shared: Database | None = None
         self.path: Path | None = None
+        if target == ":memory:":
+            target = Database(memory=True)
         if isinstance(target, Database):
-            # One connection given by the caller (tests use Database(memory=True)):
-            # every thread shares it, one at a time.
+            # One connection (given by the caller, or an in-memory database): every
+            # thread shares it, one at a time.
             self.shared = target
             self._prepare(target.conn)
         else:
@@ -74,7 +106,9 @@ class Connections:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreUnavailableError(f"cannot create {self.path.parent}: {exc}") from exc
+                full = store_error(exc)
+                raise full or StoreUnavailableError(
+                    f"cannot create {self.path.parent}: {exc}") from exc
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
@@ -93,6 +127,9 @@ class Connections:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
+            full = store_error(exc)
+            if isinstance(full, StoreFullError):
+                raise full from exc
             raise StoreUnavailableError(f"cannot open {self.path}: {exc}") from exc
         if str(mode).lower() != "wal":
             raise StoreUnavailableError(f"{self.path}: WAL mode refused (journal_mode={mode})")
@@ -113,7 +150,18 @@ class Connections:
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Database]:
-        """A consistent snapshot for several reads."""
+        """A consistent snapshot for several reads; database errors leave as StoreError."""
+        try:
+            with self._snapshot() as db:
+                yield db
+        except (sqlite3.Error, OSError) as exc:
+            error = store_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Database]:
         if self.shared is not None:
             with self._write_lock:
                 yield self.shared
@@ -132,10 +180,22 @@ class Connections:
     def write(self, work: Callable[[Database], T]) -> T:
         """Run `work` in one IMMEDIATE transaction, retrying it whole while the file is busy.
 
-        A `write` inside another one on the same thread joins the outer transaction.
+        A `write` inside another one on the same thread joins the outer transaction. Database
+        errors leave as the store's own: StoreBusyError, StoreFullError, StoreConflictError,
+        StoreUnavailableError or StoreError, the original chained; others pass unchanged.
         """
         if getattr(self._local, "writing", False):
+            # The outer `write` retries a busy file and translates errors: raw until then.
             return work(self.current())
+        try:
+            return self._write_retrying(work)
+        except (sqlite3.Error, OSError) as exc:
+            error = store_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+
+    def _write_retrying(self, work: Callable[[Database], T]) -> T:
         try:
             return self._write_once(work)  # the usual case: no contention worth retrying
         except sqlite3.OperationalError as exc:

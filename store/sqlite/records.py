@@ -9,9 +9,26 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.db import Connections, from_db, to_db
+from store.sqlite.db import Connections, from_db, to_db
 from store.errors import NotFoundError
-from store.models import Rejection
+from store.models import ArchivedMessage, Rejection
+
+
+def _message(row: dict[str, Any]) -> ArchivedMessage:
+    return ArchivedMessage(
+        id=row["id"],
+        channel=row["channel"],
+        source=row["source"],
+        source_id=row["source_id"],
+        received_at=from_db(row["received_at"]),  # type: ignore[arg-type]
+        sha256=row["sha256"],
+        size=row["size"],
+        raw=row["raw"],
+        params=json.loads(row["params"]) if row["params"] else None,
+        outcome=row["outcome"],
+        reason=row["reason"],
+        ticket_id=row["ticket_id"],
+    )
 
 
 class Messages:
@@ -59,15 +76,13 @@ class Messages:
             )
         )
 
-    def get(self, row: int) -> dict[str, Any]:
-        """One archived message, raw bytes included."""
+    def get(self, row: int) -> ArchivedMessage:
+        """One archived message, raw bytes included; NotFoundError otherwise."""
         with self._conns.reading() as db:
             rows = list(db.query("SELECT * FROM messages WHERE id = ?", [row]))
         if not rows:
             raise NotFoundError(f"message {row}")
-        result = rows[0]
-        result["params"] = json.loads(result["params"]) if result["params"] else None
-        return result
+        return _message(rows[0])
 
     def seen(self, channel: str, source_id: str | None, raw: bytes | None = None) -> int | None:
         """The row of an earlier message with this source id (or these exact bytes) that

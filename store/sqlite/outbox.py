@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.db import Connections, from_db, to_db
+from store.sqlite.db import Connections, from_db, to_db
 from store.models import OutboxItem
 
 

@@ -1,9 +1,12 @@
-"""The schema as numbered migrations; each runs in its own transaction."""
+"""The schema as numbered migrations; each runs in its own transaction, committed with its
+record in sqlite-utils' migrations table, so a failure leaves the earlier ones applied."""
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from store.errors import SchemaTooNewError
 
 migrations = Migrations("intake-gateway")
 
@@ -181,18 +184,33 @@ def known_names() -> list[str]:
     return [m.name for m in migrations._migrations]
 
 
-def apply(db: Database, stop_before: str | None = None) -> list[str]:
-    """Apply pending migrations (all, or those before `stop_before`); return their names."""
-    before = [m.name for m in migrations.pending(db)] if _has_table(db) else known_names()
-    migrations.apply(db, stop_before=stop_before)
-    after = {m.name for m in migrations.pending(db)}
-    return [name for name in before if name not in after]
+def next_pending(db: Database, stop_before: str | None = None) -> str | None:
+    """The next migration to apply: None when none is pending or the next is `stop_before`."""
+    done = set(applied(db))
+    unknown = done - set(known_names())
+    if unknown:
+        raise SchemaTooNewError(
+            f"database has migrations this release does not know: {sorted(unknown)};"
+            " run a newer intake-gateway"
+        )
+    if stop_before in done:
+        raise ValueError(f"cannot stop before {stop_before}: it is already applied")
+    pending = [name for name in known_names() if name not in done]
+    return pending[0] if pending and pending[0] != stop_before else None
+
+
+def apply_next(db: Database, name: str) -> bool:
+    """Apply migration `name` and its record, in the caller's transaction, if still next."""
+    # Returns whether this call applied it: another process may have, meanwhile.
+    pending = [m.name for m in migrations.pending(db)]
+    if not pending or pending[0] != name:
+        return False
+    # sqlite-utils applies each migration together with its record; stopping before every
+    # later one applies exactly this one.
+    migrations.apply(db, stop_before=pending[1:])
+    return True
 
 
 def applied(db: Database) -> list[str]:
     """Names of the migrations this database has had."""
     return [m.name for m in migrations.applied(db)]
-
-
-def _has_table(db: Database) -> bool:
-    return db[migrations.migrations_table].exists()

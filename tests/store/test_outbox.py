@@ -1,0 +1,60 @@
+"""The store contract: the outbox's leases, retries, deferrals and counts. Runs against
+every backend (tests/store/conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from store import Store
+from tests.helpers.store import T0
+
+
+def test_outbox_lifecycle(store: Store) -> None:
+    item = store.outbox.enqueue("email", "ann@acme.example", {"subject": "ack"}, T0,
+                                dedupe_key="ack:SR-1")
+    assert item is not None
+    assert store.outbox.enqueue("email", "ann@acme.example", {}, T0, dedupe_key="ack:SR-1") is None
+    lease = timedelta(minutes=5)
+    claimed = store.outbox.claim_due(T0, lease)
+    assert [c.id for c in claimed] == [item] and claimed[0].attempts == 1
+    assert store.outbox.claim_due(T0 + timedelta(minutes=1), lease) == []  # leased
+    # The sender died: after the lease the item is due again, not lost.
+    again = store.outbox.claim_due(T0 + timedelta(minutes=6), lease)
+    assert [c.id for c in again] == [item] and again[0].attempts == 2
+    store.outbox.mark_failed(item, "relay down", T0 + timedelta(minutes=10))
+    assert store.outbox.get(item).status == "pending"
+    assert store.outbox.claim_due(T0 + timedelta(minutes=9), lease) == []
+    store.outbox.claim_due(T0 + timedelta(minutes=10), lease)
+    store.outbox.mark_sent(item, T0 + timedelta(minutes=10), "250 OK")
+    done = store.outbox.get(item)
+    assert done.status == "sent" and done.sent_at is not None and done.response == "250 OK"
+    assert store.outbox.counts() == {"sent": 1}
+    dead = store.outbox.enqueue("sms", "+15125550100", {}, T0)
+    assert dead is not None
+    store.outbox.mark_failed(dead, "invalid number", None)
+    assert store.outbox.items(status="dead")[0].id == dead
+
+
+def test_outbox_next_due_defer_and_counts_by_kind(store: Store) -> None:
+    assert store.outbox.next_due(("email",)) is None
+    first = store.outbox.enqueue("email", "ann@acme.example", {}, T0)
+    second = store.outbox.enqueue("email", "bob@acme.example", {}, T0 + timedelta(minutes=1))
+    page = store.outbox.enqueue("page", "+15125550100", {}, T0 - timedelta(hours=1))
+    assert first and second and page
+    assert store.outbox.next_due(("email",)) == T0
+    # The relay is down: what is due waits until the next try, with the reason, and no
+    # attempt is counted; what is not due yet and other kinds are left alone.
+    later = T0 + timedelta(minutes=5)
+    assert store.outbox.defer_due(T0, later, "relay down", ("email",)) == 1
+    deferred = store.outbox.get(first)
+    assert (deferred.status, deferred.attempts, deferred.next_try_at, deferred.last_error) == (
+        "pending", 0, later, "relay down")
+    assert store.outbox.get(second).last_error is None
+    assert store.outbox.get(page).next_try_at == T0 - timedelta(hours=1)
+    assert store.outbox.next_due(("email",)) == T0 + timedelta(minutes=1)
+    # A leased item counts as waiting: due again when its lease runs out.
+    store.outbox.claim_due(T0 + timedelta(minutes=1), timedelta(minutes=10), kinds=("email",))
+    assert store.outbox.next_due(("email",)) == later
+    assert store.outbox.counts(("email",)) == {"pending": 1, "sending": 1}
+    assert store.outbox.counts(("page", "sms")) == {"pending": 1}
+    assert store.outbox.counts() == {"pending": 2, "sending": 1}
