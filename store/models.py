@@ -16,6 +16,7 @@ class Channel(StrEnum):
 
     EMAIL = "email"
     VOICE = "voice"
+    PORTAL = "portal"
 
 
 class Route(StrEnum):
@@ -95,8 +96,8 @@ STATUSES = tuple(TicketStatus)
 class NewTicket:
     """What intake knows when it opens a ticket."""
 
-    channel: str
-    route: str
+    channel: Channel
+    route: Route
     priority: int
     received_at: datetime
     requester_name: str | None = None
@@ -132,9 +133,9 @@ class Ticket:
 
     id: int
     number: str
-    channel: str
-    route: str
-    status: str
+    channel: Channel
+    route: Route
+    status: TicketStatus
     priority: int
     requester_name: str | None
     company: str | None

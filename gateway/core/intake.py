@@ -11,6 +11,7 @@ from gateway.config import Config
 from gateway.core.calendar import BusinessCalendar
 from gateway.core.sla import SlaPolicy
 from store import NewTicket, Store, Ticket
+from store.models import Channel, Route
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,8 @@ def utc_now() -> datetime:
 class TicketRequest:
     """What a channel knows about a request that is complete enough to be a ticket."""
 
-    channel: str  # "email" or "voice"
-    route: str  # one of config.ROUTES: picks the default priority and fee rules
+    channel: Channel
+    route: Route  # picks the default priority and fee rules
     received_at: datetime
     requester_name: str | None = None
     company: str | None = None

@@ -7,6 +7,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store.errors import SchemaTooNewError
+from store.models import RENAMED_EVENT_KINDS
 
 migrations = Migrations("intake-gateway")
 
@@ -177,6 +178,13 @@ def _m0004(db: Database) -> None:
         CREATE UNIQUE INDEX outbox_message_id ON outbox(message_id) WHERE message_id IS NOT NULL
         """,
     )
+
+
+@migrations(name="0005_event_kinds_named_by_area")
+def _m0005(db: Database) -> None:
+    # One naming scheme for the timeline: <area>.<what happened> (store.models.EventKind).
+    for old, new in RENAMED_EVENT_KINDS.items():
+        db.execute("UPDATE ticket_events SET kind = ? WHERE kind = ?", [str(new), old])
 
 
 def known_names() -> list[str]:

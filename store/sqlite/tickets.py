@@ -11,7 +11,8 @@ from sqlite_utils import Database
 
 from store.sqlite.db import Connections, from_db, to_db
 from store.errors import DuplicateSourceError, TicketNotFound
-from store.models import OPEN_STATUSES, STATUSES, Event, NewTicket, Ticket
+from store.models import (OPEN_STATUSES, STATUSES, Channel, Event, EventKind, NewTicket, Route,
+                          Ticket, TicketStatus)
 
 
 def _dumps(value: Any) -> str:
@@ -42,9 +43,9 @@ def _ticket(row: dict[str, Any], events: Iterable[Event] = ()) -> Ticket:
     return Ticket(
         id=row["id"],
         number=row["number"],
-        channel=row["channel"],
-        route=row["route"],
-        status=row["status"],
+        channel=Channel(row["channel"]),
+        route=Route(row["route"]),
+        status=TicketStatus(row["status"]),
         priority=row["priority"],
         requester_name=row["requester_name"],
         company=row["company"],
@@ -116,7 +117,7 @@ class Tickets:
             )
             ticket_id = int(cursor.lastrowid or 0)
             self._insert_event(
-                db, ticket_id, at, "created", None,
+                db, ticket_id, at, EventKind.TICKET_CREATED, None,
                 {"channel": new.channel, "route": new.route, "priority": new.priority,
                  "source_id": new.source_id},
                 None,
@@ -212,7 +213,7 @@ class Tickets:
         number: str,
         at: datetime,
         changes: dict[str, Any],
-        kind: str = "updated",
+        kind: str = EventKind.TICKET_UPDATED,
         detail: dict[str, Any] | None = None,
         actor: str | None = None,
         dedupe_key: str | None = None,
@@ -250,7 +251,8 @@ class Tickets:
                 "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
                 [status, to_db(at), ticket_id],
             )
-            self._insert_event(db, ticket_id, at, "status", actor, {"status": status}, None)
+            self._insert_event(db, ticket_id, at, EventKind.TICKET_STATUS, actor, {"status": status},
+                               None)
 
         self._conns.write(work)
 

@@ -41,7 +41,7 @@ def test_ticket_round_trip(store: Store) -> None:
     assert got.received_at.tzinfo is not None
     assert got.callback_numbers == ("+15125550100",)
     assert got.flags == ("after_hours",)
-    assert [e.kind for e in got.events] == ["created"]
+    assert [e.kind for e in got.events] == ["ticket.created"]
     assert store.tickets.get(created.number.lower()).id == created.id
 
 
@@ -67,7 +67,7 @@ def test_events_deduplicate_on_key(store: Store) -> None:
     assert store.tickets.add_event(number, "recording", T0, {"sid": "RE1"}, dedupe_key="RE1")
     assert not store.tickets.add_event(number, "recording", T0, {"sid": "RE1"}, dedupe_key="RE1")
     kinds = [e.kind for e in store.tickets.get(number).events]
-    assert kinds == ["created", "recording"]
+    assert kinds == ["ticket.created", "recording"]
 
 
 def test_same_source_never_opens_two_tickets(store: Store) -> None:

@@ -75,5 +75,5 @@ def test_a_change_the_database_refuses_is_a_conflict(store: Store,
     number = _open(store)
     with pytest.raises(StoreConflictError):
         store.tickets.update(number, T0, changes, dedupe_key="k")
-    assert store.tickets.get(number).events[-1].kind == "created"
+    assert store.tickets.get(number).events[-1].kind == "ticket.created"
     assert store.tickets.update(number, T0, {"priority": 2}, dedupe_key="k")  # key unused

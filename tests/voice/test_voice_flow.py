@@ -101,7 +101,7 @@ def test_standard_call_in_hours_waits_in_the_queue_and_is_answered(desk_at) -> N
     assert events(ticket, "call.answered") == [{"by": "+15125550160"}]
     assert events(ticket, "call.queue_left")[0]["result"] == "bridged"
     order = kinds(ticket)
-    assert order.index("created") < order.index("call.enqueued") < order.index(
+    assert order.index("ticket.created") < order.index("call.enqueued") < order.index(
         "call.answered") < order.index("call.ended")
     assert report.sr_number == ticket.number
     assert outbox(desk, ticket, "page") == []

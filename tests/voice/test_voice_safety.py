@@ -137,7 +137,7 @@ def test_a_callback_before_the_call_opens_the_ticket_and_the_call_completes_it(
     assert ticket.number == early.number and desk.store.tickets.count() == 1
     assert (ticket.callback_numbers, ticket.requester_name, ticket.line) == (
         (ANN,), "Ann Lee", "toll-free")
-    assert kinds(ticket) == ["created", "call.recording", "call.caller"]
+    assert kinds(ticket) == ["ticket.created", "call.recording", "call.caller"]
 
 
 # -- failures inside a webhook --------------------------------------------------------------

@@ -58,7 +58,7 @@ def test_queue_and_ticket(client: FlaskClient, services: Services) -> None:
     # 48 business hours: Tue 8 + Wed 10 + (Thanksgiving) + Fri 10 + Mon 10 + Tue 10
     assert one["first_response_due"] == "2026-12-01T17:00:00-06:00"
     assert one["source_id"] == "<m1@acme.example>"
-    assert one["events"][0]["kind"] == "created"
+    assert one["events"][0]["kind"] == "ticket.created"
 
 
 def test_unknown_ticket_is_404(client: FlaskClient) -> None:

@@ -100,3 +100,19 @@ def test_a_failing_migration_keeps_the_ones_before_it(tmp_path: Path) -> None:
     s.conns.write(lambda db: db.execute("DROP TABLE poller_state"))
     assert s.migrate() == known_names()[2:]
     s.close()
+
+
+def test_event_kinds_stored_before_the_naming_scheme_are_renamed(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "old.db")
+    store.migrate(stop_before="0005_event_kinds_named_by_area")
+    number = store.tickets.create(NewTicket(channel="email", route="email", priority=4,
+                                            received_at=T0), T0).number
+    store.conns.write(lambda db: db.execute(
+        "UPDATE ticket_events SET kind = 'created'"))  # as a release before 0005 wrote it
+    for old in ("updated", "status", "email_reply", "call.voicemail"):
+        store.tickets.add_event(number, old, T0)
+    store.migrate()
+    kinds = [e.kind for e in store.tickets.get(number).events]
+    assert kinds == ["ticket.created", "ticket.updated", "ticket.status", "email.reply",
+                     "call.voicemail"]
+    store.close()
