@@ -17,13 +17,14 @@ from datetime import datetime
 from typing import Any
 
 from gateway.core.intake import IntakeService, TicketRequest
-from gateway.email.threads import Sender, fill_from_directory, merge_fields, thread_target
+from gateway.email.extract import read_fields
+from gateway.email.threads import Sender, merge_fields, thread_target
 from gateway.outbound.compose import OutgoingEmail, queue_email
 from gateway.outbound.pages import PageRequest, queue_page
 from gateway.email import replies
 from parsers.classify import automatic_reason
 from parsers.errors import MessageError
-from parsers.fields import ExtractedFields, extract_fields
+from parsers.fields import ExtractedFields
 from parsers.message import ParsedMessage, parse_message
 from store import DuplicateSourceError, Rejection, Ticket
 from store.models import Channel, EventKind, Outcome, Route, TicketStatus
@@ -132,9 +133,7 @@ class EmailIntake:
         if auto:
             return _Decision(replace(base, outcome=Outcome.AUTOMATIC, reason=auto), parsed, sender,
                              source_id=source_id)
-        fields = extract_fields(parsed.body, parsed.sender_name, self.config.desk.phone_region,
-                                self.config.mail.min_description_words)
-        fields = fill_from_directory(fields, sender.address, self.store)
+        fields = read_fields(parsed, sender.address, self.config, self.store)
         number, rejection = thread_target(parsed, self.store, self.config.desk.ticket_prefix)
         if number:
             return _Decision(replace(base, outcome=Outcome.UPDATED, ticket=number, fields=fields,

@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass, replace
 
 from gateway.config import Config
-from parsers.addresses import domain_of, normalise_address
+from parsers.addresses import normalise_address
 from parsers.errors import AddressError, MessageError
-from parsers.fields import FIELDS, ExtractedFields, extract_fields
+from gateway.email.extract import read_fields
+from parsers.fields import FIELDS, ExtractedFields
 from parsers.message import ParsedMessage, parse_message
 from store import Rejection, Store, TicketNotFound
 
@@ -53,29 +54,6 @@ class Sender:
         return contact.id if contact else None
 
 
-def fill_from_directory(fields: ExtractedFields, address: str | None, store: Store
-                        ) -> ExtractedFields:
-    """Fields still missing taken from the directory: the sender's contact, then the
-    company that owns the sender's domain (seed 003: "determined from the return address")."""
-    if not address:
-        return fields
-    sources = dict(fields.sources)
-    updates: dict[str, object] = {}
-    contact = store.directory.by_email(address)
-    if contact is not None:
-        if not fields.requester_name and contact.name:
-            updates["requester_name"], sources["requester_name"] = contact.name, "directory"
-        if not fields.company and contact.company:
-            updates["company"], sources["company"] = contact.company, "directory"
-        if not fields.callback_numbers and contact.phones:
-            updates["callback_numbers"], sources["callback_numbers"] = contact.phones, "directory"
-    if not fields.company and "company" not in updates:
-        company = store.directory.company_for_domain(domain_of(address))
-        if company is not None:
-            updates["company"], sources["company"] = company.name, "directory_domain"
-    return replace(fields, sources=sources, **updates) if updates else fields  # type: ignore[arg-type]
-
-
 def thread_target(parsed: ParsedMessage, store: Store, prefix: str
                   ) -> tuple[str | None, Rejection | None]:
     """The ticket this message belongs to, or the open rejection it answers."""
@@ -109,9 +87,7 @@ def _original_fields(rejection: Rejection, store: Store, config: Config, depth: 
         parsed = parse_message(bytes(raw or b""))
     except MessageError:
         return ExtractedFields()
-    fields = extract_fields(parsed.body, parsed.sender_name, config.desk.phone_region,
-                            config.mail.min_description_words)
-    fields = fill_from_directory(fields, _valid(parsed.sender), store)
+    fields = read_fields(parsed, _valid(parsed.sender), config, store)
     if depth < MAX_ANSWER_CHAIN:
         _, earlier = thread_target(parsed, store, config.desk.ticket_prefix)
         if earlier is not None:
