@@ -27,6 +27,7 @@ _LEGAL = re.compile(
     r"[,\s]+(?:inc|incorporated|llc|l\.l\.c|ltd|limited|pty|pty\s+ltd|plc|llp|gmbh|ag|s\.?a|"
     r"bv|corp|corporation|co|company)\.?\s*$", re.IGNORECASE)
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_NAMES_SPLIT = re.compile(r"[^0-9a-z]+")
 # What companies add to the name in their domain: acmecorp, northgategroup, elmcourtuk.
 _LABEL_SUFFIX = re.compile(r"(?:corp|inc|llc|ltd|group|co|hq|online|global|intl|uk|usa|us|"
                            r"au|nz|ie|ca|team|mail|it)$")
@@ -45,7 +46,8 @@ COMPANY_WORDS = re.compile(
     r"engineering|trust|council|church|charity|club|store|stores|shop|supplies|supply|"
     r"hardware|market|foods|wines?|brewing|brewery|distillery|optometrists|opticians|"
     r"physio|physiotherapy|chiropractic|therapy|care|homes|estates|traders|trading|"
-    r"imports|exports|marine|aviation|energy|water|labs|works|workshop|mill|mills)\b",
+    r"imports|exports|marine|aviation|energy|water|labs|works|workshop|mill|mills|repair|"
+    r"repairs|body|glass|joinery|roofing|cabinetry|catering|travel|moving|removals)\b",
     re.IGNORECASE)
 
 
@@ -134,3 +136,24 @@ def _confirms(compact: str, company: str) -> bool:
         if _spells(compact[size:], rest, size >= 4):
             return True
     return False
+
+
+def spelled_domain(text: str, domain: str | None) -> str | None:
+    """Words of `text` that spell the sender's domain ("jackson barber shop" in mail from
+    jacksonbarbershop.example): the company's name as the sender wrote it."""
+    label = domain_label(domain)
+    if label is None or len(label) < 5:
+        return None
+    target = _NOT_NAMES_SPLIT.sub("", label)
+    words = [(m.group(0), _NOT_ALNUM.sub("", m.group(0).lower().replace("&", "and")))
+             for m in re.finditer(r"[\w'’&.-]+", text)]
+    for start in range(len(words)):
+        joined = ""
+        for end in range(start, min(start + 6, len(words))):
+            joined += words[end][1]
+            if joined == target:
+                found = " ".join(w for w, _ in words[start:end + 1]).strip(".,")
+                return found.title() if found.islower() else found
+            if not target.startswith(joined):
+                break
+    return None

@@ -11,11 +11,12 @@ confirmed. Quoted history never supplies a field.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from parsers.callback import CALLBACK, FAX, OTHER, callback_numbers, find_numbers
-from parsers.company import domain_confirms, has_company_word
+from parsers.company import domain_confirms, has_company_word, spelled_domain
 from parsers.issue import says_something
+from parsers.labels import labelled_values
 from parsers.prose import Introduction, introduction
 from parsers.regions import region_chain
 from parsers.signature import find_signature, looks_like_name, name_from_display, split_signature
@@ -23,25 +24,6 @@ from parsers.text import ReplyParts
 
 FIELDS = ("requester_name", "company", "callback_numbers", "description")
 
-_LABELS = {
-    "requester_name": r"(?:requester'?s?\s+|your\s+|contact\s+)?(?:full\s+)?name|requester|"
-                      r"contact(?:\s+person)?|submitted\s+by|reported\s+by",
-    "company": r"(?:client\s+)?company(?:\s+name)?|client(?:\s+name)?|organi[sz]ation(?:\s+name)?|"
-               r"business(?:\s+name)?|employer|firm|customer|account(?:\s+name)?|practice|site",
-    "callback_numbers": r"call[\s-]?back(?:\s+(?:number|no\.?|#|phone))?(?:s|\(s\))?|"
-                        r"(?:phone|telephone|tel|mobile|cell|cell\s+phone|direct|direct\s+line|"
-                        r"office|work|contact|best)(?:\s+(?:number|no\.?|#|phone))?(?:s|\(s\))?|"
-                        r"ddi|switchboard|switch|main\s+line|ph|mob|t|m|c|p|o|w|h",
-    "fax": r"fax(?:\s+(?:number|no\.?|#))?|facsimile|f",
-    "description": r"(?:detailed\s+)?description(?:\s+of\s+(?:the\s+)?(?:issue|problem))?|"
-                   r"issue(?:\s+description)?|problem(?:\s+description)?|details|summary|"
-                   r"symptoms?|request|question|what\s+happened",
-}
-_LABEL_LINE = re.compile(
-    r"^[\s*_•>\-]*(?P<label>" + "|".join(f"(?P<{k}>{v})" for k, v in _LABELS.items())
-    + r")[\s*_]*(?:(?P<colon>[:：])\s*(?P<value>.*?)|\s*)[\s*_]*$",
-    re.IGNORECASE,
-)
 _GREETING = re.compile(
     r"^\s*(hi|hello|hey|dear|good\s+(morning|afternoon|evening)|greetings|to whom)\b[^.!?\n]{0,40}"
     r"[,!:]?\s*$", re.IGNORECASE)
@@ -86,42 +68,6 @@ class ExtractedFields:
 def word_count(text: str) -> int:
     """Words in the sense a reader would count them."""
     return len(_WORD.findall(text))
-
-
-def _labelled(lines: list[str]) -> tuple[dict[str, list[str]], list[str]]:
-    """Values of labelled lines (a value may sit on the lines below a bare label), and the
-    lines that were not part of any label."""
-    values: dict[str, list[str]] = {}
-    rest: list[str] = []
-    current: str | None = None
-    for line in lines:
-        match = _LABEL_LINE.match(line)
-        if match and (match.group("colon") or len(line.split()) <= 4):
-            key = next(k for k in _LABELS if match.group(k))
-            value = (match.group("value") or "").strip()
-            if not match.group("colon") and key == "description" and not value:
-                # "Problem" alone on a line is a heading only if text follows it.
-                pass
-            values.setdefault(key, [])
-            if value:
-                values[key].append(value)
-            # A bare label takes the lines below it; a one-line value ends the field,
-            # except a description, which runs on to the next label.
-            current = key if (not value or key == "description") else None
-            continue
-        if current is not None:
-            if not line.strip():
-                if values[current] and current != "description":
-                    current = None
-                elif values[current]:
-                    values[current].append("")
-                continue
-            values[current].append(line.strip())
-            continue
-        rest.append(line)
-    return values, rest
-
-
 
 
 def _numbers(values: dict[str, list[str]], text: str, signature: str, regions: tuple[str, ...],
@@ -170,10 +116,25 @@ def _name(values: dict[str, list[str]], signature_name: str | None, intro: Intro
     return None, None
 
 
+def _family_business(mentions: tuple[str, ...], name: str | None) -> str | None:
+    """A business the text names that carries the writer's own surname ("Ramirez Auto
+    Repair" from Jose Ramirez): family businesses are named so."""
+    surname = name.split()[-1].lower() if name and len(name.split()) > 1 else None
+    for mention in mentions:
+        words = mention.split()
+        if surname and len(words) > 1 and words[0].lower().rstrip("'’s") == surname and (
+                mention.lower() != (name or "").lower()) and (
+                has_company_word(mention) or not looks_like_name(mention)):
+            return mention
+    return None
+
+
 def _company(values: dict[str, list[str]], signature_company: str | None,
-             intro: Introduction, signature_text: str, domain: str | None
+             intro: Introduction, texts: tuple[str, str], domain: str | None, name: str | None
              ) -> tuple[str | None, str | None, tuple[str, ...]]:
-    """The company, its source, and the names still to be confirmed by the directory."""
+    """The company, its source, and the names still to be confirmed by the directory.
+    `texts` are the free text and the signature."""
+    free_text, signature_text = texts
     labelled = next((v for v in values.get("company", []) if v), None)
     if labelled:
         return labelled, "label", ()
@@ -188,16 +149,49 @@ def _company(values: dict[str, list[str]], signature_company: str | None,
     for mention in intro.mentions:
         if domain_confirms(mention, domain):
             return mention, "domain", ()
+    spelled = spelled_domain(free_text + "\n" + signature_text, domain)
+    if spelled:
+        return spelled, "domain", ()
+    family = _family_business(intro.mentions, name)
+    if family:
+        return family, "prose", ()
     return None, None, tuple(m for m in ((weak,) if weak else ()) + intro.mentions)
+
+
+def _with_own_quote(fields: ExtractedFields, own: ExtractedFields) -> ExtractedFields:
+    """Fields the new text lacks, taken from the sender's own quoted earlier message; its
+    description goes below the new words ("Sending again..." + the original request)."""
+    values: dict[str, object] = {}
+    sources = dict(fields.sources)
+    for name in FIELDS:
+        mine, theirs = getattr(fields, name), getattr(own, name)
+        if name == "description" and mine and theirs and theirs.strip() not in mine:
+            values[name], sources[name] = f"{mine}\n\n{theirs}", "text+own_quote"
+        elif not mine and theirs:
+            values[name], sources[name] = theirs, "own_quote"
+    return replace(fields, sources=sources, **values) if values else fields  # type: ignore[arg-type]
 
 
 def extract_fields(body: ReplyParts, sender_name: str, region: str = "US",
                    min_description_words: int = 4, context: Context | None = None
                    ) -> ExtractedFields:
-    """Find name, company, call-back numbers and description in a message's new text."""
+    """Find name, company, call-back numbers and description in a message's new text, and
+    what the new text lacks in the sender's own quoted earlier message."""
     context = context or Context()
+    fields = _extract(body, sender_name, region, min_description_words, context)
+    author = (body.quoted_from or "").lower()
+    if author and context.sender and author == context.sender.lower() and body.first_quoted:
+        own = _extract(ReplyParts(new=body.first_quoted, quoted="", signature=""), sender_name,
+                       region, min_description_words, context)
+        fields = _with_own_quote(fields, own)
+    return fields
+
+
+def _extract(body: ReplyParts, sender_name: str, region: str, min_description_words: int,
+             context: Context) -> ExtractedFields:
+    """The fields of the new text alone."""
     new_lines, signature_lines = split_signature(body.new.split("\n"), body.signature)
-    values, free_lines = _labelled(new_lines)
+    values, free_lines = labelled_values(new_lines)
     signature = find_signature(signature_lines)
     free_text, signature_text = "\n".join(free_lines), "\n".join(signature_lines)
     intro = introduction(free_text)
@@ -206,7 +200,8 @@ def extract_fields(body: ReplyParts, sender_name: str, region: str = "US",
     sources: dict[str, str] = {}
     name, name_source = _name(values, signature.name, intro, sender_name)
     company, company_source, candidates = _company(values, signature.company, intro,
-                                                   signature_text, context.domain)
+                                                   (free_text, signature_text), context.domain,
+                                                   name)
     regions = region_chain(region, context.domain, body.new + "\n" + body.signature,
                            context.company_region, context.regions)
     numbers, fax, number_source = _numbers(values, free_text, signature_text, regions,

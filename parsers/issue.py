@@ -26,9 +26,12 @@ thursday friday saturday sunday direct line office desk again still waiting much
 appreciated appreciate sir madam team good great hope well doing fine ok okay convenience
 earliest moment message left voicemail reply note tried trying try
 urgentemente details detail matter things thing thanks! name company client called ddi
-switchboard landline extension ext best sent iphone android my
+switchboard landline extension ext best sent iphone android my earlier later ago already yet
+hear heard respond response follow following followup chasing chase checking check request
+requested requests callback news update updates status progress same too also mine any
+manager practice owner director receptionist administrator admin assistant bookkeeper
+accountant partner principal office front nurse head lead supervisor coordinator here
 """.split())
-_NUMBERISH = re.compile(r"^[\d()+.\-x#/]+$")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*|\d[\w'’./-]*")
 _ADDRESS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
 
@@ -39,9 +42,9 @@ def content_words(text: str, own_words: str = "") -> list[str]:
     own = {w.lower() for w in _WORD.findall(own_words)}
     words = [w.lower().strip("'’-") for w in _WORD.findall(_ADDRESS.sub(" ", text))]
     return [w for w in words if w and w not in _CONTACT_TALK and w not in own
-            and not _NUMBERISH.match(w) and len(w) > 1]
+            and not w[0].isdigit() and len(w) > 1]
 
 
-def says_something(text: str, own_words: str = "", minimum: int = 1) -> bool:
+def says_something(text: str, own_words: str = "", minimum: int = 2) -> bool:
     """True when `text` holds at least `minimum` words that describe something."""
     return len(content_words(text, own_words)) >= minimum

@@ -51,6 +51,7 @@ _STRONG = [
 _WEAK = [
     rf"(?i:\b(?:i'm|i’m|i\s+am|we're|we’re|we\s+are)\s+(?:over\s+|based\s+|located\s+|)(?:at|in))"
     rf"\s+{_COMPANY_START}",
+    rf"(?i:\bour\s+{_ORG_NOUN}\s+(?:at|in))\s+{_COMPANY_START}",
 ]
 _STRONG_RE = [re.compile(p) for p in _STRONG]
 _WEAK_RE = [re.compile(p) for p in _WEAK]
@@ -79,11 +80,13 @@ def company_at(text: str) -> str | None:
     "Northgate Tyre & Auto"): capitalised words, joined by connectors such as "&" or "of"
     only when another capitalised word follows."""
     words: list[str] = []
-    tokens = _TOKEN.findall(text[:120])
+    tokens = _TOKEN.findall(text[:120].split("\n")[0])
     for index, token in enumerate(tokens):
         bare = token.rstrip(".")
         if (bare in _STOP and words) or (token.lower() == "the" and words):
             break
+        if token[:1].isdigit() and (len(token) > 4 or not words):
+            break  # a number, not part of a name ("Route 9" is; "512-555-0154" is not)
         if token[:1].isupper() or token[:1].isdigit() or (token.lower() == "the" and not words):
             words.append(bare if token.endswith(".") and len(bare) > 3 else token)
             if token.endswith(".") and len(bare) > 3:
@@ -147,4 +150,4 @@ def introduction(text: str) -> Introduction:
     name = _name(flat)
     company = _first_company(_STRONG_RE, flat)
     weak = None if company else _first_company(_WEAK_RE, flat)
-    return Introduction(name=name, company=company, weak_company=weak, mentions=mentions(text))
+    return Introduction(name=name, company=company, weak_company=weak, mentions=mentions(flat))

@@ -133,7 +133,7 @@ class EmailIntake:
         if auto:
             return _Decision(replace(base, outcome=Outcome.AUTOMATIC, reason=auto), parsed, sender,
                              source_id=source_id)
-        fields = read_fields(parsed, sender.address, self.config, self.store)
+        fields = read_fields(parsed, sender.requester, self.config, self.store)
         number, rejection = thread_target(parsed, self.store, self.config.desk.ticket_prefix)
         if number:
             return _Decision(replace(base, outcome=Outcome.UPDATED, ticket=number, fields=fields,
@@ -196,7 +196,7 @@ class EmailIntake:
         ticket = self.intake.open_ticket(TicketRequest(
             channel=Channel.EMAIL, route=decision.route, received_at=now,
             requester_name=fields.requester_name, company=fields.company,
-            callback_numbers=fields.callback_numbers, email=sender.address,
+            callback_numbers=fields.callback_numbers, email=sender.requester,
             subject=parsed.subject[:500] or None, description=fields.description,
             contact_id=sender.contact_id(self.store), source_id=decision.source_id,
             flags=("incomplete",) if result.missing else (),

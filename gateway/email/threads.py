@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from gateway.config import Config
 from parsers.addresses import normalise_address
+from parsers.classify import form_requester
 from parsers.errors import AddressError, MessageError
 from gateway.email.extract import read_fields
 from parsers.fields import FIELDS, ExtractedFields
@@ -33,6 +34,8 @@ class Sender:
     address: str | None
     reply_to: str | None
     own: bool
+    requester: str | None = None  # whom the mail is from: the From address, or the person
+    # in Reply-To of mail a web form sent for them
 
     @classmethod
     def of(cls, parsed: ParsedMessage, desk_addresses: tuple[str, ...]) -> Sender:
@@ -42,15 +45,18 @@ class Sender:
         own = bool(address and address.lower() in desk_addresses)
         if target and target.lower() in desk_addresses:
             target = None
-        return cls(address=address, reply_to=target, own=own)
+        requester = _valid(form_requester(parsed)) or address
+        if requester and requester.lower() in desk_addresses:
+            requester = address
+        return cls(address=address, reply_to=target, own=own, requester=requester)
 
     def own_address_reason(self) -> str | None:
         """Mail from the desk's own address is a loop in the making: never processed."""
         return f"sent from the desk's own address {self.address}" if self.own else None
 
     def contact_id(self, store: Store) -> int | None:
-        """The directory contact with this address, if any."""
-        contact = store.directory.by_email(self.address) if self.address else None
+        """The directory contact with the requester's address, if any."""
+        contact = store.directory.by_email(self.requester) if self.requester else None
         return contact.id if contact else None
 
 
@@ -87,7 +93,8 @@ def _original_fields(rejection: Rejection, store: Store, config: Config, depth: 
         parsed = parse_message(bytes(raw or b""))
     except MessageError:
         return ExtractedFields()
-    fields = read_fields(parsed, _valid(parsed.sender), config, store)
+    fields = read_fields(parsed, _valid(form_requester(parsed)) or _valid(parsed.sender), config,
+                         store)
     if depth < MAX_ANSWER_CHAIN:
         _, earlier = thread_target(parsed, store, config.desk.ticket_prefix)
         if earlier is not None:
