@@ -128,14 +128,18 @@ def _table(rows: list[Row]) -> dict[str, dict[str, Any]]:
             "messages": len(group),
             "outcome": sum(r.outcome_ok for r in group) / len(group),
             **{f: (sum(r.fields[f] for r in scored if r.fields and f in r.fields)
-                   / max(1, sum(1 for r in scored if r.fields and f in r.fields)))
+                   / sum(1 for r in scored if r.fields and f in r.fields)) if scored else None
                for f in FIELDS},
-            "fields": field_good / field_total if field_total else 1.0,
+            "fields": field_good / field_total if field_total else None,
             "false_accepts": sum(r.false_accept for r in group),
             "false_rejects": sum(r.false_reject for r in group),
             "automatic_missed": sum(r.automatic_missed for r in group),
         }
     return table
+
+
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
 
 
 def _print(table: dict[str, dict[str, Any]], talon: tuple[int, int, int, int, list[str]],
@@ -148,7 +152,7 @@ def _print(table: dict[str, dict[str, Any]], talon: tuple[int, int, int, int, li
     for category in order:
         t = table[category]
         cells = [category, str(t["messages"]), f"{t['outcome']:.3f}",
-                 *(f"{t[f]:.3f}" for f in FIELDS), f"{t['fields']:.3f}",
+                 *(_figure(t[f]) for f in (*FIELDS, "fields")),
                  str(t["false_accepts"] + t["automatic_missed"]), str(t["false_rejects"])]
         print("| " + " | ".join(cells) + " |")
     print(f"\npublic: talon replies {talon[0]}/{talon[1]} new text exactly 'Hello'; "
@@ -177,7 +181,7 @@ def main() -> int:
     failures = []
     if mine["outcome"] < OUTCOME_MIN:
         failures.append(f"outcome accuracy {mine['outcome']:.3f} < {OUTCOME_MIN}")
-    if mine["fields"] < FIELDS_MIN:
+    if (mine["fields"] or 0.0) < FIELDS_MIN:
         failures.append(f"field accuracy {mine['fields']:.3f} < {FIELDS_MIN}")
     accepts = mine["false_accepts"] + public["false_accepts"]
     missed = mine["automatic_missed"] + public["automatic_missed"]
