@@ -47,7 +47,10 @@ COMPANY_WORDS = re.compile(
     r"hardware|market|foods|wines?|brewing|brewery|distillery|optometrists|opticians|"
     r"physio|physiotherapy|chiropractic|therapy|care|homes|estates|traders|trading|"
     r"imports|exports|marine|aviation|energy|water|labs|works|workshop|mill|mills|repair|"
-    r"repairs|body|glass|joinery|roofing|cabinetry|catering|travel|moving|removals)\b",
+    r"repairs|body|glass|joinery|roofing|cabinetry|catering|travel|moving|removals|pizzeria|"
+    r"trattoria|deli|diner|grill|childcare|daycare|preschool|kindergarten|nails|boutique|"
+    r"gallery|galleries|cinema|theatre|theater|surveyors|brokers|opticians|eyecare|"
+    r"physiotherapy|pediatrics|paediatrics|orthodontics|chiropractic|motel|lodge|resort)\b",
     re.IGNORECASE)
 
 

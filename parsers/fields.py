@@ -172,6 +172,17 @@ def _with_own_quote(fields: ExtractedFields, own: ExtractedFields) -> ExtractedF
     return replace(fields, sources=sources, **values) if values else fields  # type: ignore[arg-type]
 
 
+def _own_quote(author: str | None, sender: str | None, sender_name: str) -> bool:
+    """Did the sender write the quoted part themselves (same address, or, where the quote's
+    header gives only a name, the same name as the From display name)?"""
+    if not author:
+        return False
+    if "@" in author:
+        return bool(sender) and author.lower() == (sender or "").lower()
+    return " ".join(author.split()).casefold() == " ".join(sender_name.split()).casefold() \
+        and looks_like_name(author)
+
+
 def extract_fields(body: ReplyParts, sender_name: str, region: str = "US",
                    min_description_words: int = 4, context: Context | None = None
                    ) -> ExtractedFields:
@@ -179,8 +190,7 @@ def extract_fields(body: ReplyParts, sender_name: str, region: str = "US",
     what the new text lacks in the sender's own quoted earlier message."""
     context = context or Context()
     fields = _extract(body, sender_name, region, min_description_words, context)
-    author = (body.quoted_from or "").lower()
-    if author and context.sender and author == context.sender.lower() and body.first_quoted:
+    if _own_quote(body.quoted_from, context.sender, sender_name) and body.first_quoted:
         own = _extract(ReplyParts(new=body.first_quoted, quoted="", signature=""), sender_name,
                        region, min_description_words, context)
         fields = _with_own_quote(fields, own)

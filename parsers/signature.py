@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers.company import has_company_word
+from parsers.company import COMPANY_WORDS, has_company_word
 
 _SIGN_OFF = re.compile(
     r"^\s*(?:-{2,}\s*|(?:best|kind|warm|many|warmest)?\s*(?:regards|wishes)|thanks?(?:\s+you)?"
@@ -73,6 +73,21 @@ class SignatureInfo:
     company: str | None = None
 
 
+# Business words that are also surnames ("Sam Mills", "Ann Church"): not enough alone.
+_SURNAME_LIKE = frozenset({"mill", "mills", "glass", "church", "bank", "press", "body", "water",
+                           "inn", "bar", "care", "homes", "trust", "market", "print", "works",
+                           "design", "club", "hall", "marsh", "farm", "co", "law"})
+
+
+def _is_business(text: str) -> bool:
+    """A would-be name carrying a business word ("Bright Star Childcare") or a possessive
+    ("Esposito's Pizzeria")."""
+    if re.search(r"\w['’]s\b", text):
+        return True
+    words = [m.group(0).lower() for m in COMPANY_WORDS.finditer(text)]
+    return any(word not in _SURNAME_LIKE for word in words)
+
+
 def looks_like_name(text: str) -> bool:
     """True for something a person would write as their full name ("Jane O'Neil-Smith")."""
     text = text.strip()
@@ -81,7 +96,7 @@ def looks_like_name(text: str) -> bool:
     words = text.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() or ch in "@/:;|&" for ch in text):
         return False
-    if _BUSINESS_IN_NAME.search(text):
+    if _BUSINESS_IN_NAME.search(text) or _is_business(text):
         return False
     capitalised = 0
     for word in words:

@@ -35,7 +35,8 @@ class ReplyParts:
     new: str
     quoted: str
     signature: str
-    quoted_from: str | None = None  # the address of whoever wrote the first quoted part
+    quoted_from: str | None = None  # who wrote the first quoted part: an address, or the
+    # name alone when its header gives no address ("From: Jill Porter")
     first_quoted: str = ""  # that part's own text, without '>' marks or header lines
 
 
@@ -89,12 +90,13 @@ def _first_quoted(headers: str, quoted_lines: str, earlier: list[str], history: 
         found = _ADDRESS.search(headers)
         return (found.group(0) if found else None), _dequoted(earlier[0])
     if history:
-        top = "\n".join(history.split("\n")[:8])
-        found = next((m for ln in top.split("\n") if re.match(r"\s*(?:from|de|von)\s*:", ln,
-                                                               re.IGNORECASE)
-                      for m in [_ADDRESS.search(ln)] if m), None)
+        top = history.split("\n")[:8]
+        line = next((ln for ln in top if re.match(r"\s*(?:from|de|von)\s*:", ln, re.IGNORECASE)),
+                    "")
+        found = _ADDRESS.search(line)
+        author = found.group(0) if found else (line.partition(":")[2].strip() or None)
         parts = [p for p in _FORWARD.split(history) if p.strip()]
-        return (found.group(0) if found else None), _dequoted(parts[0] if parts else history)
+        return author, _dequoted(parts[0] if parts else history)
     return None, ""
 
 
