@@ -89,6 +89,11 @@ def public_bounces(config: Path, workdir: Path) -> list[Row]:
     return rows
 
 
+def _lines(lines: list[str]) -> list[str]:
+    """A signature's lines for comparison: talon keeps a "----" delimiter, we cut above it."""
+    return [ln.strip() for ln in lines if ln.strip() and not set(ln.strip()) <= set("-_")]
+
+
 def public_talon() -> tuple[int, int, int, int, list[str]]:
     """talon's replies (new text "Hello") and signatures (cut where talon cuts)."""
     from parsers.message import parse_message
@@ -106,8 +111,7 @@ def public_talon() -> tuple[int, int, int, int, list[str]]:
     good_signatures = 0
     for sender, body, signature in signatures:
         _, found = split_signature(body.rstrip("\n").split("\n"), "")
-        if [ln.strip() for ln in found if ln.strip()] == [
-                ln.strip() for ln in signature.split("\n") if ln.strip()]:
+        if _lines(found) == _lines(signature.split("\n")):
             good_signatures += 1
         else:
             misses.append(f"talon signature of {sender}")

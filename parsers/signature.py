@@ -167,7 +167,10 @@ def split_signature(lines: list[str], known: str) -> tuple[list[str], list[str]]
     """
     if known.strip():
         return lines, known.split("\n")
-    for index in range(len(lines) - 1, max(-1, len(lines) - 20), -1):
+    for index in range(len(lines) - 1, max(-1, len(lines) - 40), -1):
+        below = [ln for ln in lines[index + 1:] if ln.strip()]
+        if len(below) > 12 or any(len(ln) > 80 for ln in below):
+            break  # text, not a signature, below any delimiter from here up
         if _DELIMITER.match(lines[index]) and any(ln.strip() for ln in lines[:index]):
             return lines[:index], lines[index + 1:]
     end = len(lines)

@@ -127,3 +127,30 @@ def test_config_is_frozen(write_config: Callable[..., Path]) -> None:
     config = load_config(write_config())
     with pytest.raises(AttributeError):
         config.desk.name = "x"  # type: ignore[misc]
+
+
+def test_the_email_accuracy_keys(write_config: Callable[..., Path]) -> None:
+    config = load_config(write_config("""
+        [desk]
+        phone_numbers = ["1-866-520-6414", "+44 20 7946 0100"]
+        [mail]
+        phone_regions = ["GB", "AU"]
+        conversation_replies = 2
+        """))
+    assert config.desk.phone_numbers == ("+18665206414", "+442079460100")
+    assert config.mail.phone_regions == ("GB", "AU") and config.mail.conversation_replies == 2
+    defaults = load_config(None)
+    assert defaults.mail.phone_regions == ("US", "CA", "GB", "AU", "NZ", "IE")
+    assert defaults.desk.phone_numbers == () and defaults.mail.conversation_replies == 3
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('[desk]\nphone_numbers = ["not a number"]', "desk.phone_numbers"),
+    ('[mail]\nphone_regions = ["XX"]', "mail.phone_regions"),
+    ('[mail]\nphone_regions = []', "mail.phone_regions"),
+    ("[mail]\nconversation_replies = 0", "mail.conversation_replies"),
+])
+def test_bad_email_accuracy_keys_name_the_key(write_config: Callable[..., Path], extra: str,
+                                              message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(write_config(extra))
