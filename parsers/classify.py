@@ -25,10 +25,13 @@ _FORM_ROBOTS = re.compile(
 # A bounce in prose, addressed to the sender ("Your message could not be delivered to
 # userx@example.com"), as minimal mail servers write them.
 _BOUNCE_TEXT = re.compile(
-    r"^\s*(?:your|the(?:\s+following)?)\s+(?:message|mail|e-?mail)\s+(?:[\w-]+\s+){0,4}?"
+    r"^\s*(?:your\s+(?:message|mail|e-?mail)|the\s+following\s+(?:message|mail|e-?mail))\s+"
+    r"(?:[\w-]+\s+){0,4}?"
     r"(?:could\s+not|couldn't|cannot|can't|was\s+not|wasn't|has\s+not\s+been)\s+(?:be\s+)?"
     r"(?:delivered|sent)\b[^\n]{0,100}(?:\n[^\n]{0,100}){0,2}?@",
     re.IGNORECASE | re.MULTILINE)
+# A person pasting a bounce into their own mail writes about themselves; a server does not.
+_FIRST_PERSON = re.compile(r"\bI\b|\bI'm\b|\b(?:my|me|mine)\b", re.IGNORECASE)
 _REPORT_TYPES = {
     "multipart/report", "message/delivery-status", "message/global-delivery-status",
     "message/feedback-report", "message/disposition-notification", "text/rfc822-headers",
@@ -105,7 +108,7 @@ def automatic_reason(msg: ParsedMessage) -> str | None:
     for address in filter(None, robots):
         if _ROBOT_SENDERS.match(address.strip("<> ")):
             return f"robot sender {address.strip('<> ')}"
-    if _BOUNCE_TEXT.search(msg.body.new[:3000]):
+    if _BOUNCE_TEXT.search(msg.body.new[:3000]) and not _FIRST_PERSON.search(msg.body.new[:600]):
         return "a delivery failure written as text"
     if _SUBJECTS.match(msg.subject):
         return f"automatic subject {msg.subject[:60]!r}"

@@ -104,3 +104,10 @@ def test_a_bounce_written_as_plain_text_is_automatic() -> None:
     assert "delivery failure" in (automatic_reason(parse_message(raw)) or "")
     person = F.plain("My message could not be delivered to our supplier, can you help?")
     assert automatic_reason(parse_message(person)) is None
+
+
+def test_a_person_pasting_a_bounce_is_a_person() -> None:
+    raw = F.plain("Hi, I keep getting this when I write to our supplier:\n\n"
+                  "Your message could not be delivered to orders@supplier.example\n\n"
+                  "Can you look at it? Ann Lee, Acme Dental, 512-555-0100")
+    assert automatic_reason(parse_message(raw)) is None
