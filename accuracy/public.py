@@ -45,7 +45,11 @@ def sdist(package: str) -> Path:
         with tarfile.open(archives[0]) as archive:
             archive.extractall(tmp, filter="data")
         unpacked = next(p for p in Path(tmp).iterdir() if p.is_dir())
-        unpacked.rename(target)
+        try:
+            unpacked.rename(target)
+        except OSError:
+            if not target.is_dir():  # another run unpacked it at the same moment: fine
+                raise
     return target
 
 
