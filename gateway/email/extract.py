@@ -32,12 +32,22 @@ def _region(company: Company | None) -> str | None:
         else None
 
 
+def _contact_region(address: str | None, store: Store) -> str | None:
+    """The region of the directory company of the contact with this address, if any."""
+    contact = store.directory.by_email(address) if address else None
+    if contact is None or contact.company_id is None:
+        return None
+    return _region(next((c for c in store.directory.companies() if c.id == contact.company_id),
+                        None))
+
+
 def read_fields(parsed: ParsedMessage, address: str | None, config: Config, store: Store
                 ) -> ExtractedFields:
     """The fields of a message, from its text and then the directory."""
     company = store.directory.company_for_domain(domain_of(address)) if address else None
     context = Context(sender=address, regions=config.mail.phone_regions,
-                      company_region=_region(company), desk_numbers=desk_numbers(config))
+                      company_region=_region(company) or _contact_region(address, store),
+                      desk_numbers=desk_numbers(config))
     fields = extract_fields(parsed.body, parsed.sender_name, config.desk.phone_region,
                             config.mail.min_description_words, context)
     return fill_from_directory(fields, address, store, company)

@@ -38,3 +38,13 @@ def test_a_company_the_text_names_is_confirmed_by_the_directory(services: Servic
         email=None, name=None, company="Bellwether Farms"), services.clock())
     assert fields_of(services, body, "Amos Whitley <amos@gmail.com>") == (
         "Bellwether Farms", ("+12545550181",), "prose+directory")
+
+
+def test_a_known_contacts_company_region_reads_a_national_number(services: Services) -> None:
+    services.store.directory.upsert_company("Kauri Coast", services.clock(), site="NZ")
+    services.store.directory.upsert_contact(ContactRecord(
+        email="aroha@gmail.com", name="Aroha Ngata", company="Kauri Coast"), services.clock())
+    # Valid in AU and in NZ alike; the directory says the company is in New Zealand.
+    _, numbers, _ = fields_of(services, "My laptop screen flickers. Mobile 021 555 0199.",
+                              "Aroha Ngata <aroha@gmail.com>")
+    assert numbers == ("+64215550199",)
