@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= config.toml
 
-.PHONY: run test corpus bench lint check-config clean
+.PHONY: run test corpus accuracy bench lint check-config clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(STAMP)
 corpus: $(STAMP)
 	$(BIN)/python .ci/corpus.py
 
+# The labelled accuracy set (accuracy/) and public labelled mail through
+# `ingest --dry-run --json`: figures by category; fails below the thresholds.
+accuracy: $(STAMP)
+	$(BIN)/python accuracy/run.py
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.mail
@@ -37,4 +42,4 @@ check-config: $(STAMP)
 	$(BIN)/intake-gateway check-config --config $(CONFIG)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .cache

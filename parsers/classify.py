@@ -16,6 +16,22 @@ _ROBOT_SENDERS = re.compile(
     r"mailman|auto-?reply|autoresponder|.*\+bounces?)(\+.*)?@",
     re.IGNORECASE,
 )
+# The robot addresses web forms and portals send from on a person's behalf; with that
+# person in Reply-To the mail is theirs, not a machine's ("noreply@forms..." + Reply-To).
+_FORM_ROBOTS = re.compile(
+    r"^(?:no-?reply|noreply-[\w.-]*|do-?not-?reply|wordpress|forms?|webforms?|website|web|"
+    r"contact-?forms?|notifications?|portal|form-submissions?|submissions?)(\+.*)?@",
+    re.IGNORECASE)
+# A bounce in prose, addressed to the sender ("Your message could not be delivered to
+# userx@example.com"), as minimal mail servers write them.
+_BOUNCE_TEXT = re.compile(
+    r"^\s*(?:your\s+(?:message|mail|e-?mail)|the\s+following\s+(?:message|mail|e-?mail))\s+"
+    r"(?:[\w-]+\s+){0,4}?"
+    r"(?:could\s+not|couldn't|cannot|can't|was\s+not|wasn't|has\s+not\s+been)\s+(?:be\s+)?"
+    r"(?:delivered|sent)\b[^\n]{0,100}(?:\n[^\n]{0,100}){0,2}?@",
+    re.IGNORECASE | re.MULTILINE)
+# A person pasting a bounce into their own mail writes about themselves; a server does not.
+_FIRST_PERSON = re.compile(r"\bI\b|\bI'm\b|\b(?:my|me|mine)\b", re.IGNORECASE)
 _REPORT_TYPES = {
     "multipart/report", "message/delivery-status", "message/global-delivery-status",
     "message/feedback-report", "message/disposition-notification", "text/rfc822-headers",
@@ -68,6 +84,17 @@ def _header_says_auto(msg: ParsedMessage) -> str | None:
     return None
 
 
+def form_requester(msg: ParsedMessage) -> str | None:
+    """The person a web form or portal wrote for: the Reply-To of mail sent from the form's
+    robot address (not yet validated), or None when this is not such mail."""
+    sender, reply_to = (msg.sender or "").strip("<> "), (msg.reply_to or "").strip("<> ")
+    if not sender or not reply_to or sender.lower() == reply_to.lower():
+        return None
+    if _FORM_ROBOTS.match(sender) and not _ROBOT_SENDERS.match(reply_to):
+        return reply_to
+    return None
+
+
 def automatic_reason(msg: ParsedMessage) -> str | None:
     """Why this message is automatic (a reason to show an operator), or None for a person's."""
     reason = _header_says_auto(msg)
@@ -76,9 +103,13 @@ def automatic_reason(msg: ParsedMessage) -> str | None:
     reports = _REPORT_TYPES.intersection(msg.part_types)
     if reports:
         return f"delivery or feedback report ({sorted(reports)[0]})"
-    for address in filter(None, (msg.sender, msg.return_path, msg.header("sender"))):
+    robots = (msg.return_path, msg.header("sender")) if form_requester(msg) else (
+        msg.sender, msg.return_path, msg.header("sender"))
+    for address in filter(None, robots):
         if _ROBOT_SENDERS.match(address.strip("<> ")):
             return f"robot sender {address.strip('<> ')}"
+    if _BOUNCE_TEXT.search(msg.body.new[:3000]) and not _FIRST_PERSON.search(msg.body.new[:600]):
+        return "a delivery failure written as text"
     if _SUBJECTS.match(msg.subject):
         return f"automatic subject {msg.subject[:60]!r}"
     if not msg.sender and not msg.reply_to:

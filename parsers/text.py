@@ -21,6 +21,9 @@ _FORWARD = re.compile(
     r"-{2,}\s*Original Message\s*-{2,})\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_HEADER_LINE = re.compile(r"^\s*(?:from|de|von|date|sent|to|cc|subject|envoyé|gesendet|"
+                          r"an|à|objet|betreff|asunto|enviado|para)\s*:", re.IGNORECASE)
 _ATTRIBUTION = re.compile(r"(wrote|écrit|schrieb|escribió|scritto|написал|skrev|napisał)\s*:\s*$",
                           re.IGNORECASE)
 
@@ -32,6 +35,9 @@ class ReplyParts:
     new: str
     quoted: str
     signature: str
+    quoted_from: str | None = None  # who wrote the first quoted part: an address, or the
+    # name alone when its header gives no address ("From: Jill Porter")
+    first_quoted: str = ""  # that part's own text, without '>' marks or header lines
 
 
 def html_to_text(html: str) -> str:
@@ -65,6 +71,35 @@ def _strip_quoted_lines(text: str) -> tuple[str, str]:
     return "\n".join(keep).strip(), "\n".join(quoted).strip()
 
 
+def _dequoted(text: str) -> str:
+    """A quoted part's own words: '>' marks, header lines and the forward marker removed."""
+    lines = [re.sub(r"^\s*(?:>\s?)+", "", line) for line in text.split("\n")]
+    body = [ln for ln in lines if not _HEADER_LINE.match(ln) and not _FORWARD.match(ln)]
+    return "\n".join(body).strip()
+
+
+def _first_quoted(headers: str, quoted_lines: str, earlier: list[str], history: str
+                  ) -> tuple[str | None, str]:
+    """Who wrote the first quoted part (an address), and its text."""
+    if quoted_lines:
+        head = "\n".join(ln for ln in quoted_lines.split("\n")[:3] if not ln.lstrip(
+            ).startswith(">") or _ATTRIBUTION.search(ln))
+        found = _ADDRESS.search(head) or _ADDRESS.search(headers)
+        return (found.group(0) if found else None), _dequoted(quoted_lines)
+    if earlier:
+        found = _ADDRESS.search(headers)
+        return (found.group(0) if found else None), _dequoted(earlier[0])
+    if history:
+        top = history.split("\n")[:8]
+        line = next((ln for ln in top if re.match(r"\s*(?:from|de|von)\s*:", ln, re.IGNORECASE)),
+                    "")
+        found = _ADDRESS.search(line)
+        author = found.group(0) if found else (line.partition(":")[2].strip() or None)
+        parts = [p for p in _FORWARD.split(history) if p.strip()]
+        return author, _dequoted(parts[0] if parts else history)
+    return None, ""
+
+
 def split_reply(text: str) -> ReplyParts:
     """Split a body into new text, quoted history and signature."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -80,4 +115,7 @@ def split_reply(text: str) -> ReplyParts:
     earlier = [r.full_body for r in message.replies[1:]]
     new, quoted_lines = _strip_quoted_lines(new)
     quoted = "\n\n".join(p for p in [quoted_lines, *earlier, history.strip(), tail] if p)
-    return ReplyParts(new=new.strip(), quoted=quoted.strip(), signature=signature.strip())
+    headers = message.replies[1].headers if len(message.replies) > 1 else ""
+    author, first = _first_quoted(str(headers or ""), quoted_lines, earlier, history.strip())
+    return ReplyParts(new=new.strip(), quoted=quoted.strip(), signature=signature.strip(),
+                      quoted_from=author, first_quoted=first)

@@ -65,6 +65,7 @@ class EventKind(StrEnum):
     TICKET_STATUS = "ticket.status"
     EMAIL_REPLY = "email.reply"
     ACK_QUEUED = "ack.queued"
+    REQUEST_COMPLETED = "request.completed"  # an answer to our reply completed the request
     PAGE_REQUESTED = "page.requested"
     CALL_MENU = "call.menu"
     CALL_ROUTED = "call.routed"

@@ -11,6 +11,8 @@ import holidays
 import phonenumbers
 
 from gateway.config.read import Section, one_of, parse_clock, parse_duration
+from parsers.errors import PhoneNumberError
+from parsers.phones import normalise_phone
 from store.models import Route
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -42,6 +44,8 @@ class DeskConfig:
     closed_dates: tuple[date, ...]
     phone_region: str
     ticket_prefix: str
+    phone_numbers: tuple[str, ...] = ()  # the desk's own numbers besides the voice lines
+
 
     @property
     def tz(self) -> ZoneInfo:
@@ -105,6 +109,7 @@ def read_desk(s: Section) -> DeskConfig:
     closes = s.convert("close", parse_clock, "HH:MM", "17:00")
     if closes <= opens:
         raise s.fail("close", closes.strftime("%H:%M"), f"a time after desk.open ({opens:%H:%M})")
+    region = s.convert("phone_region", _region, 'a region code such as "US"', "US")
     return DeskConfig(
         name=s.text("name", "Service Desk"),
         timezone=s.convert("timezone", _zone, "an IANA time zone such as America/Chicago",
@@ -115,9 +120,21 @@ def read_desk(s: Section) -> DeskConfig:
         holidays=s.convert("holidays", _country, 'a country code such as "US", or ""', "US"),
         holiday_subdivision=s.optional_text("holiday_subdivision"),
         closed_dates=s.dates("closed_dates"),
-        phone_region=s.convert("phone_region", _region, 'a region code such as "US"', "US"),
+        phone_region=region,
         ticket_prefix=s.text("ticket_prefix", "SR-"),
+        phone_numbers=_numbers(s, "phone_numbers", region),
     )
+
+
+def _numbers(s: Section, key: str, region: str) -> tuple[str, ...]:
+    """A list of phone numbers, each stored in E.164."""
+    found = []
+    for text in s.texts(key, ()):
+        try:
+            found.append(normalise_phone(text, region))
+        except PhoneNumberError as exc:
+            raise s.fail(key, text, "a list of phone numbers such as [\"+18665206414\"]") from exc
+    return tuple(found)
 
 
 def read_sla(s: Section) -> tuple[SlaLevel, ...]:

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from gateway.config.read import Section, env_secret, parse_duration
 from mail.settings import ImapSettings, RelaySettings, SmtpSettings
 
 __all__ = ["MailConfig", "read_mail"]
+
+DEFAULT_PHONE_REGIONS = ("US", "CA", "GB", "AU", "NZ", "IE")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class MailConfig:
     relay: RelaySettings = RelaySettings()
     min_description_words: int = 4
     rejection_interval: timedelta = timedelta(hours=1)  # at most one rejection reply per sender
+    # Regions tried, in order, for a national-format number not valid in [desk] phone_region.
+    phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
+    conversation_replies: int = 3  # replies to one conversation per day, at most
 
     @property
     def desk_addresses(self) -> tuple[str, ...]:
@@ -57,7 +63,16 @@ def read_mail(s: Section, base: Path, data_dir: Path, environ: Mapping[str, str]
         min_description_words=s.integer("min_description_words", 4, 1, 1000),
         rejection_interval=s.convert("rejection_interval", parse_duration, "a duration like 1h",
                                      "1h"),
+        phone_regions=_regions(s),
+        conversation_replies=s.integer("conversation_replies", 3, 1, 100),
     )
+
+
+def _regions(s: Section) -> tuple[str, ...]:
+    regions = s.texts("phone_regions", DEFAULT_PHONE_REGIONS)
+    if not regions or any(r not in phonenumbers.SUPPORTED_REGIONS for r in regions):
+        raise s.fail("phone_regions", list(regions), 'a list of region codes such as ["GB", "AU"]')
+    return tuple(regions)
 
 
 def _path(s: Section, key: str, default: str, base: Path) -> Path | None:

@@ -12,68 +12,25 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
-from gateway.core.intake import IntakeService, TicketRequest
-from gateway.email.threads import Sender, fill_from_directory, merge_fields, thread_target
-from gateway.outbound.compose import OutgoingEmail, queue_email
-from gateway.outbound.pages import PageRequest, queue_page
-from gateway.email import replies
+from gateway.core.intake import IntakeService
+from gateway.email.answers import conversation, merge_fields
+from gateway.email.commit import Committer, rejection_reply
+from gateway.email.extract import read_fields
+from gateway.email.outcome import Decision, EmailOutcome
+from gateway.email.threads import Sender, Target, may_update, thread_target
 from parsers.classify import automatic_reason
 from parsers.errors import MessageError
-from parsers.fields import ExtractedFields, extract_fields
 from parsers.message import ParsedMessage, parse_message
-from store import DuplicateSourceError, Rejection, Ticket
-from store.models import Channel, EventKind, Outcome, Route, TicketStatus
+from store import DuplicateSourceError
+from store.models import Channel, Outcome, Route
+
+__all__ = ["EmailIntake", "EmailOutcome", "OUTCOMES"]
 
 log = logging.getLogger(__name__)
 OUTCOMES = tuple(Outcome)
-
-
-@dataclass(frozen=True)
-class EmailOutcome:
-    """What became of one message (the `ingest --json` object, less the file name)."""
-
-    outcome: Outcome
-    ticket: str | None = None
-    fields: ExtractedFields = field(default_factory=ExtractedFields)
-    missing: tuple[str, ...] = ()
-    reason: str | None = None
-    reply: str | None = None  # "acknowledgement", "rejection" or None
-    page: bool = False
-    message_id: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """The interface contract's object (DESIGN.md), plus reply/page/message_id."""
-        return {
-            "outcome": self.outcome,
-            "ticket": self.ticket,
-            "fields": {
-                "requester_name": self.fields.requester_name,
-                "company": self.fields.company,
-                "callback_numbers": list(self.fields.callback_numbers),
-                "description": self.fields.description,
-            },
-            "field_sources": dict(self.fields.sources),
-            "missing": list(self.missing),
-            "reason": self.reason,
-            "reply": self.reply,
-            "page": self.page,
-            "message_id": self.message_id,
-        }
-
-
-@dataclass(frozen=True)
-class _Decision:
-    outcome: EmailOutcome
-    parsed: ParsedMessage | None = None
-    sender: Sender | None = None
-    route: Route = Route.EMAIL
-    ticket_number: str | None = None  # for "updated"
-    rejection: Rejection | None = None  # the rejection this message answers
-    source_id: str | None = None
 
 
 class EmailIntake:
@@ -83,6 +40,7 @@ class EmailIntake:
         self.intake = intake
         self.store = intake.store
         self.config = intake.config
+        self.committer = Committer(intake)
         self._dry_seen: set[str] = set()  # a dry run writes nothing, so it remembers here
 
     def receive(self, raw: bytes, source: str, recipients: Sequence[str] = (),
@@ -96,7 +54,7 @@ class EmailIntake:
         except Exception as exc:
             # A bug must not lose the message: it is archived, and marked for a person.
             log.exception("email.decide_failed", extra={"source": source, "row": row})
-            decision = _Decision(EmailOutcome(Outcome.ERROR, reason=f"internal error: {exc!r}"))
+            decision = Decision(EmailOutcome(Outcome.ERROR, reason=f"internal error: {exc!r}"))
         if dry_run or row is None:
             return self._dry(decision.outcome, decision.source_id)
         outcome = self.store.atomically(lambda: self._commit(row, decision, now))
@@ -116,146 +74,88 @@ class EmailIntake:
 
     # -- deciding (reads only) -------------------------------------------------------
 
-    def _decide(self, raw: bytes, recipients: Sequence[str], now: datetime) -> _Decision:
+    def _decide(self, raw: bytes, recipients: Sequence[str], now: datetime) -> Decision:
         try:
             parsed = parse_message(raw)
         except MessageError as exc:
-            return _Decision(EmailOutcome(Outcome.ERROR, reason=str(exc)))
+            return Decision(EmailOutcome(Outcome.ERROR, reason=str(exc)))
         source_id = parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
         base = EmailOutcome(Outcome.ERROR, message_id=parsed.message_id)
         earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id, raw)
         if earlier is not None:
-            return _Decision(replace(base, outcome=Outcome.DUPLICATE,
-                                     reason=f"already received (message {earlier})"))
+            return Decision(replace(base, outcome=Outcome.DUPLICATE,
+                                    reason=f"already received (message {earlier})"))
         sender = Sender.of(parsed, self.config.mail.desk_addresses)
         auto = automatic_reason(parsed) or sender.own_address_reason()
         if auto:
-            return _Decision(replace(base, outcome=Outcome.AUTOMATIC, reason=auto), parsed, sender,
-                             source_id=source_id)
-        fields = extract_fields(parsed.body, parsed.sender_name, self.config.desk.phone_region,
-                                self.config.mail.min_description_words)
-        fields = fill_from_directory(fields, sender.address, self.store)
-        number, rejection = thread_target(parsed, self.store, self.config.desk.ticket_prefix)
-        if number:
-            return _Decision(replace(base, outcome=Outcome.UPDATED, ticket=number, fields=fields,
-                                     reason="answer to an existing ticket"),
-                             parsed, sender, ticket_number=number, source_id=source_id)
-        if rejection is not None:
-            fields = merge_fields(fields, rejection, self.store, self.config)
-        desk = {a.lower() for a in (recipients or parsed.recipients)}
-        critical = self.config.mail.critical_address.lower() in desk
-        route = Route.CRITICAL_EMAIL if critical else Route.EMAIL
-        missing = tuple(fields.missing())
-        if missing and route != Route.CRITICAL_EMAIL:
-            reason = "missing " + ", ".join(missing)
-            return _Decision(replace(base, outcome=Outcome.REJECTED, fields=fields, missing=missing,
-                                     reason=reason, reply=self._rejection_reply(sender, now)),
-                             parsed, sender, route, rejection=rejection, source_id=source_id)
-        return _Decision(
-            replace(base, outcome=Outcome.TICKET, fields=fields, missing=missing,
-                    reason=("critical mail: opened although incomplete" if missing else None),
-                    reply="acknowledgement" if sender.reply_to else None,
-                    page=route == Route.CRITICAL_EMAIL),
-            parsed, sender, route, rejection=rejection, source_id=source_id)
+            return Decision(replace(base, outcome=Outcome.AUTOMATIC, reason=auto), parsed, sender,
+                            source_id=source_id)
+        fields = read_fields(parsed, sender.requester, self.config, self.store)
+        target, flags = self._target(parsed, sender)
+        if target.number:
+            return Decision(replace(base, outcome=Outcome.UPDATED, ticket=target.number,
+                                    fields=fields, reason="answer to an existing ticket"),
+                            parsed, sender, ticket_number=target.number, source_id=source_id)
+        talk = None
+        if target.rejection is not None:
+            talk = conversation(target.rejection, self.store, self.config)
+            fields = merge_fields(fields, talk, self.store, self.config)
+        decision = Decision(replace(base, fields=fields), parsed, sender,
+                            self._route(parsed, recipients), conversation=talk,
+                            source_id=source_id, flags=flags)
+        return self._check(decision, now)
 
-    def _rejection_reply(self, sender: Sender, now: datetime) -> str | None:
-        if not sender.reply_to:
-            return None
-        since = now - self.config.mail.rejection_interval
-        if self.store.rejections.count_since(sender.reply_to, since, replied_only=True):
-            return None  # rate limit: one rejection reply per sender per interval
-        return "rejection"
+    def _target(self, parsed: ParsedMessage, sender: Sender) -> tuple[Target, tuple[str, ...]]:
+        """What the message answers; an SR number in the subject counts only from someone
+        entitled to that ticket, otherwise it is a new request flagged for a technician."""
+        target = thread_target(parsed, self.store, self.config.desk.ticket_prefix)
+        if not (target.number and target.by_subject):
+            return target, ()
+        if may_update(sender.requester, self.store.tickets.get(target.number), self.store):
+            return target, ()
+        return Target(), ("unverified_reference", f"references:{target.number}")
+
+    def _route(self, parsed: ParsedMessage, recipients: Sequence[str]) -> Route:
+        desk = {a.lower() for a in (recipients or parsed.recipients)}
+        return Route.CRITICAL_EMAIL if self.config.mail.critical_address.lower() in desk \
+            else Route.EMAIL
+
+    def _check(self, decision: Decision, now: datetime) -> Decision:
+        """A ticket when the fields are complete (or the mail is critical), else a rejection."""
+        result, sender = decision.outcome, decision.sender
+        assert sender is not None
+        missing = tuple(result.fields.missing())
+        reference = next((f for f in decision.flags if f.startswith("references:")), None)
+        note = (f"mentions {reference.partition(':')[2]} but is not from its requester: "
+                "a new request, flagged for a technician") if reference else None
+        if missing and decision.route != Route.CRITICAL_EMAIL:
+            refused = "missing " + ", ".join(missing) + (f"; {note}" if note else "")
+            reply = rejection_reply(self.intake, sender, decision.conversation, now)
+            return replace(decision, outcome=replace(
+                result, outcome=Outcome.REJECTED, missing=missing, reason=refused, reply=reply))
+        completed = "completed by an answer to our reply" if decision.conversation else None
+        critical = "critical mail: opened although incomplete" if missing else None
+        reason = "; ".join(filter(None, [critical, note, completed])) or None
+        return replace(decision, outcome=replace(
+            result, outcome=Outcome.TICKET, missing=missing, reason=reason,
+            reply="acknowledgement" if sender.reply_to else None,
+            page=decision.route == Route.CRITICAL_EMAIL))
 
     # -- committing (one transaction) ------------------------------------------------
 
-    def _commit(self, row: int, decision: _Decision, now: datetime) -> EmailOutcome:
-        result = decision.outcome
-        parsed = decision.parsed
+    def _commit(self, row: int, decision: Decision, now: datetime) -> EmailOutcome:
+        result, parsed = decision.outcome, decision.parsed
         if result.outcome == Outcome.TICKET and parsed is not None:
             try:
-                result = self._open(row, decision, parsed, now)
+                result = self.committer.open(decision, parsed, now)
             except DuplicateSourceError as exc:
                 result = replace(result, outcome=Outcome.DUPLICATE, ticket=exc.number, reply=None,
                                  page=False, reason=f"already opened as {exc.number}")
         elif result.outcome == Outcome.UPDATED and parsed is not None:
-            result = self._update(decision, parsed, now)
+            result = self.committer.update(decision, parsed, now)
         elif result.outcome == Outcome.REJECTED and parsed is not None:
-            result = self._reject(row, decision, parsed, now)
-        ticket_id = self._ticket_id(result.ticket)
+            result = self.committer.reject(row, decision, parsed, now)
+        ticket_id = self.store.tickets.get(result.ticket).id if result.ticket else None
         self.store.messages.set_outcome(row, result.outcome, result.reason, ticket_id,
                                         source_id=decision.source_id)
         return result
-
-    def _ticket_id(self, number: str | None) -> int | None:
-        return self.store.tickets.get(number).id if number else None
-
-    def _open(self, row: int, decision: _Decision, parsed: ParsedMessage, now: datetime
-              ) -> EmailOutcome:
-        result, sender = decision.outcome, decision.sender
-        assert sender is not None
-        fields = result.fields
-        ticket = self.intake.open_ticket(TicketRequest(
-            channel=Channel.EMAIL, route=decision.route, received_at=now,
-            requester_name=fields.requester_name, company=fields.company,
-            callback_numbers=fields.callback_numbers, email=sender.address,
-            subject=parsed.subject[:500] or None, description=fields.description,
-            contact_id=sender.contact_id(self.store), source_id=decision.source_id,
-            flags=("incomplete",) if result.missing else (),
-            field_sources=fields.sources,
-        ))
-        if decision.rejection is not None:
-            self.store.rejections.resolve(decision.rejection.id, ticket.id, now)
-        if result.reply and sender.reply_to:
-            self._send(replies.acknowledgement(
-                ticket, fields, sender.reply_to, parsed.subject, parsed.message_id,
-                parsed.references, self.config, self.intake.calendar), now, ticket.id,
-                f"ack:{decision.source_id}")
-        if result.page:
-            self._page(ticket, now)
-        return replace(result, ticket=ticket.number)
-
-    def _update(self, decision: _Decision, parsed: ParsedMessage, now: datetime
-                ) -> EmailOutcome:
-        number = decision.ticket_number
-        assert number is not None and decision.sender is not None
-        added = self.store.tickets.add_event(
-            number, EventKind.EMAIL_REPLY, now,
-            detail={"message_id": parsed.message_id, "from": decision.sender.address,
-                    "subject": parsed.subject[:500], "text": parsed.body.new[:20_000],
-                    "attachments": [{"name": a.name, "type": a.content_type, "size": a.size}
-                                    for a in parsed.attachments]},
-            actor=decision.sender.address, dedupe_key=f"email:{decision.source_id}",
-        )
-        if not added:
-            return replace(decision.outcome, outcome=Outcome.DUPLICATE,
-                           reason=f"already added to {number}")
-        if self.store.tickets.get(number).status == TicketStatus.RESOLVED:
-            # The client answered after we resolved it: it is not resolved for them.
-            self.store.tickets.set_status(number, TicketStatus.OPEN, now, actor=decision.sender.address)
-        return decision.outcome
-
-    def _reject(self, row: int, decision: _Decision, parsed: ParsedMessage, now: datetime
-                ) -> EmailOutcome:
-        result, sender = decision.outcome, decision.sender
-        assert sender is not None
-        reply_id = None
-        # Checked again inside the transaction, so two messages at once get one reply.
-        result = replace(result, reply=self._rejection_reply(sender, now))
-        if result.reply and sender.reply_to:
-            reply_id = self._send(replies.rejection(
-                list(result.missing), result.fields, sender.reply_to, parsed.subject,
-                parsed.message_id, parsed.references, self.config), now, None,
-                f"reject:{decision.source_id}")
-        self.store.rejections.add(
-            row, now, list(result.missing), sender=sender.reply_to or sender.address,
-            message_id=parsed.message_id, reason=result.reason, reply_message_id=reply_id)
-        return replace(result, reply=result.reply if reply_id else None)
-
-    def _send(self, email: OutgoingEmail, now: datetime, ticket_id: int | None,
-              key: str) -> str | None:
-        return queue_email(self.store, self.config.mail.support_address, self.config.desk.name,
-                           email, now, ticket_id=ticket_id, dedupe_key=key)
-
-    def _page(self, ticket: Ticket, now: datetime) -> None:
-        queue_page(self.store, PageRequest.of(ticket, Route.CRITICAL_EMAIL), ticket.id, now,
-                   self.config.voice.escalation)

@@ -47,15 +47,21 @@ def _when(at: datetime, calendar: BusinessCalendar) -> str:
 
 
 def first_contact(ticket: Ticket, config: Config, calendar: BusinessCalendar) -> str:
-    """When the client can expect to hear from a technician, from the SLA and the hours."""
+    """When the client can expect to hear from a technician: always the ticket's own
+    first-response due time, said with the SLA target it comes from."""
     level = config.sla_level(ticket.priority)
     due = ticket.first_response_due
-    if level.clock == "business" and not calendar.is_open(ticket.received_at):
-        opens = calendar.next_open(ticket.received_at)
-        return f"on the next business day ({_when(opens, calendar)} onwards)"
     unit = "business hour" if level.clock == "business" else "hour"
     spoken = spoken_duration(level.first_response, unit)
-    return f"within {spoken}" + (f" (by {_when(due, calendar)})" if due else "")
+    if due is None:
+        return f"within {spoken}"
+    if level.clock == "business" and not calendar.is_open(ticket.received_at):
+        # After hours the business hours start counting when the desk opens: say so, so
+        # the promise and the due time are the same moment.
+        opens = calendar.next_open(ticket.received_at)
+        return (f"by {_when(due, calendar)} ({spoken}, counted from when the desk opens on "
+                f"{_when(opens, calendar)})")
+    return f"within {spoken} (by {_when(due, calendar)})"
 
 
 def reply_subject(subject: str, number: str | None = None) -> str:
@@ -105,14 +111,18 @@ def acknowledgement(ticket: Ticket, fields: ExtractedFields, to: str, subject: s
 
 
 def rejection(missing: list[str], fields: ExtractedFields, to: str, subject: str,
-              message_id: str | None, references: tuple[str, ...], config: Config
-              ) -> OutgoingEmail:
-    """The reply that names exactly what is missing, with a template to fill in."""
+              message_id: str | None, references: tuple[str, ...], config: Config,
+              again: bool = False) -> OutgoingEmail:
+    """The reply that names exactly what is missing, with a template to fill in; `again`
+    for an answer to an earlier such reply that is still incomplete."""
+    opening = (f"Thank you for your answer. We still cannot open a ticket, because your "
+               "request still does not include:") if again else (
+        f"Thank you for writing to {config.desk.name}. We could not open a ticket yet, "
+        "because your message does not include:")
     body = [
         "Hello,",
         "",
-        f"Thank you for writing to {config.desk.name}. We could not open a ticket yet, "
-        "because your message does not include:",
+        opening,
         "",
         *(f"  - {FIELD_LABELS[m][0]}" for m in missing),
         "",

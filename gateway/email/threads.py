@@ -1,22 +1,21 @@
-"""Who wrote, what the directory knows about them, which ticket or rejection a message
-answers, and how an answer to a rejection completes the original request."""
+"""Who wrote, which ticket or rejection a message answers, and who may add to a ticket by
+its SR number alone."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from gateway.config import Config
 from parsers.addresses import domain_of, normalise_address
-from parsers.errors import AddressError, MessageError
-from parsers.fields import FIELDS, ExtractedFields, extract_fields
-from parsers.message import ParsedMessage, parse_message
-from store import Rejection, Store, TicketNotFound
+from parsers.classify import form_requester
+from parsers.company import domain_label, same_company
+from parsers.errors import AddressError
+from parsers.message import ParsedMessage
+from store import Rejection, Store, Ticket, TicketNotFound
 
-MAX_ANSWER_CHAIN = 5  # answers to answers to a rejection, followed back this far
 
-
-def _valid(address: str | None) -> str | None:
+def valid_address(address: str | None) -> str | None:
+    """The address with its domain lower-cased, or None when it is not one."""
     if not address:
         return None
     try:
@@ -32,116 +31,84 @@ class Sender:
     address: str | None
     reply_to: str | None
     own: bool
+    requester: str | None = None  # whom the mail is from: the From address, or the person
+    # in Reply-To of mail a web form sent for them
 
     @classmethod
     def of(cls, parsed: ParsedMessage, desk_addresses: tuple[str, ...]) -> Sender:
         """Read the sender of a message; never a reply to an invalid or desk address."""
-        address = _valid(parsed.sender)
-        target = _valid(parsed.reply_to) or address
+        address = valid_address(parsed.sender)
+        target = valid_address(parsed.reply_to) or address
         own = bool(address and address.lower() in desk_addresses)
         if target and target.lower() in desk_addresses:
             target = None
-        return cls(address=address, reply_to=target, own=own)
+        requester = valid_address(form_requester(parsed)) or address
+        if requester and requester.lower() in desk_addresses:
+            requester = address
+        return cls(address=address, reply_to=target, own=own, requester=requester)
 
     def own_address_reason(self) -> str | None:
         """Mail from the desk's own address is a loop in the making: never processed."""
         return f"sent from the desk's own address {self.address}" if self.own else None
 
     def contact_id(self, store: Store) -> int | None:
-        """The directory contact with this address, if any."""
-        contact = store.directory.by_email(self.address) if self.address else None
+        """The directory contact with the requester's address, if any."""
+        contact = store.directory.by_email(self.requester) if self.requester else None
         return contact.id if contact else None
 
 
-def fill_from_directory(fields: ExtractedFields, address: str | None, store: Store
-                        ) -> ExtractedFields:
-    """Fields still missing taken from the directory: the sender's contact, then the
-    company that owns the sender's domain (seed 003: "determined from the return address")."""
-    if not address:
-        return fields
-    sources = dict(fields.sources)
-    updates: dict[str, object] = {}
-    contact = store.directory.by_email(address)
-    if contact is not None:
-        if not fields.requester_name and contact.name:
-            updates["requester_name"], sources["requester_name"] = contact.name, "directory"
-        if not fields.company and contact.company:
-            updates["company"], sources["company"] = contact.company, "directory"
-        if not fields.callback_numbers and contact.phones:
-            updates["callback_numbers"], sources["callback_numbers"] = contact.phones, "directory"
-    if not fields.company and "company" not in updates:
-        company = store.directory.company_for_domain(domain_of(address))
-        if company is not None:
-            updates["company"], sources["company"] = company.name, "directory_domain"
-    return replace(fields, sources=sources, **updates) if updates else fields  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class Target:
+    """What a message answers: a ticket (and whether only an SR number in its subject says
+    so), or an open rejection of ours."""
+
+    number: str | None = None
+    rejection: Rejection | None = None
+    by_subject: bool = False
 
 
-def thread_target(parsed: ParsedMessage, store: Store, prefix: str
-                  ) -> tuple[str | None, Rejection | None]:
+def thread_target(parsed: ParsedMessage, store: Store, prefix: str) -> Target:
     """The ticket this message belongs to, or the open rejection it answers."""
     ids = list(reversed([*parsed.references, *parsed.in_reply_to]))  # newest first
     ours = store.outbox.by_message_id(ids)
     if ours is not None and ours.ticket_id is not None:
         number = store.tickets.number_for_id(ours.ticket_id)
         if number:
-            return number, None
+            return Target(number)
     for message_id in ids:
         rejection = store.rejections.by_reply(message_id)
         if rejection is not None:
-            return rejection.resolved_ticket, (None if rejection.resolved_ticket else rejection)
+            return Target(rejection.resolved_ticket,
+                          None if rejection.resolved_ticket else rejection)
     for message_id in ids:
         number = store.tickets.number_for_source("email", message_id)
         if number:
-            return number, None
+            return Target(number)
     for match in re.finditer(re.escape(prefix) + r"(\d{1,12})\b", parsed.subject, re.IGNORECASE):
         number = f"{prefix}{int(match.group(1)):06d}"
         try:
-            return store.tickets.get(number).number, None
+            return Target(store.tickets.get(number).number, by_subject=True)
         except TicketNotFound:
             continue
-    return None, None
+    return Target()
 
 
-def _original_fields(rejection: Rejection, store: Store, config: Config, depth: int
-                     ) -> ExtractedFields:
-    raw = store.messages.get(rejection.message_row).raw
-    try:
-        parsed = parse_message(bytes(raw or b""))
-    except MessageError:
-        return ExtractedFields()
-    fields = extract_fields(parsed.body, parsed.sender_name, config.desk.phone_region,
-                            config.mail.min_description_words)
-    fields = fill_from_directory(fields, _valid(parsed.sender), store)
-    if depth < MAX_ANSWER_CHAIN:
-        _, earlier = thread_target(parsed, store, config.desk.ticket_prefix)
-        if earlier is not None:
-            fields = _combine(fields, _original_fields(earlier, store, config, depth + 1))
-    return fields
-
-
-def _combine(answer: ExtractedFields, original: ExtractedFields) -> ExtractedFields:
-    """Each field from the answer when it has one, else from the original; the
-    description is the original's, with the answer's words added below it."""
-    values: dict[str, object] = {}
-    sources: dict[str, str] = {}
-    for name in FIELDS:
-        new, old = getattr(answer, name), getattr(original, name)
-        if name == "description" and new and old and new.strip() != old.strip():
-            values[name], sources[name] = f"{old}\n\n{new}", "original+answer"
-        elif name == "callback_numbers" and new and old:
-            values[name] = tuple(dict.fromkeys([*new, *old]))
-            sources[name] = "answer"
-        elif new:
-            values[name], sources[name] = new, "answer:" + answer.sources.get(name, "text")
-        elif old:
-            values[name], sources[name] = old, "original:" + original.sources.get(name, "text")
-        else:
-            values[name] = old
-    return ExtractedFields(sources=sources, fax_numbers=answer.fax_numbers, **values)  # type: ignore[arg-type]
-
-
-def merge_fields(answer: ExtractedFields, rejection: Rejection, store: Store, config: Config
-                 ) -> ExtractedFields:
-    """An answer to a rejection joined with the message it answers (and that one's own
-    earlier rejections), ready to be checked again."""
-    return _combine(answer, _original_fields(rejection, store, config, 0))
+def may_update(requester: str | None, ticket: Ticket, store: Store) -> bool:
+    """May this address add to the ticket by its SR number alone? Its requester may, an
+    address at the requester's company domain (never a webmail one), or a directory
+    contact of the ticket's company."""
+    if not requester:
+        return False
+    address, owner = requester.lower(), (ticket.email or "").lower()
+    if address == owner:
+        return True
+    domain = domain_of(address)
+    if owner and domain == domain_of(owner) and domain_label(domain) is not None:
+        return True
+    if not ticket.company:
+        return False
+    company = store.directory.company_for_domain(domain)
+    if company is not None and same_company(company.name, ticket.company):
+        return True
+    contact = store.directory.by_email(address)
+    return bool(contact and contact.company and same_company(contact.company, ticket.company))

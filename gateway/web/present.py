@@ -7,10 +7,20 @@ from typing import Any
 
 from gateway.core.sla import SlaPolicy
 from store import Rejection, Ticket
+from store.models import EventKind
 
 
 def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
+
+
+def first_received(ticket: Ticket) -> datetime:
+    """When the request first reached the desk: for one an answer completed, its first
+    message (the `request.completed` event says when); else when the ticket was received."""
+    for event in ticket.events:
+        if event.kind == EventKind.REQUEST_COMPLETED and event.detail.get("first_received_at"):
+            return datetime.fromisoformat(str(event.detail["first_received_at"]))
+    return ticket.received_at
 
 
 def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
@@ -36,6 +46,7 @@ def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
         "line": ticket.line,
         "source_id": ticket.source_id,
         "received_at": local(ticket.received_at),
+        "first_received_at": local(first_received(ticket)),
         "after_hours": ticket.after_hours,
         "first_response_due": local(ticket.first_response_due),
         "resolution_due": local(ticket.resolution_due),

@@ -154,7 +154,7 @@ UNKNOWN_CHARSET = eml("""
 REPLY_WITH_HISTORY = plain("""
     The scanner is still broken after the restart, same error on the panel.
 
-    On Mon, Nov 23, 2026 at 9:15 AM Jane Doe <jane.doe@acme.example> wrote:
+    On Mon, Nov 23, 2026 at 9:15 AM Quoted Person <q.person@acme.example> wrote:
     > Name: Quoted Person
     > Company: Quoted Company Inc.
     > Phone: 512-555-0111

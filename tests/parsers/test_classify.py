@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from parsers.classify import automatic_reason
+from parsers.classify import automatic_reason, form_requester
 from parsers.errors import MessageError
 from parsers.message import parse_message
 from tests.helpers import mail as F
@@ -85,3 +85,29 @@ def test_replies_of_the_corpus_keep_only_the_new_text() -> None:
             continue
         body = parse_message(path.read_bytes()).body
         assert body.new == "Hello", path.name
+
+
+def test_a_web_form_with_the_person_in_reply_to_is_a_persons_mail() -> None:
+    raw = F.plain("Name: Ines Moreau\nPhone: 512-555-0110\nMessage: the booking app is down.",
+                  sender="Website Forms <no-reply@forms.yoga.example>",
+                  extra="Reply-To: ines@yoga.example")
+    msg = parse_message(raw)
+    assert automatic_reason(msg) is None and form_requester(msg) == "ines@yoga.example"
+    bounce = F.plain("Your mail could not be sent.", sender="MAILER-DAEMON@mx.example",
+                     extra="Reply-To: ines@yoga.example")
+    assert automatic_reason(parse_message(bounce)) is not None
+
+
+def test_a_bounce_written_as_plain_text_is_automatic() -> None:
+    raw = F.plain("****\nYour message could not be delivered to\nuserx@example.com\n****",
+                  sender="Dsics.spi@bank.example", subject="RE: Your message : non remis")
+    assert "delivery failure" in (automatic_reason(parse_message(raw)) or "")
+    person = F.plain("My message could not be delivered to our supplier, can you help?")
+    assert automatic_reason(parse_message(person)) is None
+
+
+def test_a_person_pasting_a_bounce_is_a_person() -> None:
+    raw = F.plain("Hi, I keep getting this when I write to our supplier:\n\n"
+                  "Your message could not be delivered to orders@supplier.example\n\n"
+                  "Can you look at it? Ann Lee, Acme Dental, 512-555-0100")
+    assert automatic_reason(parse_message(raw)) is None

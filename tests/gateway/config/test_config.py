@@ -161,3 +161,30 @@ def test_unset_or_empty_secrets_are_none(environ: dict[str, str]) -> None:
     assert config.api_token is None and config.voice_auth_token is None
     assert config.mail.imap.password is None and config.mail.relay.password is None
     assert config.mail.imap.password_env == "IMAP_PASSWORD"  # still named in errors
+
+
+def test_the_email_accuracy_keys(write_config: Callable[..., Path]) -> None:
+    config = load_config(write_config("""
+        [desk]
+        phone_numbers = ["1-866-520-6414", "+44 20 7946 0100"]
+        [mail]
+        phone_regions = ["GB", "AU"]
+        conversation_replies = 2
+        """))
+    assert config.desk.phone_numbers == ("+18665206414", "+442079460100")
+    assert config.mail.phone_regions == ("GB", "AU") and config.mail.conversation_replies == 2
+    defaults = load_config(None)
+    assert defaults.mail.phone_regions == ("US", "CA", "GB", "AU", "NZ", "IE")
+    assert defaults.desk.phone_numbers == () and defaults.mail.conversation_replies == 3
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('[desk]\nphone_numbers = ["not a number"]', "desk.phone_numbers"),
+    ('[mail]\nphone_regions = ["XX"]', "mail.phone_regions"),
+    ('[mail]\nphone_regions = []', "mail.phone_regions"),
+    ("[mail]\nconversation_replies = 0", "mail.conversation_replies"),
+])
+def test_bad_email_accuracy_keys_name_the_key(write_config: Callable[..., Path], extra: str,
+                                              message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(write_config(extra))

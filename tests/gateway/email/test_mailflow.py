@@ -44,12 +44,17 @@ def test_a_complete_request_opens_a_ticket_and_is_acknowledged(services: Service
     assert "Contoso Ltd" in body and "+15125550100" in body
 
 
-def test_after_hours_the_acknowledgement_promises_the_next_business_day(
+def test_after_hours_the_acknowledgement_promises_the_first_response_due_time(
         services: Services, clock: Clock) -> None:
     clock.at = chicago(2026, 11, 25, 18, 0)  # Wednesday evening before Thanksgiving
-    services.email.receive(F.LABELLED, "test")
-    body = mail(sent(services)[0]).get_content()
-    assert "on the next business day (Friday 27 November, 7:00 CST onwards)" in body
+    out = services.email.receive(F.LABELLED, "test")
+    body = " ".join(mail(sent(services)[0]).get_content().split())
+    due = services.store.tickets.get(out.ticket or "").first_response_due
+    # 48 business hours from Friday 07:00 (Thursday is Thanksgiving): the ticket's own due time.
+    assert due == chicago(2026, 12, 3, 15, 0)
+    assert ("by Thursday 3 December, 15:00 CST (48 business hours, counted from when the desk"
+            " opens on Friday 27 November, 7:00 CST)") in body
+    assert "next business day" not in body
 
 
 def test_the_same_message_twice_makes_nothing_new(services: Services) -> None:
@@ -116,7 +121,10 @@ def test_a_reply_about_a_ticket_updates_it(services: Services, how: str) -> None
     ack = sent(services)[0].message_id
     extra = f"In-Reply-To: {ack}" if how == "in-reply-to" else ""
     subject = "Re: Help needed" if how == "in-reply-to" else "Re: [sr-1] Help needed"
+    # The ticket's requester writes (an SR number alone counts only from someone entitled
+    # to the ticket: tests/gateway/email/test_conversations.py).
     out = services.email.receive(F.plain("It is broken again.", subject=subject,
+                                         sender="John Smith <jsmith@contoso.example>",
                                          message_id="<u1@acme.example>", extra=extra), "t")
     assert (out.outcome, out.ticket) == ("updated", "SR-000001")
     ticket = services.store.tickets.get("SR-000001")

@@ -1,0 +1,118 @@
+"""Phone numbers in what the sender wrote, and whose they are.
+
+Every valid number is found (`phonenumbers`), each read with the first region of the
+message's chain in which it is valid (see `parsers.regions`). Then the words around it say
+whose it is: the requester's ("call me on", "DDI:", "M:", a signature line), a fax, the
+desk's own (any configured line), or somebody else's ("their support line is", "I called
+1-800-..."). Only the requester's numbers are call-back numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import phonenumbers
+
+CALLBACK, FAX, DESK, OTHER = "callback", "fax", "desk", "other"
+
+_FAX_BEFORE = re.compile(r"(?:\bfax\b|\bfacsimile\b|(?:^|[\s|,;(/])f)\s*(?:no\.?|number|#)?"
+                         r"\s*[:.]?\s*$", re.IGNORECASE)
+_FAX_AFTER = re.compile(r"^\s*[(\[]?\s*(?:fax|facsimile)\b", re.IGNORECASE)
+# A label right before the number: the requester's own line.
+_LABEL_BEFORE = re.compile(
+    r"(?:\b(?:ddi|direct(?:\s+(?:line|dial))?|switchboard|main(?:\s+line)?|cell(?:\s*phone)?|"
+    r"mob(?:ile)?|tel(?:ephone)?|phone|ph|office|work|home|landline|call[\s-]?back|"
+    r"contact|number|no)|(?:^|[\s|,;(/])[tmocwhp])\s*(?:no\.?|number|#)?\s*[:.]?\s*$",
+    re.IGNORECASE)
+_SELF = re.compile(
+    r"\b(?:me|my|mine|i|i'm|i’m|i am|us|our|ours|we|myself|call[\s-]?back|callback)\b|"
+    r"\bfrom\s*$", re.IGNORECASE)
+_NOUN = r"(?:number|no\.?|line|lines|desk|help\s*desk|helpdesk|support|hotline|helpline|" \
+        r"toll[\s-]?free|800|office|team|switchboard|phone)"
+_OTHER = re.compile(
+    r"\b(?:their|theirs|they|they're|them|vendor|vendor's|supplier|provider|isp|carrier|"
+    r"manufacturer|reseller|landlord|contractor|helpline|hotline|"
+    r"your(?:\s+[\w-]+){0,2}\s+" + _NOUN + r"|[a-z]+'s\s+(?:[\w-]+\s+)?" + _NOUN + r"|"
+    r"support\s+(?:line|number)|help\s*desk\s+number|"
+    r"called|rang|dialled|dialed|phoned|tried\s+(?:calling|ringing|phoning))\b",
+    re.IGNORECASE)
+_OTHER_AFTER = re.compile(
+    r"^[\s)\],.-]*(?:is|was|=|-|–|\()?\s*(?:their|the\s+vendor|the\s+supplier|the\s+isp|"
+    r"[a-z]+'s\s+(?:[\w-]+\s+)?" + _NOUN + r"|your\s+" + _NOUN + r")", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?;](?:\s|$)|\n\s*\n")
+
+
+@dataclass(frozen=True)
+class FoundNumber:
+    """One valid number: E.164 (';ext=N' kept), whose it is, and where it was written."""
+
+    e164: str
+    kind: str  # CALLBACK, FAX, DESK or OTHER
+    start: int
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return f"{text};ext={number.extension}" if number.extension else text
+
+
+def _matches(text: str, regions: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(start, end, E.164) of every valid number; each span read with the first region of
+    `regions` in which it is valid."""
+    spans: list[tuple[int, int, str]] = []
+    for region in regions:
+        for match in phonenumbers.PhoneNumberMatcher(text, region,
+                                                     leniency=phonenumbers.Leniency.VALID):
+            if any(match.start < end and start < match.end for start, end, _ in spans):
+                continue
+            spans.append((match.start, match.end, _e164(match.number)))
+        if not re.search(r"(?<![\d+])0\d", text):
+            break  # nothing left that only another region could read
+    return sorted(spans)
+
+
+def _kind(label: str, sentence: str, after: str) -> str:
+    """Whose number this is: `label` is the text since the previous number on its line,
+    `sentence` the text of its sentence before it, `after` the rest of its line."""
+    if _FAX_BEFORE.search(label) or _FAX_AFTER.match(after):
+        return FAX
+    others = list(_OTHER.finditer(sentence))
+    selves = list(_SELF.finditer(sentence))
+    last_other = others[-1].end() if others else -1
+    last_self = selves[-1].end() if selves else -1
+    if last_other > last_self:
+        return OTHER
+    if last_self < 0 and not _LABEL_BEFORE.search(label) and _OTHER_AFTER.match(after):
+        return OTHER
+    return CALLBACK
+
+
+def _sentence_before(text: str, start: int) -> str:
+    """The words of the sentence that leads up to `start` (at most 300 characters)."""
+    window = text[max(0, start - 300):start]
+    ends = list(_SENTENCE_END.finditer(window))
+    return window[ends[-1].end():] if ends else window
+
+
+def find_numbers(text: str, regions: Sequence[str], desk_numbers: Collection[str] = ()
+                 ) -> list[FoundNumber]:
+    """Every valid number in `text`, in order, with whose it is."""
+    found: list[FoundNumber] = []
+    previous_end = 0
+    for start, end, e164 in _matches(text, regions):
+        line_start = text.rfind("\n", 0, start) + 1
+        label = text[max(line_start, previous_end):start]
+        after = text[end:end + 60].split("\n")[0]
+        previous_end = end
+        kind = _kind(label, _sentence_before(text, start), after)
+        if e164.split(";")[0] in desk_numbers:
+            kind = DESK
+        found.append(FoundNumber(e164, kind, start))
+    return found
+
+
+def callback_numbers(found: Sequence[FoundNumber]) -> tuple[str, ...]:
+    """The requester's numbers among `found`, each once, in order."""
+    return tuple(dict.fromkeys(n.e164 for n in found if n.kind == CALLBACK))

@@ -1,0 +1,50 @@
+"""Is there an issue in what the sender wrote, or only a request to be called?
+
+"Please call me back as soon as possible." above a full signature names a person, a
+company and a number, but no problem: a technician would not know what to prepare. The
+words that only arrange contact (call, ring, back, asap, my number is, thanks...), the
+writer's own name and company, numbers and addresses are set aside; what remains has to
+say something.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words that arrange contact or are politeness, not a description of anything.
+_CONTACT_TALK = frozenset("""
+please pls plz kindly call calls calling ring ringing phone phoning give back me asap soon
+possible can could would you your u thanks thank thx ty cheers regards hi hello hey dear
+urgent urgently today tomorrow morning afternoon evening tonight now when whenever get
+chance reach reached on at my mine number numbers mobile cell is are the a an i am i'm im
+this here from it's it in to touch contact need needs speak talk with someone somebody
+anyone technician tech techs engineer about and or be best regarding re quick quickly
+question issue issues problem problems help assistance support have having has got we us
+our there something want like discuss know let if as of for so that just up will
+available free until all day after before pm o'clock hours minutes monday tuesday wednesday
+thursday friday saturday sunday direct line office desk again still waiting much
+appreciated appreciate sir madam team good great hope well doing fine ok okay convenience
+earliest moment message left voicemail reply note tried trying try
+urgentemente details detail matter things thing thanks! name company client called ddi
+switchboard landline extension ext best sent iphone android my earlier later ago already yet
+hear heard respond response follow following followup chasing chase checking check request
+requested requests callback news update updates status progress same too also mine any
+manager practice owner director receptionist administrator admin assistant bookkeeper
+accountant partner principal office front nurse head lead supervisor coordinator here
+""".split())
+_WORD = re.compile(r"[^\W\d_][\w'’-]*|\d[\w'’./-]*")
+_ADDRESS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
+
+
+def content_words(text: str, own_words: str = "") -> list[str]:
+    """The words of `text` that say something beyond arranging contact; the words of
+    `own_words` (the writer's name and company) do not count either."""
+    own = {w.lower() for w in _WORD.findall(own_words)}
+    words = [w.lower().strip("'’-") for w in _WORD.findall(_ADDRESS.sub(" ", text))]
+    return [w for w in words if w and w not in _CONTACT_TALK and w not in own
+            and not w[0].isdigit() and len(w) > 1]
+
+
+def says_something(text: str, own_words: str = "", minimum: int = 2) -> bool:
+    """True when `text` holds at least `minimum` words that describe something."""
+    return len(content_words(text, own_words)) >= minimum

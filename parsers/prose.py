@@ -1,0 +1,153 @@
+"""Names and companies written in sentences rather than on labelled lines.
+
+"Hi, Priya Raman here, practice manager at Elm Court Dental", "My name is Tom Okafor",
+"I run Copperleaf Florist", "this is the front office for Lakeside Veterinary", "we're
+over at Northgate Tyre & Auto on Route 9". A self-introduction names the writer's company
+outright (`strong`); a company merely mentioned ("the printer at Harbor View is down") is a
+`mention`, which counts only once something else confirms it (the sender's domain, the
+signature, the directory).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.company import has_company_word
+
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ſ"
+_NAME = (rf"[{_UPPER}][\w'’-]*(?:\s+(?:(?:van|von|de|der|den|da|del|della|di|du|la|le|bin|al|"
+         rf"el|ten|ter|dos|das|st\.?)\s+)*[{_UPPER}][\w'’-]*){{1,3}}")
+_NAME_PATTERNS = [
+    re.compile(rf"(?i:\bmy\s+name\s+is|\bmy\s+name's)\s+(?P<name>{_NAME})"),
+    re.compile(rf"(?i:\b(?:i'm|i’m|i\s+am|this\s+is|it's|it’s|it\s+is))\s+(?P<name>{_NAME})"
+               r"(?=\s*(?:,|\.|-|–|\bfrom\b|\bat\b|\bwith\b|\bhere\b|\bof\b|\band\b|$))"),
+    re.compile(rf"(?:^|[.!]\s+|^(?i:hi|hello|hey|good\s+\w+)[,!]?\s+)(?P<name>{_NAME})\s+here\b",
+               re.MULTILINE),
+]
+_TITLE = (r"(?:manager|director|owner|co-owner|administrator|admin|receptionist|accountant|"
+          r"bookkeeper|partner|principal|coordinator|assistant|nurse|dentist|vet|physician|"
+          r"doctor|lead|head|officer|secretary|clerk|supervisor|chef|pharmacist|teacher|"
+          r"engineer|technician|president|founder|ceo|cfo|coo|cto|controller|paralegal|"
+          r"attorney|solicitor|hygienist|optometrist|architect|consultant|analyst|"
+          r"front\s+office|front\s+desk|reception)")
+_ORG_NOUN = (r"(?:company|practice|firm|office|clinic|shop|store|business|salon|restaurant|"
+             r"school|surgery|agency|studio|garage|bakery|cafe|café|pharmacy|farm|hotel|"
+             r"charity|church|club|team)")
+_COMPANY_START = rf"(?=[{_UPPER}0-9])"
+_STRONG = [
+    rf"(?i:\b{_TITLE}\s+(?:at|for|of|with))\s+{_COMPANY_START}",
+    rf"(?i:\b(?:i|we)\s+(?:run|own|manage|co-own|founded|started))\s+(?:(?i:a|an|the)\s+\w+"
+    rf"\s+(?i:called|named)\s+)?{_COMPANY_START}",
+    rf"(?i:\b(?:i|we)\s+work\s+(?:at|for|with))\s+{_COMPANY_START}",
+    rf"(?i:\b(?:i'm|i’m|i\s+am|we're|we’re|we\s+are)\s+(?:with|from))\s+{_COMPANY_START}",
+    rf"(?i:\b(?:writing|calling|emailing|reaching\s+out|contacting\s+you)\s+(?:from|on\s+"
+    rf"behalf\s+of))\s+{_COMPANY_START}",
+    rf"(?i:\bon\s+behalf\s+of)\s+{_COMPANY_START}",
+    rf"(?i:\bhere\s+at)\s+{_COMPANY_START}",
+    rf"(?i:\bour\s+{_ORG_NOUN}),?\s+(?:(?i:is|called|named)\s+)?{_COMPANY_START}",
+    rf"{_NAME}\s+(?:(?i:here\s+)?(?i:from|at|with))\s+{_COMPANY_START}",
+]
+_WEAK = [
+    rf"(?i:\b(?:i'm|i’m|i\s+am|we're|we’re|we\s+are)\s+(?:over\s+|based\s+|located\s+|)(?:at|in))"
+    rf"\s+{_COMPANY_START}",
+    rf"(?i:\bour\s+{_ORG_NOUN}\s+(?:at|in))\s+{_COMPANY_START}",
+]
+_STRONG_RE = [re.compile(p) for p in _STRONG]
+_WEAK_RE = [re.compile(p) for p in _WEAK]
+_CONNECTORS = {"&", "and", "of", "+", "de", "du", "la", "y", "-"}
+_STOP = {"I", "I'm", "I’m", "We", "Our", "Please", "Thanks", "Thank", "Hi", "Hello", "Can",
+         "Could", "It", "It's", "This", "Monday", "Tuesday", "Wednesday", "Thursday",
+         "Friday", "Saturday", "Sunday", "Today", "Tomorrow", "Yesterday", "Re", "Fwd"}
+_TOKEN = re.compile(r"[\w'’.&+-]+|[^\w\s]")
+_TRAILING = re.compile(r"(?:\s+(?:&|and|of|the|\+|de|du|la|y|-))+$", re.IGNORECASE)
+_STREET = re.compile(r"\b(?:road|rd|street|st|avenue|ave|route|highway|hwy|lane|drive|suite)$",
+                     re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Introduction:
+    """What the writer's own sentences say about them."""
+
+    name: str | None = None
+    company: str | None = None  # named in a self-introduction: counts on its own
+    weak_company: str | None = None  # "we're at X": counts with a company word or confirmed
+    mentions: tuple[str, ...] = ()  # other capitalised names, to confirm by domain/directory
+
+
+def company_at(text: str) -> str | None:
+    """The company name that starts `text` ("Northgate Tyre & Auto on Route 9" ->
+    "Northgate Tyre & Auto"): capitalised words, joined by connectors such as "&" or "of"
+    only when another capitalised word follows."""
+    words: list[str] = []
+    tokens = _TOKEN.findall(text[:120].split("\n")[0])
+    for index, token in enumerate(tokens):
+        bare = token.rstrip(".")
+        if (bare in _STOP and words) or (token.lower() == "the" and words):
+            break
+        if token[:1].isdigit() and (len(token) > 4 or not words):
+            break  # a number, not part of a name ("Route 9" is; "512-555-0154" is not)
+        if token[:1].isupper() or token[:1].isdigit() or (token.lower() == "the" and not words):
+            words.append(bare if token.endswith(".") and len(bare) > 3 else token)
+            if token.endswith(".") and len(bare) > 3:
+                break  # "... Elm Court Dental." ends the sentence
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if token.lower() in _CONNECTORS and words and following[:1].isupper():
+            words.append(token)
+            continue
+        break
+    name = _TRAILING.sub("", " ".join(words)).strip(" '’-")
+    name = re.sub(r"\s+'s$|'s$|’s$", "", name)
+    if name.lower().startswith("the ") and len(name.split()) == 2 and not has_company_word(name):
+        return None
+    if not name or name in _STOP or name.lower() == "the" or _STREET.search(name):
+        return None
+    return name
+
+
+def _name(text: str) -> str | None:
+    for pattern in _NAME_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            return match.group("name").strip()
+    return None
+
+
+def _first_company(patterns: list[re.Pattern[str]], text: str) -> str | None:
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            company = company_at(text[match.end():])
+            if company:
+                return company
+    return None
+
+
+def mentions(text: str) -> tuple[str, ...]:
+    """Capitalised runs of words that could be a company's name, in order, each once."""
+    found: list[str] = []
+    for match in re.finditer(rf"(?<![\w'’])[{_UPPER}0-9][\w'’&.-]*", text):
+        if match.start() and text[match.start() - 1] not in " \t\n(\"“":
+            continue
+        if any(match.start() < end for end in _ends(found, text)):
+            continue
+        company = company_at(text[match.start():])
+        starts_sentence = re.search(r"(?:^|[.!?:]\s+|\n\s*)$", text[:match.start()]) is not None
+        if company and (len(company.split()) > 1 or has_company_word(company) or (
+                len(company) > 3 and not starts_sentence)):
+            found.append(company)
+    return tuple(dict.fromkeys(found))
+
+
+def _ends(found: list[str], text: str) -> list[int]:
+    # Where the runs already taken end, so the words inside one are not taken again.
+    return [text.find(f) + len(f) for f in found[-1:] if text.find(f) >= 0]
+
+
+def introduction(text: str) -> Introduction:
+    """The writer's name and company as their own sentences give them."""
+    flat = re.sub(r"[ \t]*\n[ \t]*(?=\S)", " ", text)
+    name = _name(flat)
+    company = _first_company(_STRONG_RE, flat)
+    weak = None if company else _first_company(_WEAK_RE, flat)
+    return Introduction(name=name, company=company, weak_company=weak, mentions=mentions(flat))

@@ -1,0 +1,43 @@
+"""parsers.prose: names and companies from the writer's own sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.prose import company_at, introduction
+
+
+@pytest.mark.parametrize("text, name, company", [
+    ("Hi, Priya Raman here, practice manager at Elm Court Dental. Our PC is down.",
+     "Priya Raman", "Elm Court Dental"),
+    ("I run Copperleaf Florist and the shop is down.", None, "Copperleaf Florist"),
+    ("Hello, this is the front office for Lakeside Veterinary.", None, "Lakeside Veterinary"),
+    ("My name is Tom Okafor. Since Monday nobody can print.", "Tom Okafor", None),
+    ("Good morning, it's Dana Whitfield from Harbor Freight Logistics.", "Dana Whitfield",
+     "Harbor Freight Logistics"),
+    ("Our practice, Bright Smile Dental, has lost email.", None, "Bright Smile Dental"),
+    ("I'm writing on behalf of Greenfield Montessori School.", None,
+     "Greenfield Montessori School"),
+    ("The support team at Dell said to call them.", None, None),
+])
+def test_self_introductions(text: str, name: str | None, company: str | None) -> None:
+    found = introduction(text)
+    assert (found.name, found.company) == (name, company)
+
+
+def test_a_place_is_weak_until_something_confirms_it() -> None:
+    assert introduction("we're over at Northgate Tyre & Auto on Route 9").weak_company == (
+        "Northgate Tyre & Auto")
+    found = introduction("I'm at Heathrow and the VPN fails.")
+    assert found.company is None and found.weak_company == "Heathrow"
+
+
+@pytest.mark.parametrize("text, company", [
+    ("Northgate Tyre & Auto on Route 9", "Northgate Tyre & Auto"),
+    ("Elm Court Dental. Our PC", "Elm Court Dental"),
+    ("Silvercrest Medical Group 512-555-0154", "Silvercrest Medical Group"),
+    ("Heathrow and the VPN", "Heathrow"),
+    ("the printer", None),
+])
+def test_company_at(text: str, company: str | None) -> None:
+    assert company_at(text) == company
