@@ -54,7 +54,9 @@ class OutboxKind(StrEnum):
     """What an outbox item carries."""
 
     EMAIL = "email"
-    PAGE = "page"
+    PAGE = "page"  # a page request, turned into a page with its own steps by the paging worker
+    SMS = "sms"  # one text message through the Twilio REST API
+    CALL = "call"  # one outbound call through the Twilio REST API (a masked call-back)
 
 
 class EventKind(StrEnum):
@@ -66,6 +68,13 @@ class EventKind(StrEnum):
     EMAIL_REPLY = "email.reply"
     ACK_QUEUED = "ack.queued"
     PAGE_REQUESTED = "page.requested"
+    PAGE_NOTIFIED = "page.notified"  # a step of a page: who was sent an SMS and an email
+    PAGE_ACKNOWLEDGED = "page.acknowledged"
+    PAGE_UNDELIVERED = "page.undelivered"  # Twilio reported an SMS undelivered or failed
+    PAGE_EXHAUSTED = "page.exhausted"  # every round went unanswered
+    PAGE_FOLLOW_UP = "page.follow_up"  # a transcription sent after the page
+    TICKET_LEVEL = "ticket.level"  # the ticket moved to another support level (tier clock)
+    CALL_BACK = "call.back"  # a masked call-back from an on-call engineer to the caller
     CALL_MENU = "call.menu"
     CALL_ROUTED = "call.routed"
     CALL_CALLER = "call.caller"
@@ -240,3 +249,53 @@ class OutboxItem:
     sent_at: datetime | None
     message_id: str | None = None
     response: str | None = None  # what the relay or API answered when it was sent
+
+
+class PageStatus(StrEnum):
+    """Where a page is in its life."""
+
+    OPEN = "open"  # steps still to take, or waiting for an acknowledgement
+    ACKNOWLEDGED = "acknowledged"
+    EXHAUSTED = "exhausted"  # every round went unanswered
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: a cause (one per dedupe key), its next step and when it is due."""
+
+    id: int
+    ticket_id: int
+    key: str
+    reason: str
+    priority: int
+    payload: dict[str, Any]
+    step: int  # how many steps were taken
+    status: str
+    next_at: datetime | None
+    acked_by: str | None
+    acked_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PageNotice:
+    """One engineer notified at one step of a page (an SMS and an email)."""
+
+    id: int
+    page_id: int
+    step: int
+    engineer: str
+    mobile: str | None
+    outbox_id: int | None
+    sid: str | None  # the Twilio message SID, once the SMS went
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TierClock:
+    """A Critical or High ticket's support level and when it must move up if unresolved."""
+
+    ticket_id: int
+    level: int
+    due_at: datetime | None
+    updated_at: datetime
