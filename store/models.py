@@ -285,7 +285,6 @@ class PageNotice:
     page_id: int
     step: int
     engineer: str
-    mobile: str | None
     outbox_id: int | None
     sid: str | None  # the Twilio message SID, once the SMS went
     at: datetime
@@ -298,4 +297,3 @@ class TierClock:
     ticket_id: int
     level: int
     due_at: datetime | None
-    updated_at: datetime

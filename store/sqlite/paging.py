@@ -26,7 +26,7 @@ def _page(row: dict[str, Any]) -> Page:
 def _notice(row: dict[str, Any]) -> PageNotice:
     return PageNotice(
         id=row["id"], page_id=row["page_id"], step=row["step"], engineer=row["engineer"],
-        mobile=row["mobile"], outbox_id=row["outbox_id"], sid=row["sid"],
+        outbox_id=row["outbox_id"], sid=row["sid"],
         at=from_db(row["at"]),  # type: ignore[arg-type]
     )
 
@@ -162,6 +162,4 @@ class Pages:
 
 
 def _tier(row: dict[str, Any]) -> TierClock:
-    return TierClock(ticket_id=row["ticket_id"], level=row["level"],
-                     due_at=from_db(row["due_at"]),
-                     updated_at=from_db(row["updated_at"]))  # type: ignore[arg-type]
+    return TierClock(ticket_id=row["ticket_id"], level=row["level"], due_at=from_db(row["due_at"]))

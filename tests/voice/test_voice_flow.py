@@ -58,7 +58,9 @@ def test_critical_line_answered_by_the_first_engineer(desk_at, at: datetime,
     assert [d["status"] for d in events(ticket, "call.dial")] == ["completed"]
     assert events(ticket, "call.ended")[0]["status"] == "completed"
     assert events(ticket, "call.ended")[0]["duration"] == report.duration > 90
-    assert outbox(desk, ticket, "page") == []  # someone answered: nobody to page
+    # The engineer was paged as the call started; answering it withdrew that page.
+    [start] = outbox(desk, ticket, "page")
+    assert start.payload["reason"] == "critical_line_start" and start.status == "cancelled"
     [ack] = outbox(desk, ticket, "email")
     assert ack.recipient == "ann@acme.example"
     assert ack.payload["subject"] == f"[{ticket.number}] We received your call"
@@ -76,8 +78,9 @@ def test_critical_line_unanswered_rings_the_chain_then_voicemail_and_page(desk_a
         (2, ESCALATION[2], "no-answer")]
     assert "rings +15125550181 for up to 15 s" in "\n".join(report.lines)
     assert "They have been paged" in " ".join(report.heard)
-    [page] = outbox(desk, ticket, "page")
-    assert page.recipient == ESCALATION[0]
+    start, page = outbox(desk, ticket, "page")  # as the call started, then unanswered
+    assert start.payload["reason"] == "critical_line_start" and start.status == "pending"
+    assert page.recipient == ESCALATION[0] and page.payload["reason"] == "critical_line"
     assert page.payload["ticket"] == ticket.number
     assert page.payload["callback_numbers"] == [ANN] and page.payload["route"] == "critical_line"
     assert ticket.status == "new" and ticket.priority == 1
