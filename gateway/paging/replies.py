@@ -84,11 +84,11 @@ class PagingDesk:
     def delivery(self, sid: str, status: str, item: int | None, at: datetime) -> None:
         """Undelivered or failed: the page's next step is due at once."""
         pages = self.ctx.store.pages
-        notice = pages.notice(sid=sid) if sid else None
-        if notice is None and item is not None:
-            notice = pages.notice(outbox_id=item)
-            if notice is not None and sid and not notice.sid:
-                pages.set_sid(item, sid)  # a SID we sent but could not record
+        notice = pages.notice(outbox_id=item) if item is not None else None
+        if notice is not None and sid and not notice.sid:
+            pages.set_sid(notice.outbox_id or 0, sid)  # a SID sent but not recorded (a crash)
+        if notice is None and sid:
+            notice = pages.notice(sid=sid)
         if notice is None or status not in FAILED:
             return
         page = pages.get(notice.page_id)

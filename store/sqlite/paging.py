@@ -121,7 +121,8 @@ class Pages:
     def notice(self, *, sid: str | None = None, outbox_id: int | None = None) -> PageNotice | None:
         """The notice whose SMS has this SID, or this outbox item."""
         column, value = ("sid", sid) if sid is not None else ("outbox_id", outbox_id)
-        rows = self._rows(f"SELECT * FROM page_notices WHERE {column} = ?", [value])
+        rows = self._rows(f"SELECT * FROM page_notices WHERE {column} = ? ORDER BY id DESC",
+                          [value])
         return _notice(rows[0]) if rows else None
 
     def notices(self, page_id: int | None = None, engineer: str | None = None) -> list[PageNotice]:

@@ -212,10 +212,11 @@ _M0006 = """
             engineer TEXT NOT NULL,
             mobile TEXT,
             outbox_id INTEGER UNIQUE,
-            sid TEXT UNIQUE,
+            sid TEXT,
             at TEXT NOT NULL
         );
         CREATE INDEX page_notices_engineer ON page_notices(engineer, id);
+        CREATE INDEX page_notices_sid ON page_notices(sid);
         CREATE TABLE tier_clocks (
             ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),
             level INTEGER NOT NULL,

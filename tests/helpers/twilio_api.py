@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.server
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -46,14 +47,16 @@ class Prism:
         install_prism()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.TemporaryFile("w+")  # Prism logs each request: never a full pipe
         self.proc = subprocess.Popen(
             [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(self.port), str(SPEC)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=self.log, stderr=subprocess.STDOUT, text=True)
         wait_for(self._ready, "Prism to answer", timeout=60)
 
     def _ready(self) -> bool:
         if self.proc.poll() is not None:
-            raise AssertionError(f"prism exited: {self.proc.communicate()[1]}")
+            self.log.seek(0)
+            raise AssertionError(f"prism exited: {self.log.read()[-2000:]}")
         try:
             urllib.request.urlopen(f"{self.url}/2010-04-01/Accounts.json", timeout=1).close()
         except urllib.error.HTTPError:
@@ -66,6 +69,7 @@ class Prism:
         """Stop the node server."""
         self.proc.terminate()
         self.proc.wait(10)
+        self.log.close()
 
 
 @dataclass
