@@ -45,11 +45,15 @@ def dial_order(oncall: OncallConfig, at: datetime, tz: ZoneInfo) -> tuple[str, .
 
 
 def next_handover(oncall: OncallConfig, level: int, at: datetime, tz: ZoneInfo) -> datetime:
-    """The next moment someone else may be on call for `level` (a hand-over or an override)."""
+    """The next hand-over at which someone else is on call for `level` (shifts change only
+    at the hand-over time); the next hand-over when nobody changes within 8 weeks."""
     local = at.astimezone(tz)
-    today = datetime.combine(local.date(), oncall.handover, tz)
-    step = timedelta(days=1) if any(o.level == level for o in oncall.overrides) else WEEK
-    if oncall.rotation[level - 1] and step == WEEK:
-        start = datetime.combine(oncall.rotation_start, oncall.handover, tz)
-        return start + ((at - start) // WEEK + 1) * WEEK
-    return today if today > at else today + timedelta(days=1)
+    first = datetime.combine(local.date(), oncall.handover, tz)
+    if first <= at:
+        first += timedelta(days=1)
+    now = on_call(oncall, level, at, tz)
+    for day in range(56):
+        moment = first + timedelta(days=day)
+        if on_call(oncall, level, moment, tz) != now:
+            return moment
+    return first

@@ -7,10 +7,18 @@ from typing import Any
 
 from gateway.core.sla import SlaPolicy
 from store import Rejection, Ticket
+from store.models import EventKind
 
 
 def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
+
+
+def support_level(ticket: Ticket) -> int:
+    """The support level (1-3) working the ticket: 1 until a tier clock or an engineer
+    moves it (a `ticket.level` event)."""
+    moves = [e.detail.get("to") for e in ticket.events if e.kind == EventKind.TICKET_LEVEL]
+    return int(moves[-1]) if moves and moves[-1] else 1
 
 
 def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
@@ -40,6 +48,7 @@ def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
         "first_response_due": local(ticket.first_response_due),
         "resolution_due": local(ticket.resolution_due),
         "flags": list(ticket.flags),
+        "level": support_level(ticket),
         "field_sources": ticket.field_sources,
         "created_at": local(ticket.created_at),
         "updated_at": local(ticket.updated_at),
