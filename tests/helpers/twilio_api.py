@@ -80,6 +80,7 @@ class Sent:
     path: str
     form: dict[str, str]
     status: int  # what the gateway was answered
+    at: float = 0.0  # time.monotonic() when the request arrived
 
 
 @dataclass
@@ -111,6 +112,7 @@ def _handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
             pass
 
         def do_POST(self) -> None:
+            arrived = time.monotonic()
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             if recorder.mode == "hang":
@@ -119,7 +121,7 @@ def _handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
             if recorder.mode == "forward":
                 status, answer = self._forward(body)
             with recorder.lock:
-                recorder.sent.append(Sent("POST", self.path, form, status))
+                recorder.sent.append(Sent("POST", self.path, form, status, arrived))
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
