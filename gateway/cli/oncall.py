@@ -55,6 +55,8 @@ def oncall(config_path: Path | None, as_json: bool, at_text: str | None) -> None
     for entry in levels:
         now = ", ".join(f"{e['name']} {e['mobile']}" for e in entry["now"]) or "nobody"
         nxt = ", ".join(entry["next"]) or "nobody"
-        click.echo(f"Level {entry['level']}: {now}; from {entry['until'][:16]}: {nxt}")
+        same = entry["next"] == [e["name"] for e in entry["now"]]
+        change = "no change in the next 8 weeks" if same else f"from {entry['until'][:16]}: {nxt}"
+        click.echo(f"Level {entry['level']}: {now}; {change}")
     sms = "on" if config.twilio.enabled else "off (no [twilio] account: email only)"
     click.echo(f"SMS paging: {sms}")
