@@ -87,6 +87,7 @@ class EventKind(StrEnum):
     CALL_RECORDING = "call.recording"
     CALL_TRANSCRIPTION = "call.transcription"
     CALL_ENDED = "call.ended"
+    CALL_ABANDONED = "call.abandoned"  # the caller hung up at the menu, before choosing
 
 
 # Event kinds stored before the one naming scheme, and what they are called now.

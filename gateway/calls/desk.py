@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from gateway.calls.notes import ack_email, recording_url, subject_for
+from gateway.calls.finish import abandoned, ack_with_transcription, mark_abandoned, queue_call_ack
+from gateway.calls.notes import ack_email, is_number, recording_url, subject_for
 from gateway.core.intake import IntakeService, TicketRequest
-from gateway.outbound.compose import queue_email
 from gateway.outbound.pages import PageRequest, queue_follow_up, queue_page
 from parsers.errors import PhoneNumberError
 from parsers.phones import normalise_phone
@@ -72,7 +72,13 @@ class CallService:
         try:
             phone = normalise_phone(call.caller, self.config.desk.phone_region)
         except PhoneNumberError:
-            return {}  # withheld or garbled caller ID: a ticket all the same
+            if not is_number(call.caller):
+                return {}  # withheld or garbled caller ID: a ticket all the same
+            try:  # digits without their "+": an international number as Twilio may send it
+                phone = normalise_phone("+" + call.caller.lstrip("+"),
+                                        self.config.desk.phone_region)
+            except PhoneNumberError:
+                return {}
         out: dict[str, Any] = {"callback_numbers": (phone,),
                                "field_sources": {"callback_numbers": "caller_id"}}
         contacts = self.store.directory.by_phone(phone)
@@ -168,6 +174,9 @@ class CallService:
                                          dedupe_key=f"transcription:{sid}")
         if done and self.store.pages.pages(ticket_id=ticket.id):
             queue_follow_up(self.store, ticket, text, sid, at)  # the engineer hears it too
+        if done:
+            ack_with_transcription(self.store, self.config, self.intake.sla,
+                                   self.store.tickets.get(number), call.sid, sid, at)
         return done
 
     # -- what goes out ----------------------------------------------------------------------
@@ -181,19 +190,13 @@ class CallService:
             log.info("call.page_requested", extra={"ticket": ticket.number, "reason": reason})
 
     def finish(self, call: Call, at: datetime) -> None:
-        """Acknowledge the call by email when the directory knows the caller's address."""
+        """Acknowledge the call by email when the directory knows the caller's address (after
+        the transcription, or a timeout); a call abandoned at the menu gets no email."""
         ticket = self.store.tickets.get(self.open(call, at))
-        if not ticket.email:
+        if abandoned(ticket):
+            mark_abandoned(self.store, ticket, at)
             return
-        message_id = queue_email(
-            self.store, sender=self.config.mail.support_address,
-            sender_name=self.config.desk.name,
-            email=ack_email(ticket, self.config.desk.name, self.intake.sla), at=at,
-            ticket_id=ticket.id, dedupe_key=f"voice-ack:{call.sid}",
-        )
-        if message_id is not None:
-            self.store.tickets.add_event(ticket.number, EventKind.ACK_QUEUED, at,
-                                         {"to": ticket.email, "message_id": message_id})
+        queue_call_ack(self.store, self.config, self.intake.sla, ticket, call.sid, at)
 
     def keep(self, path: str, params: Mapping[str, str], at: datetime) -> None:
         """Archive a webhook's parameters before anything else looks at them."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from gateway.config import Config
 from gateway.core.sla import SlaPolicy
 from store import Rejection, Ticket
 from store.models import EventKind
@@ -21,8 +23,15 @@ def support_level(ticket: Ticket) -> int:
     return int(moves[-1]) if moves and moves[-1] else 1
 
 
-def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
-    """One ticket with its timeline; times in ISO 8601 in the desk's zone."""
+def line_regions(config: Config) -> dict[str, str]:
+    """The region of each configured phone line, by line name (the ticket's `line`)."""
+    return {line.name: line.region for line in config.voice.lines if line.region}
+
+
+def ticket_json(ticket: Ticket, sla: SlaPolicy,
+                regions: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One ticket with its timeline; times in ISO 8601 in the desk's zone; `region` is the
+    region of the phone line it came in on (`regions`: line name -> region)."""
     tz = sla.calendar.tz
 
     def local(at: datetime | None) -> str | None:
@@ -42,6 +51,7 @@ def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
         "subject": ticket.subject,
         "description": ticket.description,
         "line": ticket.line,
+        "region": (regions or {}).get(ticket.line or ""),
         "source_id": ticket.source_id,
         "received_at": local(ticket.received_at),
         "after_hours": ticket.after_hours,

@@ -4,7 +4,7 @@ the critical line, the queue in hours, after-hours voicemail, menus gone wrong."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -89,7 +89,9 @@ def test_critical_line_unanswered_rings_the_chain_then_voicemail_and_page(desk_a
     [recording] = events(ticket, "call.recording")
     assert recording["status"] == "completed" and recording["url"] == message["recording_url"]
     assert ticket.description == "Our file server is down and nobody can open the shared drive."
-    assert len(outbox(desk, ticket, "email")) == 1
+    # The caller's email waited for the transcription, so it carries what was said.
+    [ack] = [i for i in outbox(desk, ticket, "email") if i.status != "cancelled"]
+    assert "Your message as we heard it: Our file server is down" in ack.payload["raw"]
 
 
 def test_standard_call_in_hours_waits_in_the_queue_and_is_answered(desk_at) -> None:
@@ -216,5 +218,32 @@ def test_a_hang_up_at_the_menu_at_night_is_an_ordinary_call_to_return(desk_at) -
     _, ticket = desk.call(caller=ANN, hang_up=True)
     assert (ticket.route, ticket.priority, ticket.after_hours) == ("voice", 3, True)
     assert outbox(desk, ticket, "page") == []  # no message, nobody is woken up
-    assert [i.recipient for i in desk.store.outbox.items(ticket_id=ticket.id)] == [
-        "ann@acme.example"]
+    # Abandoned before choosing: no after-hours fee and no acknowledgement email.
+    assert desk.store.outbox.items(ticket_id=ticket.id) == []
+    assert "abandoned" in ticket.flags and "after_hours_fee" not in ticket.flags
+    assert kinds(ticket).count("call.abandoned") == 1
+
+
+def test_the_lines_region_is_in_the_ticket_json(desk_at) -> None:
+    from gateway.web.present import line_regions, ticket_json
+
+    desk = desk_at(WEDNESDAY_3AM)
+    _, ticket = desk.call(caller=ANN, to="+17373562220", digits=("1",))
+    shown = ticket_json(ticket, desk.services.sla, line_regions(desk.config))
+    assert (shown["line"], shown["region"]) == ("texas", "Texas")
+
+
+def test_a_caller_id_without_its_plus_is_still_a_number(desk_at) -> None:
+    desk = desk_at(WEDNESDAY_3AM)
+    _, ticket = desk.call(caller="442071234567", digits=("1",))
+    assert ticket.callback_numbers == ("+442071234567",)
+    assert ticket.subject == "Voicemail from +442071234567"
+
+
+def test_the_callers_email_waits_for_the_transcription_at_most_the_timeout(desk_at) -> None:
+    desk = desk_at(WEDNESDAY_3AM)
+    _, ticket = desk.call(caller=ANN, digits=("1",), send_callbacks=False)
+    [ack] = outbox(desk, ticket, "email")
+    ended = [e.at for e in ticket.events if e.kind == "call.voicemail"][-1]
+    assert ack.next_try_at == ended + timedelta(seconds=120)  # no transcription yet
+    assert "Your message as we heard it" not in ack.payload["raw"]
