@@ -78,7 +78,12 @@ def page_sms(page: Mapping[str, Any], ticket_url: str) -> str:
     head = f"{number} {PRIORITY.get(int(page.get('priority') or 1), '')}" \
            f" - {REASONS.get(str(page.get('reason')), str(page.get('reason')))}"
     fixed = [head, cut(caller, 80), ticket_url, f"Reply ACK {code} (CALL {code} to call back)"]
-    return _fit(fixed, [str(page.get("summary") or ""), said])
+    flexible = [str(page.get("summary") or ""), said]
+    body = _fit(fixed, list(flexible))
+    if sms_length("\n".join(flexible))[1] == UCS2_LIMIT and sms_length(body)[1] == GSM_LIMIT:
+        # Text outside GSM-7 (Cyrillic, emoji) halves the room: the link stays in the email.
+        body = _fit([head, cut(caller, 60), "", f"Reply ACK {code}"], list(flexible))
+    return body
 
 
 def follow_up_sms(number: str, text: str) -> str:

@@ -5,7 +5,7 @@ reports and restarts. Time is moved by hand; the paging worker runs one pass at 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -223,3 +223,39 @@ def test_twilio_down_for_a_while_delays_pages_and_delivers_each_once(
     desk.run()
     assert len(_to(twilio_api, LEE)) == 1
     assert desk.store.outbox.get(item.id).status == "sent"
+
+
+def test_a_code_for_an_old_page_never_acknowledges_a_new_one(make_desk, twilio_api) -> None:
+    desk = make_desk()
+    desk.call(caller=ANN, digits=("1",))
+    desk.run()
+    assert "Acknowledged SR-000001" in desk.sms(LEE, "ACK 1")[1]
+    desk.call(caller=ANN, digits=("1",))  # a second voicemail: SR-000002
+    desk.run()
+    assert "already acknowledged" in desk.sms(LEE, "ACK 1", sid="SM" + "4" * 32)[1]
+    assert [p.status for p in desk.store.pages.pages()] == ["acknowledged", "open"]
+    old_link = desk.emails_to("lee@desk.example")[0].payload["raw"]
+    assert "/paging/ack/" in old_link
+    assert "Acknowledged SR-000002" in desk.sms(LEE, "ACK", sid="SM" + "5" * 32)[1]
+
+
+def test_a_crash_between_twilios_answer_and_our_record_sends_no_second_sms(
+        make_desk, twilio_api) -> None:
+    desk = make_desk()
+    desk.call(caller=ANN, digits=("1",))
+    desk.worker.paging.take_requests()
+    desk.worker.paging.take_steps()
+    # The worker claims the SMS and Twilio sends it; then the process dies before recording.
+    [item] = desk.store.outbox.claim_due(desk.clock(), timedelta(seconds=60), kinds=("sms",))
+    messenger = desk.worker.sender._messenger  # the real Twilio client, at the stand-in
+    messenger.send_sms(item.recipient, item.payload["body"],
+                       f"https://desk.example.com/sms/status?item={item.id}")
+    assert len(_to(twilio_api, LEE)) == 1
+    # Twilio's status callback names our item and brings the SID.
+    params = {"MessageSid": "SM" + "c" * 32, "MessageStatus": "sent", "AccountSid": ACCOUNT}
+    assert desk.post(f"/sms/status?item={item.id}", params)[0] == 204
+    desk.clock.advance(61)  # the lease runs out: the item is due again
+    desk.run()
+    assert len(_to(twilio_api, LEE)) == 1
+    done = desk.store.outbox.get(item.id)
+    assert done.status == "sent" and done.response == "SM" + "c" * 32
