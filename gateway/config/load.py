@@ -105,6 +105,9 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
         oncall=read_oncall(oncall, desk.phone_region, environ),
         twilio=read_twilio(root.table("twilio"), voice_token_env, desk.phone_region, environ),
     )
+    if config.twilio.from_number is None:  # the desk's number: its first line
+        config = replace(config, twilio=replace(config.twilio,
+                                                from_number=config.voice.lines[0].number))
     if config.oncall.engineers:  # the roster is the 501 dial order (levels 1, 2, 3)
         order = tuple(e.mobile for e in sorted(config.oncall.engineers, key=lambda e: e.level))
         config = replace(config, voice=replace(config.voice, escalation=order))

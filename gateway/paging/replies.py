@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from gateway.config.oncall import Engineer
@@ -20,7 +20,7 @@ from store.models import EventKind, PageStatus
 
 log = logging.getLogger("gateway.paging.sms")
 
-_COMMAND = re.compile(r"^\s*(ACK|CALL)\b\s*(?:[A-Z]*-?\s*0*(\d+))?\s*$", re.IGNORECASE)
+_COMMAND = re.compile(r"^\s*(ACK|CALL)\b\s*(?:[A-Z]*-?\s*0*(\d+))?[\s.!]*$", re.IGNORECASE)
 FAILED = ("undelivered", "failed")
 HELP = "Reply ACK (your latest page), ACK 123 to acknowledge request 123, or CALL 123."
 
@@ -28,9 +28,9 @@ HELP = "Reply ACK (your latest page), ACK 123 to acknowledge request 123, or CAL
 class PagingDesk:
     """Answers engineers' SMS and Twilio's reports about pages."""
 
-    def __init__(self, ctx: PagingContext, wake: object = None) -> None:
+    def __init__(self, ctx: PagingContext, wake: Callable[[], None] | None = None) -> None:
         self.ctx = ctx
-        self._wake = wake
+        self._wake = wake  # the worker's, when it runs in this process
 
     def keep(self, path: str, params: Mapping[str, str], at: datetime) -> None:
         """Archive a webhook's parameters before anything else looks at them."""
@@ -100,7 +100,7 @@ class PagingDesk:
                 "page": page.id, "engineer": notice.engineer, "status": status,
                 "escalated": True})
             log.warning("paging.undelivered", extra={"page": page.id, "status": status})
-            if callable(self._wake):
+            if self._wake is not None:
                 self._wake()
 
     def callback_target(self, ticket: str) -> tuple[str, str] | None:

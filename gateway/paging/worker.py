@@ -13,6 +13,7 @@ from typing import Any
 
 from gateway.paging.clocks import check_clocks
 from gateway.paging.engine import Paging, PagingContext
+from gateway.paging.replies import PagingDesk
 from gateway.paging.sender import KINDS, Messenger, SmsSender
 from store import OutboxItem, StoreError
 from store.models import OutboxKind, PageStatus
@@ -82,9 +83,7 @@ class PagingWorker:
 
     def _refused(self, item: OutboxItem, error: str) -> None:
         """Twilio refused a page's SMS: as if it reported it undelivered."""
-        notice = self.ctx.store.pages.notice(outbox_id=item.id)
-        if notice is not None:
-            from gateway.paging.replies import PagingDesk
+        if self.ctx.store.pages.notice(outbox_id=item.id) is not None:
             PagingDesk(self.ctx).delivery("", "failed", item.id, self.ctx.clock())
 
     def health(self) -> dict[str, Any]:

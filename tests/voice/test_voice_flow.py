@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from gateway.config import Config
+from gateway.web.present import line_regions, ticket_json
 from store import Ticket
 from tests.helpers.clock import chicago
 from tests.helpers.voice import ANN, ESCALATION, Desk, kinds
@@ -225,8 +226,6 @@ def test_a_hang_up_at_the_menu_at_night_is_an_ordinary_call_to_return(desk_at) -
 
 
 def test_the_lines_region_is_in_the_ticket_json(desk_at) -> None:
-    from gateway.web.present import line_regions, ticket_json
-
     desk = desk_at(WEDNESDAY_3AM)
     _, ticket = desk.call(caller=ANN, to="+17373562220", digits=("1",))
     shown = ticket_json(ticket, desk.services.sla, line_regions(desk.config))

@@ -15,8 +15,8 @@ from store import NewTicket
 from store.models import Channel, Route
 from tests.helpers.clock import chicago
 from tests.helpers.net import free_port
-from tests.helpers.paging import (ACCOUNT, ACCOUNT_ENV, DESK_NUMBER, KIM, LEE, PagingDesk,
-                                  paging_config)
+from tests.helpers.paging import (ACCOUNT, ACCOUNT_ENV, DESK_NUMBER, KIM, LEE, ROSTER, SAM,
+                                  PagingDesk, paging_config)
 from tests.helpers.twilio_api import RecordingServer
 from tests.helpers.voice import ANN, TOKEN, TOKEN_ENV
 
@@ -152,3 +152,28 @@ def test_healthz_is_red_for_a_critical_page_unacknowledged_after_the_last_round(
     desk.run()
     health = desk.worker.health()
     assert not health["ok"] and health["critical_unacknowledged"] == ["SR-000001"]
+
+
+def test_the_501_line_rings_who_the_roster_has_on_call(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, twilio_api: RecordingServer) -> None:
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    # 03:00 on Wednesday is still Tuesday's shift (hand-over 09:00): Sam covers level 1.
+    roster = ROSTER + '[[oncall.overrides]]\ndate = "2026-11-24"\nlevel = 1\nengineer = "Sam"\n'
+    desk = PagingDesk(paging_config(tmp_path, free_port(), None, oncall=roster), WEDNESDAY_3AM)
+    try:
+        _, ticket = desk.call(caller=ANN, digits=("501",), answer=False, record_seconds=10)
+        dials = [e.detail["engineer"] for e in ticket.events if e.kind == "call.dial"]
+        assert dials == [SAM, KIM]  # level 1 (Sam, by the override), then level 2
+    finally:
+        desk.close()
+
+
+def test_call_back_by_the_link_in_the_page_email(make_desk, twilio_api) -> None:
+    desk = make_desk()
+    desk.call(caller=ANN, digits=("1",))
+    desk.run()
+    path = desk.link("lee@desk.example", "call")
+    assert desk.client.post(path).status_code == 200
+    desk.run()
+    [call] = twilio_api.recorder.calls()
+    assert call["To"] == LEE and call["From"] == DESK_NUMBER

@@ -236,7 +236,7 @@ def test_a_code_for_an_old_page_never_acknowledges_a_new_one(make_desk, twilio_a
     assert [p.status for p in desk.store.pages.pages()] == ["acknowledged", "open"]
     old_link = desk.emails_to("lee@desk.example")[0].payload["raw"]
     assert "/paging/ack/" in old_link
-    assert "Acknowledged SR-000002" in desk.sms(LEE, "ACK", sid="SM" + "5" * 32)[1]
+    assert "Acknowledged SR-000002" in desk.sms(LEE, "Ack.", sid="SM" + "5" * 32)[1]
 
 
 def test_a_crash_between_twilios_answer_and_our_record_sends_no_second_sms(

@@ -92,6 +92,7 @@ def test_the_oncall_keys(roster: Path, write_config: Callable[..., Path]) -> Non
     assert config.oncall.tier_limit(2, 1) == parse_duration("1h")
     assert config.oncall.tier_limit(1, 1) == parse_duration("1h30m")  # the default
     assert not config.twilio.enabled and config.twilio.auth_token_env == "TWILIO_AUTH_TOKEN"
+    assert config.twilio.from_number == "+18005550100"  # the desk's first line
     # The roster is the 501 dial order (level 1 first) when it names engineers.
     assert config.voice.escalation[:2] == ("+15125550181", "+15125550182")
     assert config.warnings == ()
