@@ -45,7 +45,7 @@ def paging_config(folder: Path, port: int, api_url: str | None, oncall: str = RO
 account_sid_env = "{ACCOUNT_ENV}"
 from_number = "{DESK_NUMBER}"
 api_base_url = "{api_url}"
-timeout_seconds = 1
+timeout_seconds = 3
 """
     return write_voice_config(folder, port, oncall=oncall, extra=twilio)
 

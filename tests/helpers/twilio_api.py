@@ -90,7 +90,7 @@ class Recorder:
 
     upstream: str
     mode: str = "forward"
-    hang_seconds: float = 3.0
+    hang_seconds: float = 4.0  # longer than the tests' Twilio timeout (3 s)
     sent: list[Sent] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
