@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/intake-gateway serve --config $(CONFIG)
 
+PRISM := tests/twilio/node_modules/.bin/prism
+
 test: $(STAMP)
 	@.ci/packages
+	@test -x $(PRISM) || (cd tests/twilio && npm ci --no-audit --no-fund)
 	$(BIN)/python -m pytest
 
 # The shared corpus of real mail (../shared/corpus) through `ingest --dry-run --json`.
@@ -34,6 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.mail
 	$(BIN)/python -m bench.smtp
+	@test -x $(PRISM) || (cd tests/twilio && npm ci --no-audit --no-fund)
+	$(BIN)/python -m bench.paging
 
 lint: $(STAMP)
 	$(BIN)/python -m mypy

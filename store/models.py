@@ -54,7 +54,9 @@ class OutboxKind(StrEnum):
     """What an outbox item carries."""
 
     EMAIL = "email"
-    PAGE = "page"
+    PAGE = "page"  # a page request, turned into a page with its own steps by the paging worker
+    SMS = "sms"  # one text message through the Twilio REST API
+    CALL = "call"  # one outbound call through the Twilio REST API (a masked call-back)
 
 
 class EventKind(StrEnum):
@@ -67,6 +69,13 @@ class EventKind(StrEnum):
     ACK_QUEUED = "ack.queued"
     REQUEST_COMPLETED = "request.completed"  # an answer to our reply completed the request
     PAGE_REQUESTED = "page.requested"
+    PAGE_NOTIFIED = "page.notified"  # a step of a page: who was sent an SMS and an email
+    PAGE_ACKNOWLEDGED = "page.acknowledged"
+    PAGE_UNDELIVERED = "page.undelivered"  # Twilio reported an SMS undelivered or failed
+    PAGE_EXHAUSTED = "page.exhausted"  # every round went unanswered
+    PAGE_FOLLOW_UP = "page.follow_up"  # a transcription sent after the page
+    TICKET_LEVEL = "ticket.level"  # the ticket moved to another support level (tier clock)
+    CALL_BACK = "call.back"  # a masked call-back from an on-call engineer to the caller
     CALL_MENU = "call.menu"
     CALL_ROUTED = "call.routed"
     CALL_CALLER = "call.caller"
@@ -79,6 +88,7 @@ class EventKind(StrEnum):
     CALL_RECORDING = "call.recording"
     CALL_TRANSCRIPTION = "call.transcription"
     CALL_ENDED = "call.ended"
+    CALL_ABANDONED = "call.abandoned"  # the caller hung up at the menu, before choosing
 
 
 # Event kinds stored before the one naming scheme, and what they are called now.
@@ -241,3 +251,51 @@ class OutboxItem:
     sent_at: datetime | None
     message_id: str | None = None
     response: str | None = None  # what the relay or API answered when it was sent
+
+
+class PageStatus(StrEnum):
+    """Where a page is in its life."""
+
+    OPEN = "open"  # steps still to take, or waiting for an acknowledgement
+    ACKNOWLEDGED = "acknowledged"
+    EXHAUSTED = "exhausted"  # every round went unanswered
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: a cause (one per dedupe key), its next step and when it is due."""
+
+    id: int
+    ticket_id: int
+    key: str
+    reason: str
+    priority: int
+    payload: dict[str, Any]
+    step: int  # how many steps were taken
+    status: str
+    next_at: datetime | None
+    acked_by: str | None
+    acked_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PageNotice:
+    """One engineer notified at one step of a page (an SMS and an email)."""
+
+    id: int
+    page_id: int
+    step: int
+    engineer: str
+    outbox_id: int | None
+    sid: str | None  # the Twilio message SID, once the SMS went
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TierClock:
+    """A Critical or High ticket's support level and when it must move up if unresolved."""
+
+    ticket_id: int
+    level: int
+    due_at: datetime | None

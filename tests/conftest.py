@@ -25,6 +25,7 @@ from store import Store, open_store
 from tests.helpers.clock import Clock, chicago
 from tests.helpers.dovecot import INSTALL, Dovecot, find_binary
 from tests.helpers.net import free_port
+from tests.helpers.twilio_api import Prism, RecordingServer
 from tests.helpers.voice import TOKEN, TOKEN_ENV, load
 
 
@@ -142,3 +143,19 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
          "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
         check=True, capture_output=True, timeout=60)
     return cert, key
+
+
+@pytest.fixture(scope="session")
+def prism() -> Iterator[str]:
+    """Prism serving Twilio's OpenAPI description, for the whole session: its base URL."""
+    server = Prism()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def twilio_api(prism: str) -> Iterator[RecordingServer]:
+    """Our recording server in front of Prism: what the gateway sent, and faults on demand."""
+    server = RecordingServer(prism)
+    yield server
+    server.stop()

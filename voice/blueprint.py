@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from dataclasses import replace
 from functools import partial
 
 from flask import Blueprint, Response, g, request
@@ -48,21 +49,26 @@ def voice_blueprint(
     settings: VoiceConfig,
     public_url: str,
     clock: Callable[[], datetime],
+    dial_order: Callable[[datetime], tuple[str, ...]] | None = None,
 ) -> Blueprint:
-    """The /voice/* webhooks, working through `desk` with the time from `clock`."""
+    """The /voice/* webhooks, working through `desk` with the time from `clock`; the
+    critical line rings `dial_order(now)` (who is on call then) when given."""
     ctx = VoiceContext(desk, hours, settings, twiml.Urls(public_url), clock)
     bp = Blueprint("voice", __name__, url_prefix="/voice")
     bp.before_request(partial(keep, ctx))
     for rule, view in WEBHOOKS:
-        bp.add_url_rule(rule, view.__name__, _serve(view, ctx), methods=["POST"])
+        bp.add_url_rule(rule, view.__name__, _serve(view, ctx, dial_order), methods=["POST"])
     bp.register_error_handler(Exception, partial(failed, ctx))
     return bp
 
 
-def _serve(view: View, ctx: VoiceContext) -> Callable[[], Response]:
+def _serve(view: View, ctx: VoiceContext,
+           dial_order: Callable[[datetime], tuple[str, ...]] | None) -> Callable[[], Response]:
     """The Flask view for `view`: this request's form and query string, handed over."""
     def serve() -> Response:
-        return view(ctx, request.form, request.args)
+        now_ctx = ctx if dial_order is None else replace(
+            ctx, settings=replace(ctx.settings, escalation=dial_order(ctx.clock())))
+        return view(now_ctx, request.form, request.args)
     serve.__name__ = serve.__qualname__ = view.__name__
     return serve
 

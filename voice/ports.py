@@ -81,3 +81,23 @@ class OpenHours(Protocol):
 
     def next_open(self, at: datetime) -> datetime:
         """The next moment the desk opens."""
+
+
+class SmsDesk(Protocol):
+    """What the SMS webhooks and the masked call-back need from the paging side."""
+
+    def keep(self, path: str, params: Mapping[str, str], at: datetime) -> None:
+        """Archive a webhook's parameters before anything else looks at them."""
+
+    def incoming(self, sender: str, body: str, sid: str, at: datetime) -> str | None:
+        """The answer to an engineer's SMS (ACK, CALL); None when `sender` is not on the
+        roster (logged and ignored)."""
+
+    def delivery(self, sid: str, status: str, item: int | None, at: datetime) -> None:
+        """Twilio's report on an SMS we sent (`item`: our outbox item, from the URL)."""
+
+    def callback_target(self, ticket: str) -> tuple[str, str] | None:
+        """(caller's number, desk's number) for a masked call-back on `ticket`, if known."""
+
+    def callback_outcome(self, ticket: str, engineer: str, status: str, at: datetime) -> None:
+        """How a masked call-back ended, as an event on the ticket."""

@@ -39,6 +39,7 @@ class VoiceConfig:
     record_max_seconds: int
     transcribe: bool
     escalation: tuple[str, ...]  # on-call numbers dialled in order for the critical line
+    ack_wait_seconds: int = 120  # how long the caller's email waits for the transcription
 
     def line_for(self, called: str) -> Line | None:
         """The configured line whose number Twilio called (`To`)."""

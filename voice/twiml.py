@@ -85,10 +85,17 @@ def nobody_answered(s: VoiceConfig, url: Url) -> VoiceResponse:
                       "They have been paged and will call you back.", page=True)
 
 
+def is_number(caller: str) -> bool:
+    """True when a caller ID is a number (E.164, or digits Twilio sent without the "+"),
+    not "anonymous", "restricted" or empty."""
+    digits = caller.lstrip("+").replace(" ", "").replace("-", "")
+    return digits.isdigit() and len(digits) >= 7
+
+
 def whisper(number: str, caller: str) -> VoiceResponse:
     """What the on-call engineer hears on answering, before the caller is connected."""
     r = VoiceResponse()
-    who = spell(caller) if caller.startswith("+") else "a withheld number"
+    who = spell(caller) if is_number(caller) else "a withheld number"
     r.say(f"Critical line call, request {spell(number)}, from {who}. Connecting you now.")
     return r
 

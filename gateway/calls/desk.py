@@ -11,14 +11,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from gateway.calls.notes import ack_email, recording_url, subject_for
+from gateway.calls.finish import abandoned, ack_with_transcription, mark_abandoned, queue_call_ack
+from gateway.calls.notes import ack_email, is_number, recording_url, subject_for
 from gateway.core.intake import IntakeService, TicketRequest
-from gateway.outbound.compose import queue_email
-from gateway.outbound.pages import PageRequest, queue_page
+from gateway.outbound.pages import PageRequest, queue_follow_up, queue_page
 from parsers.errors import PhoneNumberError
 from parsers.phones import normalise_phone
 from store import DuplicateSourceError, Store, Ticket
-from store.models import Channel, EventKind, Route, TicketStatus
+from store.models import Channel, EventKind, PageStatus, Route, TicketStatus
 from voice.ports import Call
 
 log = logging.getLogger("gateway.calls.desk")
@@ -72,7 +72,13 @@ class CallService:
         try:
             phone = normalise_phone(call.caller, self.config.desk.phone_region)
         except PhoneNumberError:
-            return {}  # withheld or garbled caller ID: a ticket all the same
+            if not is_number(call.caller):
+                return {}  # withheld or garbled caller ID: a ticket all the same
+            try:  # digits without their "+": an international number as Twilio may send it
+                phone = normalise_phone("+" + call.caller.lstrip("+"),
+                                        self.config.desk.phone_region)
+            except PhoneNumberError:
+                return {}
         out: dict[str, Any] = {"callback_numbers": (phone,),
                                "field_sources": {"callback_numbers": "caller_id"}}
         contacts = self.store.directory.by_phone(phone)
@@ -120,6 +126,11 @@ class CallService:
             kind=EventKind.CALL_ROUTED, detail={"from": ticket.route, "to": route},
         )
         log.info("call.routed", extra={"ticket": number, "route": route, "priority": level})
+        if route == Route.CRITICAL_LINE and self.config.voice.escalation:
+            # The engineer hears of the call before the phone rings (a page of its own).
+            routed = self.store.tickets.get(number)
+            queue_page(self.store, PageRequest.of(routed, "critical_line_start"), routed.id, at,
+                       self.config.voice.escalation, stage="start")
         return number
 
     def note(self, call: Call, kind: EventKind, at: datetime, detail: Mapping[str, Any],
@@ -133,8 +144,20 @@ class CallService:
         number = self.open(call, at)
         if self.store.tickets.add_event(number, EventKind.CALL_ANSWERED, at, {"by": by}, actor=by,
                                         dedupe_key=f"{call.sid}:answered"):
-            if self.store.tickets.get(number).status == TicketStatus.NEW:
+            ticket = self.store.tickets.get(number)
+            if ticket.status == TicketStatus.NEW:
                 self.store.tickets.set_status(number, TicketStatus.OPEN, at, actor=by)
+            self._answered_pages(ticket, by, at)
+
+    def _answered_pages(self, ticket: Ticket, by: str, at: datetime) -> None:
+        """An engineer took the 501 call: its page as it started has done its job."""
+        key = PageRequest.of(ticket, "").dedupe_key + ":start"
+        self.store.outbox.cancel(key, f"the call was answered by {by}")
+        for page in self.store.pages.pages(ticket_id=ticket.id, status=PageStatus.OPEN):
+            if page.key == key and self.store.pages.acknowledge(page.id, by, at):
+                self.store.outbox.cancel(f"paging:{page.id}:", f"answered by {by}")
+                self.store.tickets.add_event(ticket.number, EventKind.PAGE_ACKNOWLEDGED, at,
+                                             {"page": page.id, "by": by, "via": "call"})
 
     def transcribed(self, call: Call, sid: str, status: str, text: str, at: datetime) -> bool:
         """A transcription arrived: the caller's words become the ticket's description."""
@@ -144,11 +167,17 @@ class CallService:
         if status != "completed" or not text:
             return self.store.tickets.add_event(number, EventKind.CALL_TRANSCRIPTION, at, detail,
                                                 dedupe_key=f"transcription:{sid}")
-        before = self.store.tickets.get(number).description
-        description = f"{before}\n\n{text}" if before else text
-        return self.store.tickets.update(number, at, {"description": description},
+        ticket = self.store.tickets.get(number)
+        description = f"{ticket.description}\n\n{text}" if ticket.description else text
+        done = self.store.tickets.update(number, at, {"description": description},
                                          kind=EventKind.CALL_TRANSCRIPTION, detail=detail,
                                          dedupe_key=f"transcription:{sid}")
+        if done and self.store.pages.pages(ticket_id=ticket.id):
+            queue_follow_up(self.store, ticket, text, sid, at)  # the engineer hears it too
+        if done:
+            ack_with_transcription(self.store, self.config, self.intake.sla,
+                                   self.store.tickets.get(number), call.sid, sid, at)
+        return done
 
     # -- what goes out ----------------------------------------------------------------------
 
@@ -161,19 +190,13 @@ class CallService:
             log.info("call.page_requested", extra={"ticket": ticket.number, "reason": reason})
 
     def finish(self, call: Call, at: datetime) -> None:
-        """Acknowledge the call by email when the directory knows the caller's address."""
+        """Acknowledge the call by email when the directory knows the caller's address (after
+        the transcription, or a timeout); a call abandoned at the menu gets no email."""
         ticket = self.store.tickets.get(self.open(call, at))
-        if not ticket.email:
+        if abandoned(ticket):
+            mark_abandoned(self.store, ticket, at)
             return
-        message_id = queue_email(
-            self.store, sender=self.config.mail.support_address,
-            sender_name=self.config.desk.name,
-            email=ack_email(ticket, self.config.desk.name, self.intake.sla), at=at,
-            ticket_id=ticket.id, dedupe_key=f"voice-ack:{call.sid}",
-        )
-        if message_id is not None:
-            self.store.tickets.add_event(ticket.number, EventKind.ACK_QUEUED, at,
-                                         {"to": ticket.email, "message_id": message_id})
+        queue_call_ack(self.store, self.config, self.intake.sla, ticket, call.sid, at)
 
     def keep(self, path: str, params: Mapping[str, str], at: datetime) -> None:
         """Archive a webhook's parameters before anything else looks at them."""

@@ -20,9 +20,15 @@ _SUBJECTS: dict[str, str] = {Route.VOICE: "Call", Route.VOICEMAIL: "Voicemail",
              Route.CRITICAL_LINE: "Critical line call"}
 
 
+def is_number(caller: str) -> bool:
+    """True when a caller ID is a number (with or without its "+"), not withheld."""
+    digits = caller.lstrip("+").replace(" ", "").replace("-", "")
+    return digits.isdigit() and len(digits) >= 7
+
+
 def subject_for(route: str, name: str | None, caller: str) -> str:
     """'Voicemail from Ann Lee' / 'Call from +15125550100' / '... from a withheld number'."""
-    who = name or (caller if caller.startswith("+") else "a withheld number")
+    who = name or (("+" + caller.lstrip("+")) if is_number(caller) else "a withheld number")
     return f"{_SUBJECTS.get(route, 'Call')} from {who}"
 
 

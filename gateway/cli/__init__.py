@@ -14,6 +14,7 @@ from gateway.cli.call import call
 from gateway.cli.check_config import check_config
 from gateway.cli.contacts import contacts
 from gateway.cli.ingest import ingest
+from gateway.cli.oncall import oncall
 from gateway.cli.serve import serve
 from gateway.cli.tickets import tickets
 from gateway.errors import IntakeError
@@ -30,7 +31,7 @@ def cli() -> None:
     """
 
 
-for _command in (serve, ingest, tickets, contacts, call, check_config):
+for _command in (serve, ingest, tickets, contacts, call, check_config, oncall):
     cli.add_command(_command)
 
 

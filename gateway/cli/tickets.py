@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from gateway.cli.common import command_services, config_option
-from gateway.web.present import ticket_json
+from gateway.web.present import line_regions, ticket_json
 
 @click.command()
 @config_option
@@ -20,7 +20,8 @@ def tickets(config_path: Path | None, as_json: bool, include_closed: bool) -> No
     try:
         queue = services.store.tickets.queue(include_closed=include_closed)
         if as_json:
-            click.echo(json.dumps([ticket_json(t, services.sla) for t in queue], indent=2,
+            regions = line_regions(services.config)
+            click.echo(json.dumps([ticket_json(t, services.sla, regions) for t in queue], indent=2,
                                   ensure_ascii=False))
             return
         if not queue:

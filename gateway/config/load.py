@@ -13,6 +13,7 @@ from typing import Any
 from gateway.config.desk import (DeskConfig, RoutePriorities, SlaLevel, read_desk,
                                  read_priorities, read_routes, read_sla)
 from gateway.config.mail import MailConfig, read_mail
+from gateway.config.oncall import OncallConfig, TwilioConfig, read_oncall, read_twilio
 from gateway.config.read import Section, env_secret, one_of
 from gateway.config.store import StoreConfig, read_store
 from gateway.config.voice import VoiceConfig, read_voice
@@ -44,6 +45,8 @@ class Config:
     api_token: Secret | None  # the value of api_token_env; None when unset
     log_level: str
     log_format: str
+    oncall: OncallConfig  # the roster and paging clocks
+    twilio: TwilioConfig  # the REST account pages are sent from
     warnings: tuple[str, ...] = field(default=())
 
     def sla_level(self, level: int) -> SlaLevel:
@@ -74,6 +77,7 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
     desk = read_desk(root.table("desk"))
     store = read_store(root.table("store"), base)
     voice = root.table("voice")
+    oncall = root.table("oncall")
     api = root.table("api")
     log = root.table("log")
     voice_token_env = voice.text("auth_token_env", "TWILIO_AUTH_TOKEN")
@@ -91,13 +95,21 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
         voice_auth_token_env=voice_token_env,
         voice_auth_token=env_secret(environ, voice_token_env),
         voice_verify_signatures=voice.boolean("verify_signatures", True),
-        voice=read_voice(voice, root.table("oncall"), desk.name, desk.phone_region),
+        voice=read_voice(voice, oncall, desk.name, desk.phone_region),
         api_token_env=api_token_env,
         api_token=env_secret(environ, api_token_env),
         log_level=log.convert(
             "level", _log_level, "one of DEBUG, INFO, WARNING, ERROR", "INFO"
         ),
         log_format=log.convert("format", one_of("json", "text"), '"json" or "text"', "json"),
+        oncall=read_oncall(oncall, desk.phone_region, environ),
+        twilio=read_twilio(root.table("twilio"), voice_token_env, desk.phone_region, environ),
     )
+    if config.twilio.from_number is None:  # the desk's number: its first line
+        config = replace(config, twilio=replace(config.twilio,
+                                                from_number=config.voice.lines[0].number))
+    if config.oncall.engineers:  # the roster is the 501 dial order (levels 1, 2, 3)
+        order = tuple(e.mobile for e in sorted(config.oncall.engineers, key=lambda e: e.level))
+        config = replace(config, voice=replace(config.voice, escalation=order))
     warnings = tuple(f"{file}: unknown key {key} (ignored)" for key in root.unknown_keys())
     return replace(config, warnings=warnings)

@@ -61,6 +61,7 @@ def read_voice(voice: Section, oncall: Section, desk_name: str, region: str) -> 
         record_max_seconds=voice.integer("record_max_seconds", 120, 2, 14400),
         transcribe=voice.boolean("transcribe", True),
         escalation=phones(oncall, "escalation", DEFAULT_ESCALATION),
+        ack_wait_seconds=voice.integer("ack_email_wait_seconds", 120, 0, 3600),
     )
 
 

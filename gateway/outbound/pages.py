@@ -62,15 +62,27 @@ class PageRequest:
 
 
 def queue_page(store: Store, request: PageRequest, ticket_id: int, at: datetime,
-               escalation: tuple[str, ...] = ()) -> int | None:
+               escalation: tuple[str, ...] = (), stage: str = "",
+               start_level: int = 1) -> int | None:
     """Queue the page and note `page.requested` on the ticket; None when this ticket already
-    has one (the same request made again: a retry, a second step of the same call)."""
+    has one (the same request made again: a retry, a second step of the same call). A
+    `stage` (a 501 call starting, a triage or tier page) is a page of its own."""
     recipient = escalation[0] if escalation else ON_CALL
-    payload = {**request.payload(), "escalation": list(escalation)}
+    payload = {**request.payload(), "escalation": list(escalation), "start_level": start_level}
+    key = request.dedupe_key + (f":{stage}" if stage else "")
     item = store.outbox.enqueue(OutboxKind.PAGE, recipient, payload, at, ticket_id=ticket_id,
-                                dedupe_key=request.dedupe_key)
+                                dedupe_key=key)
     if item is not None:
         store.tickets.add_event(request.ticket, EventKind.PAGE_REQUESTED, at,
                                 {"reason": request.reason, "outbox_id": item},
-                                dedupe_key=f"{request.dedupe_key}:requested")
+                                dedupe_key=f"{key}:requested")
     return item
+
+
+def queue_follow_up(store: Store, ticket: Ticket, text: str, sid: str,
+                    at: datetime) -> int | None:
+    """Queue a transcription that arrived after the ticket was paged, for the paging worker
+    to send as information (to whoever acknowledged, else to those paged)."""
+    payload = {"ticket": ticket.number, "follow_up": text}
+    return store.outbox.enqueue(OutboxKind.PAGE, ON_CALL, payload, at, ticket_id=ticket.id,
+                                dedupe_key=f"follow-up:{ticket.number}:{sid}")

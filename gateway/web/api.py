@@ -7,7 +7,7 @@ import hmac
 from flask import Blueprint, Response, abort, jsonify, request
 
 from gateway.web import context
-from gateway.web.present import rejection_json, ticket_json
+from gateway.web.present import line_regions, rejection_json, ticket_json
 from store import TicketNotFound
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -31,7 +31,7 @@ def tickets() -> Response:
     services = context.services()
     include_closed = request.args.get("all", "") in ("1", "true", "yes")
     queue = services.store.tickets.queue(include_closed=include_closed)
-    return jsonify([ticket_json(t, services.sla) for t in queue])
+    return jsonify([ticket_json(t, services.sla, line_regions(services.config)) for t in queue])
 
 
 @api.get("/tickets/<number>")
@@ -42,7 +42,7 @@ def ticket(number: str) -> Response:
         found = services.store.tickets.get(number)
     except TicketNotFound:
         abort(404, description=f"no ticket {number}")
-    return jsonify(ticket_json(found, services.sla))
+    return jsonify(ticket_json(found, services.sla, line_regions(services.config)))
 
 
 @api.get("/rejections")

@@ -15,6 +15,7 @@ from gateway.config import Config
 from gateway.web.context import install
 from gateway.web.health import health
 from gateway.runtime.services import Services
+from gateway.web.paging import register_paging
 from gateway.web.voice import register_voice
 from store import StoreBusyError, StoreError
 
@@ -35,6 +36,7 @@ def create_app(config: Config, services: Services) -> Flask:
     app.register_blueprint(health)
     app.register_blueprint(api)
     register_voice(app, config, services)
+    register_paging(app, services)
 
     @app.before_request
     def _start_timer() -> None:

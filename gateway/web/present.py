@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from gateway.config import Config
 from gateway.core.sla import SlaPolicy
 from store import Rejection, Ticket
 from store.models import EventKind
@@ -23,8 +25,22 @@ def first_received(ticket: Ticket) -> datetime:
     return ticket.received_at
 
 
-def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
-    """One ticket with its timeline; times in ISO 8601 in the desk's zone."""
+def support_level(ticket: Ticket) -> int:
+    """The support level (1-3) working the ticket: 1 until a tier clock or an engineer
+    moves it (a `ticket.level` event)."""
+    moves = [e.detail.get("to") for e in ticket.events if e.kind == EventKind.TICKET_LEVEL]
+    return int(moves[-1]) if moves and moves[-1] else 1
+
+
+def line_regions(config: Config) -> dict[str, str]:
+    """The region of each configured phone line, by line name (the ticket's `line`)."""
+    return {line.name: line.region for line in config.voice.lines if line.region}
+
+
+def ticket_json(ticket: Ticket, sla: SlaPolicy,
+                regions: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One ticket with its timeline; times in ISO 8601 in the desk's zone; `region` is the
+    region of the phone line it came in on (`regions`: line name -> region)."""
     tz = sla.calendar.tz
 
     def local(at: datetime | None) -> str | None:
@@ -44,6 +60,7 @@ def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
         "subject": ticket.subject,
         "description": ticket.description,
         "line": ticket.line,
+        "region": (regions or {}).get(ticket.line or ""),
         "source_id": ticket.source_id,
         "received_at": local(ticket.received_at),
         "first_received_at": local(first_received(ticket)),
@@ -51,6 +68,7 @@ def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
         "first_response_due": local(ticket.first_response_due),
         "resolution_due": local(ticket.resolution_due),
         "flags": list(ticket.flags),
+        "level": support_level(ticket),
         "field_sources": ticket.field_sources,
         "created_at": local(ticket.created_at),
         "updated_at": local(ticket.updated_at),

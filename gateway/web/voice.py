@@ -6,6 +6,7 @@ from flask import Flask
 
 from gateway.calls.desk import CallService
 from gateway.config import Config
+from gateway.paging.roster import dial_order
 from gateway.runtime.services import Services
 from voice.blueprint import voice_blueprint
 from voice.signature import twilio_guard
@@ -19,5 +20,7 @@ def register_voice(app: Flask, config: Config, services: Services) -> None:
                                     config.voice_verify_signatures,
                                     config.voice_auth_token_env))
     desk = CallService(services.store, services.intake)
+    oncall, tz = config.oncall, config.desk.tz
+    order = (lambda at: dial_order(oncall, at, tz)) if oncall.engineers else None
     app.register_blueprint(voice_blueprint(desk, services.calendar, config.voice,
-                                           config.http.public_url, services.clock))
+                                           config.http.public_url, services.clock, order))

@@ -168,3 +168,21 @@ class Outbox:
             sql, params = sql + f" WHERE kind IN ({', '.join('?' for _ in kinds)})", list(kinds)
         with self._conns.reading() as db:
             return {row["status"]: row["n"] for row in db.query(sql + " GROUP BY status", params)}
+
+    def cancel(self, key_prefix: str, reason: str) -> int:
+        """Withdraw waiting items whose dedupe key starts with `key_prefix` (status
+        "cancelled", `reason` in last_error); return how many."""
+        pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return self._conns.write(lambda db: db.execute(
+            "UPDATE outbox SET status = 'cancelled', last_error = ?"
+            " WHERE status IN ('pending', 'sending') AND dedupe_key LIKE ? ESCAPE '\\'",
+            [reason, pattern]).rowcount)
+
+    def oldest_waiting(self, kinds: tuple[str, ...]) -> datetime | None:
+        """When the oldest item of these kinds still waiting to be sent was queued."""
+        marks = ", ".join("?" for _ in kinds)
+        with self._conns.reading() as db:
+            row = next(db.query(
+                "SELECT min(created_at) AS at FROM outbox"
+                f" WHERE status IN ('pending', 'sending') AND kind IN ({marks})", list(kinds)))
+        return from_db(row["at"])

@@ -187,6 +187,53 @@ def _m0005(db: Database) -> None:
         db.execute("UPDATE ticket_events SET kind = ? WHERE kind = ?", [str(new), old])
 
 
+_M0006 = """
+        CREATE TABLE pages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+            key TEXT NOT NULL UNIQUE,
+            reason TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            step INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'open',
+            next_at TEXT,
+            lease_until TEXT,
+            acked_by TEXT,
+            acked_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX pages_due ON pages(status, next_at);
+        CREATE INDEX pages_ticket ON pages(ticket_id);
+        CREATE TABLE page_notices (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            page_id INTEGER NOT NULL REFERENCES pages(id),
+            step INTEGER NOT NULL,
+            engineer TEXT NOT NULL,
+            mobile TEXT,
+            outbox_id INTEGER UNIQUE,
+            sid TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX page_notices_engineer ON page_notices(engineer, id);
+        CREATE INDEX page_notices_sid ON page_notices(sid);
+        CREATE TABLE tier_clocks (
+            ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),
+            level INTEGER NOT NULL,
+            due_at TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX tier_clocks_due ON tier_clocks(due_at)
+        """
+
+
+@migrations(name="0006_paging")
+def _m0006(db: Database) -> None:
+    # Pages and their steps, who was notified (and the SMS's SID), and tier clocks: every
+    # timer of paging is a row, so a restart neither loses nor repeats a step.
+    _run(db, _M0006)
+
+
 def known_names() -> list[str]:
     """Names of every migration this release knows, oldest first."""
     return [m.name for m in migrations._migrations]

@@ -27,7 +27,7 @@ ANN = "+15125550100"  # in the directory, with an email address
 
 
 def write_voice_config(folder: Path, port: int, public_url: str = PUBLIC_URL,
-                       extra: str = "", voice: str = "") -> Path:
+                       extra: str = "", voice: str = "", oncall: str = "") -> Path:
     """A config with two lines, an agent number and a three-level on-call chain."""
     path = folder / "config.toml"
     path.write_text(textwrap.dedent(f"""
@@ -55,6 +55,7 @@ def write_voice_config(folder: Path, port: int, public_url: str = PUBLIC_URL,
         region = "Texas"
         [oncall]
         escalation = {list(ESCALATION)!r}
+        {textwrap.indent(textwrap.dedent(oncall), " " * 8).strip()}
         [mail.smtp]
         port = {free_port()}
         """).replace("'", '"') + textwrap.dedent(extra), encoding="utf-8")

@@ -4,11 +4,12 @@ the critical line, the queue in hours, after-hours voicemail, menus gone wrong."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from gateway.config import Config
+from gateway.web.present import line_regions, ticket_json
 from store import Ticket
 from tests.helpers.clock import chicago
 from tests.helpers.voice import ANN, ESCALATION, Desk, kinds
@@ -58,7 +59,9 @@ def test_critical_line_answered_by_the_first_engineer(desk_at, at: datetime,
     assert [d["status"] for d in events(ticket, "call.dial")] == ["completed"]
     assert events(ticket, "call.ended")[0]["status"] == "completed"
     assert events(ticket, "call.ended")[0]["duration"] == report.duration > 90
-    assert outbox(desk, ticket, "page") == []  # someone answered: nobody to page
+    # The engineer was paged as the call started; answering it withdrew that page.
+    [start] = outbox(desk, ticket, "page")
+    assert start.payload["reason"] == "critical_line_start" and start.status == "cancelled"
     [ack] = outbox(desk, ticket, "email")
     assert ack.recipient == "ann@acme.example"
     assert ack.payload["subject"] == f"[{ticket.number}] We received your call"
@@ -76,8 +79,9 @@ def test_critical_line_unanswered_rings_the_chain_then_voicemail_and_page(desk_a
         (2, ESCALATION[2], "no-answer")]
     assert "rings +15125550181 for up to 15 s" in "\n".join(report.lines)
     assert "They have been paged" in " ".join(report.heard)
-    [page] = outbox(desk, ticket, "page")
-    assert page.recipient == ESCALATION[0]
+    start, page = outbox(desk, ticket, "page")  # as the call started, then unanswered
+    assert start.payload["reason"] == "critical_line_start" and start.status == "pending"
+    assert page.recipient == ESCALATION[0] and page.payload["reason"] == "critical_line"
     assert page.payload["ticket"] == ticket.number
     assert page.payload["callback_numbers"] == [ANN] and page.payload["route"] == "critical_line"
     assert ticket.status == "new" and ticket.priority == 1
@@ -86,7 +90,9 @@ def test_critical_line_unanswered_rings_the_chain_then_voicemail_and_page(desk_a
     [recording] = events(ticket, "call.recording")
     assert recording["status"] == "completed" and recording["url"] == message["recording_url"]
     assert ticket.description == "Our file server is down and nobody can open the shared drive."
-    assert len(outbox(desk, ticket, "email")) == 1
+    # The caller's email waited for the transcription, so it carries what was said.
+    [ack] = [i for i in outbox(desk, ticket, "email") if i.status != "cancelled"]
+    assert "Your message as we heard it: Our file server is down" in ack.payload["raw"]
 
 
 def test_standard_call_in_hours_waits_in_the_queue_and_is_answered(desk_at) -> None:
@@ -213,5 +219,30 @@ def test_a_hang_up_at_the_menu_at_night_is_an_ordinary_call_to_return(desk_at) -
     _, ticket = desk.call(caller=ANN, hang_up=True)
     assert (ticket.route, ticket.priority, ticket.after_hours) == ("voice", 3, True)
     assert outbox(desk, ticket, "page") == []  # no message, nobody is woken up
-    assert [i.recipient for i in desk.store.outbox.items(ticket_id=ticket.id)] == [
-        "ann@acme.example"]
+    # Abandoned before choosing: no after-hours fee and no acknowledgement email.
+    assert desk.store.outbox.items(ticket_id=ticket.id) == []
+    assert "abandoned" in ticket.flags and "after_hours_fee" not in ticket.flags
+    assert kinds(ticket).count("call.abandoned") == 1
+
+
+def test_the_lines_region_is_in_the_ticket_json(desk_at) -> None:
+    desk = desk_at(WEDNESDAY_3AM)
+    _, ticket = desk.call(caller=ANN, to="+17373562220", digits=("1",))
+    shown = ticket_json(ticket, desk.services.sla, line_regions(desk.config))
+    assert (shown["line"], shown["region"]) == ("texas", "Texas")
+
+
+def test_a_caller_id_without_its_plus_is_still_a_number(desk_at) -> None:
+    desk = desk_at(WEDNESDAY_3AM)
+    _, ticket = desk.call(caller="442071234567", digits=("1",))
+    assert ticket.callback_numbers == ("+442071234567",)
+    assert ticket.subject == "Voicemail from +442071234567"
+
+
+def test_the_callers_email_waits_for_the_transcription_at_most_the_timeout(desk_at) -> None:
+    desk = desk_at(WEDNESDAY_3AM)
+    _, ticket = desk.call(caller=ANN, digits=("1",), send_callbacks=False)
+    [ack] = outbox(desk, ticket, "email")
+    ended = [e.at for e in ticket.events if e.kind == "call.voicemail"][-1]
+    assert ack.next_try_at == ended + timedelta(seconds=120)  # no transcription yet
+    assert "Your message as we heard it" not in ack.payload["raw"]
