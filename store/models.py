@@ -55,6 +55,7 @@ class OutboxKind(StrEnum):
 
     EMAIL = "email"
     PAGE = "page"
+    WEBHOOK = "webhook"  # a signed POST to another help desk (gateway.web.hooks)
 
 
 class EventKind(StrEnum):
@@ -78,6 +79,15 @@ class EventKind(StrEnum):
     CALL_RECORDING = "call.recording"
     CALL_TRANSCRIPTION = "call.transcription"
     CALL_ENDED = "call.ended"
+    TICKET_TRIAGED = "ticket.triaged"
+    TICKET_NOTE = "ticket.note"
+    TICKET_FIRST_RESPONSE = "ticket.first_response"
+    TICKET_ESCALATED = "ticket.escalated"
+    TICKET_RESOLVED = "ticket.resolved"
+    EMAIL_SENT = "email.sent"  # a technician's reply to the requester
+    SURVEY_SENT = "survey.sent"
+    SURVEY_ANSWERED = "survey.answered"
+    PAGE_ACKNOWLEDGED = "page.acknowledged"
 
 
 # Event kinds stored before the one naming scheme, and what they are called now.
@@ -155,6 +165,14 @@ class Ticket:
     created_at: datetime
     updated_at: datetime
     events: tuple[Event, ...] = ()
+    # The desk's work on it (migration 0007): who has it, at which on-call level, when it
+    # was triaged and first answered, and how it was resolved.
+    assignee: str | None = None
+    level: int = 1
+    triaged_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolution: str | None = None
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -240,3 +258,4 @@ class OutboxItem:
     sent_at: datetime | None
     message_id: str | None = None
     response: str | None = None  # what the relay or API answered when it was sent
+

@@ -21,6 +21,9 @@ from store.models import (
     Rejection,
     Ticket,
 )
+from store.desk import TicketQuery
+from store.ports_desk import (PortalLinkRepository, RateHitRepository, SurveyRepository,
+                              UserRepository)
 
 T = TypeVar("T")
 
@@ -60,6 +63,9 @@ class TicketRepository(Protocol):
 
     def count(self) -> int:
         """How many tickets exist, whatever their status."""
+
+    def page(self, query: TicketQuery, limit: int = 100) -> list[Ticket]:
+        """Tickets matching `query` in queue order, from just after `query.after`."""
 
 
 class MessageArchive(Protocol):
@@ -217,6 +223,22 @@ class Store(Protocol):
     @property
     def outbox(self) -> OutboxRepository:
         """Outbound mail, SMS, calls and pages waiting to be sent."""
+
+    @property
+    def users(self) -> UserRepository:
+        """Technicians and admins of the desk's pages."""
+
+    @property
+    def surveys(self) -> SurveyRepository:
+        """Satisfaction surveys sent with resolutions."""
+
+    @property
+    def portal_links(self) -> PortalLinkRepository:
+        """The secret of each client's portal link."""
+
+    @property
+    def rate_hits(self) -> RateHitRepository:
+        """Attempts counted per key, for throttling."""
 
     def atomically(self, work: Callable[[], T]) -> T:
         """Run `work` (calls on this store's repositories) as one all-or-nothing transaction."""

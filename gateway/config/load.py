@@ -17,6 +17,7 @@ from gateway.config.read import Section, env_secret, one_of
 from gateway.config.store import StoreConfig, read_store
 from gateway.config.voice import VoiceConfig, read_voice
 from gateway.config.web import HttpConfig, read_http
+from gateway.config.webdesk import WebDeskConfig, read_webdesk
 from gateway.errors import ConfigError
 from mail.settings import Secret
 from store.models import Route
@@ -45,6 +46,7 @@ class Config:
     log_level: str
     log_format: str
     warnings: tuple[str, ...] = field(default=())
+    web: WebDeskConfig = field(default_factory=WebDeskConfig)  # [web], [[webhooks]]
 
     def sla_level(self, level: int) -> SlaLevel:
         """The targets of one level (1-4)."""
@@ -98,6 +100,7 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
             "level", _log_level, "one of DEBUG, INFO, WARNING, ERROR", "INFO"
         ),
         log_format=log.convert("format", one_of("json", "text"), '"json" or "text"', "json"),
+        web=read_webdesk(root, environ),
     )
     warnings = tuple(f"{file}: unknown key {key} (ignored)" for key in root.unknown_keys())
     return replace(config, warnings=warnings)

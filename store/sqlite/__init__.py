@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from store.errors import StoreBusyError, StoreError, StoreFullError, StoreUnavailableError
 from store.sqlite import schema
 from store.sqlite.db import Connections
+from store.sqlite.desk import PortalLinks, RateHits, Surveys, Users
 from store.sqlite.directory import Directory
 from store.sqlite.outbox import Outbox
 from store.sqlite.records import Keys, Messages, PollerState, Rejections
@@ -41,6 +42,10 @@ class SqliteStore:
         self._poller_state = PollerState(self.conns)
         self._directory = Directory(self.conns)
         self._outbox = Outbox(self.conns)
+        self._users = Users(self.conns)
+        self._surveys = Surveys(self.conns)
+        self._portal_links = PortalLinks(self.conns)
+        self._rate_hits = RateHits(self.conns)
 
     @property
     def tickets(self) -> Tickets:
@@ -76,6 +81,26 @@ class SqliteStore:
     def outbox(self) -> Outbox:
         """Outbound mail, SMS, calls and pages waiting to be sent."""
         return self._outbox
+
+    @property
+    def users(self) -> Users:
+        """Technicians and admins of the desk's pages."""
+        return self._users
+
+    @property
+    def surveys(self) -> Surveys:
+        """Satisfaction surveys sent with resolutions."""
+        return self._surveys
+
+    @property
+    def portal_links(self) -> PortalLinks:
+        """The secret of each client's portal link."""
+        return self._portal_links
+
+    @property
+    def rate_hits(self) -> RateHits:
+        """Attempts counted per key, for throttling."""
+        return self._rate_hits
 
     def pending_migrations(self) -> list[str]:
         """Migrations this database still needs."""

@@ -187,6 +187,47 @@ def _m0005(db: Database) -> None:
         db.execute("UPDATE ticket_events SET kind = ? WHERE kind = ?", [str(new), old])
 
 
+_M0007 = """
+        ALTER TABLE tickets ADD COLUMN assignee TEXT;
+        ALTER TABLE tickets ADD COLUMN level INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE tickets ADD COLUMN triaged_at TEXT;
+        ALTER TABLE tickets ADD COLUMN first_response_at TEXT;
+        ALTER TABLE tickets ADD COLUMN resolution TEXT;
+        ALTER TABLE tickets ADD COLUMN resolved_at TEXT;
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE surveys (
+            token_hash TEXT PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+            created_at TEXT NOT NULL,
+            answered_at TEXT,
+            answer INTEGER
+        );
+        CREATE TABLE portal_links (
+            company TEXT PRIMARY KEY COLLATE NOCASE,
+            secret TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE rate_hits (
+            key TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX rate_hits_key ON rate_hits(key, at)
+        """
+
+
+@migrations(name="0007_web_desk")
+def _m0007(db: Database) -> None:
+    # The desk's pages: work on tickets, users, surveys, portal links, throttling.
+    _run(db, _M0007)
+
+
 def known_names() -> list[str]:
     """Names of every migration this release knows, oldest first."""
     return [m.name for m in migrations._migrations]

@@ -1,0 +1,80 @@
+"""The store contract for the desk's pages: users, surveys, portal links, throttling, the
+work fields of a ticket and the paged listing. Runs against every backend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from store import NotFoundError, Store, StoreConflictError, TicketQuery
+from store.models import STATUSES
+from tests.helpers.store import T0, new
+
+
+def test_users_are_unique_in_any_case_and_can_be_disabled(store: Store) -> None:
+    added = store.users.add("Ana", "technician", "hash", T0)
+    assert (added.name, added.role, added.disabled) == ("Ana", "technician", False)
+    with pytest.raises(StoreConflictError):
+        store.users.add("ANA", "admin", "other", T0)
+    store.users.set_disabled("ana", True)
+    found = store.users.get("ANA")
+    assert found is not None and found.disabled and found.password_hash == "hash"
+    assert [u.name for u in store.users.all()] == ["Ana"]
+    with pytest.raises(NotFoundError):
+        store.users.set_disabled("nobody", True)
+
+
+def test_a_survey_is_answered_once(store: Store) -> None:
+    ticket = store.tickets.create(new(), T0)
+    store.surveys.create("h1", ticket.id, T0)
+    assert store.surveys.answer("h1", 5, T0 + timedelta(hours=1))
+    assert not store.surveys.answer("h1", 1, T0 + timedelta(hours=2))
+    assert not store.surveys.answer("unknown", 1, T0)
+    survey = store.surveys.get("h1")
+    assert survey is not None and survey.answer == 5 and survey.ticket_id == ticket.id
+
+
+def test_portal_links_rotate(store: Store) -> None:
+    store.portal_links.set("Acme", "s1", T0)
+    store.portal_links.set("ACME", "s2", T0)
+    assert store.portal_links.secret("acme") == "s2"
+    assert store.portal_links.company("s2") == "Acme"
+    assert store.portal_links.company("s1") is None
+
+
+def test_rate_hits_count_inside_the_window(store: Store) -> None:
+    counts = [store.rate_hits.hit("k", T0 + timedelta(seconds=i), T0) for i in range(3)]
+    assert counts == [1, 2, 3]
+    assert store.rate_hits.hit("k", T0 + timedelta(minutes=10),
+                               T0 + timedelta(minutes=5)) == 1
+    store.rate_hits.clear("k")
+    assert store.rate_hits.hit("k", T0, T0) == 1
+
+
+def test_work_fields_round_trip(store: Store) -> None:
+    number = store.tickets.create(new(), T0).number
+    store.tickets.update(number, T0, {"assignee": "ana", "level": 2, "triaged_at": T0,
+                                      "resolution": "Replaced toner", "resolved_at": T0,
+                                      "first_response_at": T0})
+    got = store.tickets.get(number)
+    assert (got.assignee, got.level, got.triaged_at, got.resolution) == (
+        "ana", 2, T0, "Replaced toner")
+    assert got.first_response_at == T0 and got.resolved_at == T0
+
+
+def test_pages_follow_the_queue_order_and_filters(store: Store) -> None:
+    made = [store.tickets.create(new(priority=p, received_at=T0 + timedelta(minutes=m),
+                                     company=c), T0)
+            for p, m, c in [(4, 0, "Acme"), (1, 5, "Beta"), (4, -5, "acme"), (2, 1, "Acme")]]
+    first = store.tickets.page(TicketQuery(statuses=STATUSES), limit=2)
+    assert [t.number for t in first] == [made[1].number, made[3].number]
+    last = first[-1]
+    rest = store.tickets.page(TicketQuery(
+        statuses=STATUSES, after=(last.priority, last.received_at.isoformat(timespec="microseconds"),
+                                  last.id)), limit=10)
+    assert [t.number for t in rest] == [made[2].number, made[0].number]
+    acme = store.tickets.page(TicketQuery(company="ACME", priority=4))
+    assert [t.number for t in acme] == [made[2].number, made[0].number]
+    assert store.tickets.page(TicketQuery(since=T0 + timedelta(minutes=1)), limit=10)[0].number \
+        == made[1].number
