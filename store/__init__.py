@@ -28,13 +28,13 @@ from store.models import (
     Rejection,
     Ticket,
 )
-from store.desk import Role, Survey, TicketQuery, User
+from store.desk import Role, StoreCounts, Survey, TicketQuery, User
 from store.ports import Store
 from store.sqlite import SqliteStore
 
 __all__ = [
     "ArchivedMessage", "Company", "Contact", "ContactRecord", "DuplicateSourceError", "Event",
-    "NewTicket", "NotFoundError", "OutboxItem", "Rejection", "Role", "Survey", "TicketQuery",
+    "NewTicket", "NotFoundError", "OutboxItem", "Rejection", "Role", "StoreCounts", "Survey", "TicketQuery",
     "User", "SchemaTooNewError", "Store",
     "StoreBusyError", "StoreConflictError", "StoreError", "StoreFullError",
     "StoreUnavailableError", "Ticket", "TicketNotFound", "memory_store", "open_store",

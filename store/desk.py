@@ -20,7 +20,7 @@ class TicketQuery:
     company: str | None = None  # any case, exact
     assignee: str | None = None
     since: datetime | None = None  # received at or after
-    after: tuple[int, str, int] | None = None  # (priority, received_at as stored, id) seen last
+    after: tuple[int, datetime, int] | None = None  # (priority, received_at, id) seen last
 
 
 class Role(StrEnum):
@@ -51,3 +51,14 @@ class Survey:
     created_at: datetime
     answered_at: datetime | None
     answer: int | None
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    """Totals for /metrics, with no personal data: counts by outcome, route, kind."""
+
+    messages_by_outcome: dict[str, int]
+    tickets_by_channel_route: dict[tuple[str, str], int]
+    events_by_kind: dict[str, int]
+    outbox_by_kind_status: dict[tuple[str, str], int]
+    outbox_oldest_waiting: dict[str, datetime]  # kind -> creation of its oldest unsent item

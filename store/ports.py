@@ -21,7 +21,7 @@ from store.models import (
     Rejection,
     Ticket,
 )
-from store.desk import TicketQuery
+from store.desk import StoreCounts, TicketQuery
 from store.ports_desk import (PortalLinkRepository, RateHitRepository, SurveyRepository,
                               UserRepository)
 
@@ -82,6 +82,9 @@ class MessageArchive(Protocol):
 
     def get(self, row: int) -> ArchivedMessage:
         """One archived message, raw bytes included; NotFoundError otherwise."""
+
+    def for_ticket(self, ticket_id: int) -> list[int]:
+        """Rows of the archived input that opened or updated this ticket, oldest first."""
 
     def seen(self, channel: str, source_id: str | None, raw: bytes | None = None) -> int | None:
         """The row of an earlier message with this source id (or bytes) that has an outcome."""
@@ -255,6 +258,9 @@ class Store(Protocol):
 
     def health(self) -> dict[str, Any]:
         """A quick check that the database answers (ok, migrations, counts), for /healthz."""
+
+    def counts(self) -> StoreCounts:
+        """Totals by outcome, route, event kind and outbox kind, for /metrics."""
 
     def close(self) -> None:
         """Release every connection."""

@@ -57,5 +57,8 @@ class RateHitRepository(Protocol):
     def hit(self, key: str, at: datetime, since: datetime) -> int:
         """Record one attempt under `key`; return how many it has had since `since`."""
 
+    def count(self, key: str, since: datetime) -> int:
+        """How many attempts `key` has had since `since`, recording none."""
+
     def clear(self, key: str) -> None:
         """Forget the attempts of `key`."""

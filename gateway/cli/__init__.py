@@ -14,8 +14,10 @@ from gateway.cli.call import call
 from gateway.cli.check_config import check_config
 from gateway.cli.contacts import contacts
 from gateway.cli.ingest import ingest
+from gateway.cli.portal import portal
 from gateway.cli.serve import serve
 from gateway.cli.tickets import tickets
+from gateway.cli.users import users
 from gateway.errors import IntakeError
 from store import StoreError
 
@@ -30,7 +32,7 @@ def cli() -> None:
     """
 
 
-for _command in (serve, ingest, tickets, contacts, call, check_config):
+for _command in (serve, ingest, tickets, contacts, call, check_config, users, portal):
     cli.add_command(_command)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from gateway.desk.webhooks import WebhookSender
 from gateway.runtime.services import Services
 from mail.imap import ImapPoller
 from mail.listener import SmtpListener
@@ -32,6 +33,7 @@ def components(services: Services) -> list[Component]:
     parts: list[Component] = [
         OutboxMailer(config.mail.relay, services.store, services.clock),
         SmtpListener(services.email, config.mail.smtp, config.mail.desk_addresses),
+        WebhookSender(config, services.store, services.sla, services.clock),
     ]
     if config.mail.imap.enabled:
         parts.append(ImapPoller(config.mail.imap, services.email, services.store.poller_state,

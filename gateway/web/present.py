@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from gateway.core.sla import SlaPolicy
@@ -43,6 +43,12 @@ def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
         "field_sources": ticket.field_sources,
         "created_at": local(ticket.created_at),
         "updated_at": local(ticket.updated_at),
+        "assignee": ticket.assignee,
+        "level": ticket.level,
+        "triaged_at": local(ticket.triaged_at),
+        "first_response_at": local(ticket.first_response_at),
+        "resolution": ticket.resolution,
+        "resolved_at": local(ticket.resolved_at),
         "events": [
             {"at": local(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail}
             for e in ticket.events
@@ -50,14 +56,16 @@ def ticket_json(ticket: Ticket, sla: SlaPolicy) -> dict[str, Any]:
     }
 
 
-def rejection_json(rejection: Rejection) -> dict[str, Any]:
-    """One rejection: which message, from whom, what was missing."""
+def rejection_json(rejection: Rejection, tz: tzinfo | None = None) -> dict[str, Any]:
+    """One rejection: which message, from whom, what was missing; times in `tz` (the
+    desk's zone, as tickets are) when given."""
     return {
         "id": rejection.id,
         "message_id": rejection.message_id,
         "sender": rejection.sender,
         "missing": list(rejection.missing),
         "reason": rejection.reason,
-        "received_at": _iso(rejection.received_at),
+        "received_at": _iso(rejection.received_at.astimezone(tz) if tz else
+                            rejection.received_at),
         "resolved_ticket": rejection.resolved_ticket,
     }

@@ -12,7 +12,8 @@ from sqlite_utils import Database
 from store.errors import StoreBusyError, StoreError, StoreFullError, StoreUnavailableError
 from store.sqlite import schema
 from store.sqlite.db import Connections
-from store.sqlite.desk import PortalLinks, RateHits, Surveys, Users
+from store.desk import StoreCounts
+from store.sqlite.desk import PortalLinks, RateHits, Surveys, Users, store_counts
 from store.sqlite.directory import Directory
 from store.sqlite.outbox import Outbox
 from store.sqlite.records import Keys, Messages, PollerState, Rejections
@@ -150,6 +151,11 @@ class SqliteStore:
             }
         except StoreError as exc:
             return {"ok": False, "error": str(exc)}
+
+    def counts(self) -> StoreCounts:
+        """Totals by outcome, route, event kind and outbox kind, for /metrics."""
+        with self.conns.reading() as db:
+            return store_counts(db)
 
     def close(self) -> None:
         """Close every connection."""

@@ -9,7 +9,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from store.errors import NotFoundError, StoreConflictError
-from store.desk import Role, Survey, User
+from store.desk import Role, StoreCounts, Survey, User
 from store.sqlite.db import Connections, from_db, to_db
 
 
@@ -138,6 +138,30 @@ class RateHits:
 
         return self._conns.write(work)
 
+    def count(self, key: str, since: datetime) -> int:
+        """How many attempts `key` has had since `since`, recording none."""
+        with self._conns.reading() as db:
+            return int(next(db.query("SELECT count(*) AS n FROM rate_hits WHERE key = ?"
+                                     " AND at >= ?", [key, to_db(since)]))["n"])
+
     def clear(self, key: str) -> None:
         """Forget the attempts of `key` (a successful login)."""
         self._conns.write(lambda db: db.execute("DELETE FROM rate_hits WHERE key = ?", [key]))
+
+
+def store_counts(db: Database) -> StoreCounts:
+    """The totals /metrics shows, in one read."""
+    oldest = {r["kind"]: from_db(r["at"]) for r in db.query(
+        "SELECT kind, min(created_at) AS at FROM outbox WHERE status IN ('pending', 'sending')"
+        " GROUP BY kind")}
+    return StoreCounts(
+        messages_by_outcome={r["o"]: r["n"] for r in db.query(
+            "SELECT coalesce(outcome, 'pending') AS o, count(*) AS n FROM messages GROUP BY o")},
+        tickets_by_channel_route={(r["channel"], r["route"]): r["n"] for r in db.query(
+            "SELECT channel, route, count(*) AS n FROM tickets GROUP BY channel, route")},
+        events_by_kind={r["kind"]: r["n"] for r in db.query(
+            "SELECT kind, count(*) AS n FROM ticket_events GROUP BY kind")},
+        outbox_by_kind_status={(r["kind"], r["status"]): r["n"] for r in db.query(
+            "SELECT kind, status, count(*) AS n FROM outbox GROUP BY kind, status")},
+        outbox_oldest_waiting={k: v for k, v in oldest.items() if v is not None},
+    )

@@ -76,6 +76,12 @@ class Messages:
             )
         )
 
+    def for_ticket(self, ticket_id: int) -> list[int]:
+        """Rows of the archived input that opened or updated this ticket, oldest first."""
+        with self._conns.reading() as db:
+            return [r["id"] for r in db.query(
+                "SELECT id FROM messages WHERE ticket_id = ? ORDER BY id", [ticket_id])]
+
     def get(self, row: int) -> ArchivedMessage:
         """One archived message, raw bytes included; NotFoundError otherwise."""
         with self._conns.reading() as db:

@@ -98,6 +98,7 @@ def page_sql(query: TicketQuery, limit: int) -> tuple[str, list[Any]]:
     if query.after is not None:
         # Keyset pagination on the queue order: stable while tickets arrive.
         where.append("(priority, received_at, id) > (?, ?, ?)")
-        params.extend(query.after)
+        priority, received_at, ticket_id = query.after
+        params.extend([priority, to_db(received_at), ticket_id])
     return (" AND ".join(where) + f" ORDER BY priority, received_at, id LIMIT {int(limit)}",
             params)

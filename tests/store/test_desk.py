@@ -48,6 +48,8 @@ def test_rate_hits_count_inside_the_window(store: Store) -> None:
     assert counts == [1, 2, 3]
     assert store.rate_hits.hit("k", T0 + timedelta(minutes=10),
                                T0 + timedelta(minutes=5)) == 1
+    assert store.rate_hits.count("k", T0 + timedelta(minutes=5)) == 1
+    assert store.rate_hits.count("other", T0) == 0
     store.rate_hits.clear("k")
     assert store.rate_hits.hit("k", T0, T0) == 1
 
@@ -71,10 +73,35 @@ def test_pages_follow_the_queue_order_and_filters(store: Store) -> None:
     assert [t.number for t in first] == [made[1].number, made[3].number]
     last = first[-1]
     rest = store.tickets.page(TicketQuery(
-        statuses=STATUSES, after=(last.priority, last.received_at.isoformat(timespec="microseconds"),
-                                  last.id)), limit=10)
+        statuses=STATUSES, after=(last.priority, last.received_at, last.id)), limit=10)
     assert [t.number for t in rest] == [made[2].number, made[0].number]
     acme = store.tickets.page(TicketQuery(company="ACME", priority=4))
     assert [t.number for t in acme] == [made[2].number, made[0].number]
     assert store.tickets.page(TicketQuery(since=T0 + timedelta(minutes=1)), limit=10)[0].number \
         == made[1].number
+
+
+def test_archived_messages_are_found_by_ticket(store: Store) -> None:
+    ticket = store.tickets.create(new(), T0)
+    first = store.messages.archive("email", "smtp", T0, raw=b"a")
+    store.messages.archive("email", "smtp", T0, raw=b"b")
+    third = store.messages.archive("email", "smtp", T0, raw=b"c")
+    for row in (third, first):
+        store.messages.set_outcome(row, "ticket", ticket_id=ticket.id)
+    assert store.messages.for_ticket(ticket.id) == [first, third]
+
+
+def test_counts_for_metrics(store: Store) -> None:
+    ticket = store.tickets.create(new(), T0)
+    store.tickets.create(new(channel="voice", route="voicemail"), T0)
+    row = store.messages.archive("email", "smtp", T0, raw=b"a")
+    store.messages.set_outcome(row, "ticket", ticket_id=ticket.id)
+    store.messages.archive("email", "smtp", T0, raw=b"b")
+    store.outbox.enqueue("webhook", "http://x", {}, T0)
+    store.outbox.enqueue("webhook", "http://x", {}, T0 + timedelta(minutes=1))
+    counts = store.counts()
+    assert counts.messages_by_outcome == {"ticket": 1, "pending": 1}
+    assert counts.tickets_by_channel_route == {("email", "email"): 1, ("voice", "voicemail"): 1}
+    assert counts.events_by_kind["ticket.created"] == 2
+    assert counts.outbox_by_kind_status == {("webhook", "pending"): 2}
+    assert counts.outbox_oldest_waiting == {"webhook": T0}

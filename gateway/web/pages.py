@@ -1,0 +1,49 @@
+"""The queue (`GET /`), its live rows (`GET /queue/rows`) and the rejections page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+
+from gateway.web import context
+from gateway.web.login import current_user, login_required
+from gateway.web.queue_rows import FILTERS, matches, row
+from store.models import STATUSES, Channel
+
+pages = Blueprint("queue", __name__, template_folder="templates", static_folder="static",
+                  static_url_path="/static")
+
+
+def _rows() -> dict[str, object]:
+    services = context.services()
+    filters = {name: request.args.get(name, "") for name in FILTERS}
+    query = request.args.get("q", "")
+    wanted = filters["status"]
+    tickets = services.store.tickets.queue(include_closed=bool(wanted))
+    now = services.clock()
+    rows = [row(t, now, services.sla) for t in tickets if matches(t, filters, query)]
+    return {"rows": rows, "filters": filters, "q": query, "statuses": STATUSES,
+            "channels": tuple(Channel), "levels": services.sla.levels, "user": current_user()}
+
+
+@pages.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """Open tickets, priority then oldest first, refreshed in place by static/queue.js."""
+    return render_template("queue.html", **_rows())
+
+
+@pages.get("/queue/rows")
+@login_required
+def rows() -> ResponseReturnValue:
+    """Just the queue's rows, for the page to swap in without a reload."""
+    return render_template("queue_rows.html", **_rows())
+
+
+@pages.get("/rejections")
+@login_required
+def rejections() -> ResponseReturnValue:
+    """Messages that could not become tickets, with what was missing."""
+    services = context.services()
+    return render_template("rejections.html", user=current_user(), tz=services.sla.calendar.tz,
+                           rejections=services.store.rejections.recent(200))
