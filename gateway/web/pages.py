@@ -11,7 +11,7 @@ from gateway.web.queue_rows import FILTERS, matches, row
 from store.models import STATUSES, Channel
 
 pages = Blueprint("queue", __name__, template_folder="templates", static_folder="static",
-                  static_url_path="/static")
+                  static_url_path="/assets")  # the app keeps /static for itself
 
 
 def _rows() -> dict[str, object]:

@@ -197,3 +197,13 @@ def test_the_original_email_is_text_and_a_download(client: FlaskClient,
     download = client.get(link.group(1))
     assert download.data == raw
     assert download.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_the_pages_assets_are_served(client: FlaskClient, services: Services) -> None:
+    log_in(client, services)
+    page = client.get("/").get_data(as_text=True)
+    for asset in re.findall(r'(?:src|href)="(/assets/[^"]+)"', page):
+        answer = client.get(asset)
+        answer.close()  # a file response: close it, or the file stays open
+        assert answer.status_code == 200
+    assert "/assets/queue.js" in page and "/assets/desk.css" in page
