@@ -101,6 +101,9 @@ class RejectionRepository(Protocol):
     def resolve(self, rejection_id: int, ticket_id: int, at: datetime) -> None:
         """Mark a rejection as completed by a later answer that opened `ticket_id`."""
 
+    def get(self, rejection_id: int) -> Rejection:
+        """One rejection by id; NotFoundError otherwise."""
+
     def recent(self, limit: int = 100) -> list[Rejection]:
         """The newest rejections first."""
 

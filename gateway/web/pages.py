@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+
+from gateway.desk.portal import LABELS, Submission
+from gateway.desk.rejections import Incomplete, complete, original_text
+from gateway.web.login import actor
+from store import DuplicateSourceError, NotFoundError
 
 from gateway.web import context
 from gateway.web.login import current_user, login_required
@@ -47,3 +52,30 @@ def rejections() -> ResponseReturnValue:
     services = context.services()
     return render_template("rejections.html", user=current_user(), tz=services.sla.calendar.tz,
                            rejections=services.store.rejections.recent(200))
+
+
+@pages.route("/rejections/<int:rejection_id>", methods=["GET", "POST"])
+@login_required
+def rejection(rejection_id: int) -> ResponseReturnValue:
+    """The rejected message as text, and a form to open its ticket by filling the gaps."""
+    services = context.services()
+    try:
+        found = services.store.rejections.get(rejection_id)
+    except NotFoundError:
+        abort(404)
+    subject, text = original_text(services, found)
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST" and found.resolved_ticket is None:
+        sub = Submission(name=form.get("name", ""), company=form.get("company", ""),
+                         callback_numbers=form.get("callback_numbers", ""),
+                         description=form.get("description", ""), urgency=4)
+        try:
+            ticket = complete(services, found, sub, actor())
+        except Incomplete as exc:
+            flash("Still missing: " + ", ".join(LABELS[g] for g in exc.gaps), "error")
+        except DuplicateSourceError as exc:
+            flash(f"That message already opened {exc}", "error")
+        else:
+            return redirect(url_for("tickets.show", number=ticket.number))
+    return render_template("rejection.html", user=current_user(), r=found, subject=subject,
+                           text=text, form=form, tz=services.sla.calendar.tz)

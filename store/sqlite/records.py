@@ -165,6 +165,14 @@ class Rejections:
             )
         )
 
+    def get(self, rejection_id: int) -> Rejection:
+        """One rejection by id; NotFoundError otherwise."""
+        with self._conns.reading() as db:
+            rows = list(db.query(f"{_REJECTION_SELECT} WHERE r.id = ?", [rejection_id]))
+        if not rows:
+            raise NotFoundError(f"no rejection {rejection_id}")
+        return _rejection(rows[0])
+
     def recent(self, limit: int = 100) -> list[Rejection]:
         """The newest rejections first."""
         with self._conns.reading() as db:

@@ -105,3 +105,16 @@ def test_counts_for_metrics(store: Store) -> None:
     assert counts.events_by_kind["ticket.created"] == 2
     assert counts.outbox_by_kind_status == {("webhook", "pending"): 2}
     assert counts.outbox_oldest_waiting == {"webhook": T0}
+
+
+def test_a_rejection_is_found_by_id(store: Store) -> None:
+    row = store.messages.archive("email", "smtp", T0, raw=b"a")
+    rejection_id = store.rejections.add(row, T0, ["company"], sender="a@b.example")
+    found = store.rejections.get(rejection_id)
+    assert (found.id, found.missing, found.sender, found.resolved_ticket) == (
+        rejection_id, ("company",), "a@b.example", None)
+    ticket = store.tickets.create(new(), T0)
+    store.rejections.resolve(rejection_id, ticket.id, T0)
+    assert store.rejections.get(rejection_id).resolved_ticket == ticket.number
+    with pytest.raises(NotFoundError):
+        store.rejections.get(rejection_id + 1)

@@ -105,3 +105,34 @@ def test_rejections_page(client: FlaskClient, services: Services) -> None:
     log_in(client, services)
     page = client.get("/rejections").get_data(as_text=True)
     assert "company, callback_numbers" in page and "&lt;b&gt;bob&lt;/b&gt;" in page
+
+
+def test_a_technician_turns_a_rejection_into_a_ticket(client: FlaskClient,
+                                                      services: Services) -> None:
+    raw = (b"From: Bob Stone <bob@beta.example>\r\nTo: support@desk.example\r\n"
+           b"Subject: VPN\r\nMessage-ID: <vpn@beta.example>\r\n\r\n"
+           b"The VPN drops every ten minutes.\r\n")
+    outcome = services.email.receive(raw, source="test")
+    assert outcome.outcome == "rejected"
+    [rejection] = services.store.rejections.recent()
+    log_in(client, services)
+    path = f"/rejections/{rejection.id}"
+    page = client.get(path)
+    assert "The VPN drops every ten minutes." in page.get_data(as_text=True)
+    token = csrf(page)
+    gap = client.post(path, data={"csrf_token": token, "name": "Bob Stone", "company": "",
+                                  "callback_numbers": "512 555 0188",
+                                  "description": "VPN drops"})
+    assert "Still missing: your company" in gap.get_data(as_text=True)
+    done = client.post(path, data={"csrf_token": token, "name": "Bob Stone",
+                                   "company": "Beta", "callback_numbers": "512 555 0188",
+                                   "description": "VPN drops every ten minutes"})
+    assert done.status_code == 302
+    number = done.location.rsplit("/", 1)[1]
+    ticket = services.store.tickets.get(number)
+    assert (ticket.email, ticket.company, ticket.source_id) == (
+        "bob@beta.example", "Beta", "<vpn@beta.example>")
+    assert ticket.callback_numbers == ("+15125550188",)
+    assert services.store.rejections.get(rejection.id).resolved_ticket == number
+    assert "The VPN drops every ten minutes." in client.get(f"/tickets/{number}").get_data(
+        as_text=True)
