@@ -16,6 +16,7 @@ from store.models import (
     Company,
     Contact,
     ContactRecord,
+    Event,
     NewTicket,
     OutboxItem,
     Rejection,
@@ -63,6 +64,12 @@ class TicketRepository(Protocol):
 
     def count(self) -> int:
         """How many tickets exist, whatever their status."""
+
+    def events_after(self, event_id: int, limit: int = 500) -> list[tuple[str, Event]]:
+        """Events of every ticket newer than `event_id`, oldest first, with their number."""
+
+    def last_event_id(self) -> int:
+        """The id of the newest event of any ticket (0 when there is none)."""
 
     def page(self, query: TicketQuery, limit: int = 100) -> list[Ticket]:
         """Tickets matching `query` in queue order, from just after `query.after`."""

@@ -20,12 +20,15 @@ from prometheus_client import Histogram
 from gateway.config import Config
 from gateway.core.sla import SlaPolicy
 from gateway.desk import hooks
-from store import OutboxItem, Store, TicketNotFound
-from store.models import OutboxKind
+from store import OutboxItem, Store
+from store.models import EventKind, OutboxKind
 
 log = logging.getLogger(__name__)
 KINDS = (OutboxKind.WEBHOOK,)
-MARK = "webhooks.last_ticket_id"  # poller state: the last ticket announced as created
+MARK = "webhooks.last_event_id"  # poller state: the last timeline event announced
+BATCH = 500
+# Timeline entries that change nothing another help desk shows.
+QUIET = frozenset({EventKind.ACK_QUEUED, EventKind.SURVEY_SENT, EventKind.CALL_QUEUE_POSITION})
 # Process-wide, as Prometheus metrics are; /metrics adds it to each scrape's registry.
 LATENCY = Histogram("intake_webhook_seconds", "Webhook delivery time", ["outcome"],
                     registry=None)
@@ -34,6 +37,15 @@ LATENCY = Histogram("intake_webhook_seconds", "Webhook delivery time", ["outcome
 def signature(secret: str, body: bytes) -> str:
     """The X-Intake-Signature value: sha256=<hex HMAC-SHA256 of the body>."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _event_for(kinds: set[str]) -> str | None:
+    """The webhook event for what one ticket's timeline gained in one pass."""
+    if EventKind.TICKET_CREATED in kinds:
+        return hooks.TICKET_CREATED  # its JSON already carries whatever followed
+    if EventKind.TICKET_RESOLVED in kinds:
+        return hooks.TICKET_RESOLVED
+    return hooks.TICKET_UPDATED if kinds - QUIET else None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -76,30 +88,34 @@ class WebhookSender:
                 log.exception("webhooks.pass_failed")
             self._stopping.wait(self._poll)
 
-    def announce_created(self) -> int:
-        """Queue `ticket.created` for tickets opened since the last pass; how many."""
+    def announce(self) -> int:
+        """Queue a delivery per ticket for what its timeline gained since the last pass
+        (created, resolved, or updated); how many tickets were announced."""
         if not self._config.web.webhooks:
             return 0
         last = self._store.poller_state.get(MARK)
         if last is None:  # first start: announce from now on, not the history
-            self._store.poller_state.set(MARK, self._store.tickets.count(), self._clock())
+            self._store.poller_state.set(MARK, self._store.tickets.last_event_id(),
+                                         self._clock())
             return 0
-        announced = 0
-        while (number := self._store.tickets.number_for_id(int(last) + 1)) is not None:
-            try:
-                ticket = self._store.tickets.get(number)
-            except TicketNotFound:
-                break
-            hooks.emit(self._store, self._config, self._sla, hooks.TICKET_CREATED, ticket,
-                       self._clock())
-            last = int(last) + 1
-            self._store.poller_state.set(MARK, last, self._clock())
-            announced += 1
-        return announced
+        events = self._store.tickets.events_after(int(last), limit=BATCH)
+        if not events:
+            return 0
+        kinds: dict[str, set[str]] = {}
+        for number, event in events:
+            kinds.setdefault(number, set()).add(event.kind)
+        for number, seen in kinds.items():
+            event_name = _event_for(seen)
+            if event_name is not None:
+                hooks.emit(self._store, self._config, self._sla, event_name,
+                           self._store.tickets.get(number), self._clock())
+        # Queued first, marked after: a crash in between announces again, never loses one.
+        self._store.poller_state.set(MARK, events[-1][1].id, self._clock())
+        return len(kinds)
 
     def send_due(self) -> int:
         """Announce new tickets, then deliver what is due; how many were delivered."""
-        self.announce_created()
+        self.announce()
         sent = 0
         while not self._stopping.is_set():
             claimed = self._store.outbox.claim_due(self._clock(), timedelta(seconds=60),

@@ -11,7 +11,6 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from gateway.desk import hooks
 from gateway.outbound.compose import OutgoingEmail, queue_email
 from gateway.runtime.services import Services
 from store import Ticket
@@ -48,10 +47,10 @@ class DeskWork:
     def _now(self) -> datetime:
         return self.s.clock()
 
-    def _changed(self, number: str, event: str = hooks.TICKET_UPDATED) -> Ticket:
-        ticket = self.store.tickets.get(number)
-        hooks.emit(self.store, self.s.config, self.s.sla, event, ticket, self._now())
-        return ticket
+    def _changed(self, number: str) -> Ticket:
+        # Webhooks follow the timeline (gateway.desk.webhooks), so every channel's changes
+        # reach them, not only the desk's.
+        return self.store.tickets.get(number)
 
     def triage(self, number: str, actor: str, choice: Triage) -> Ticket:
         """Set priority, level and assignee; due times follow the priority; new -> open."""
@@ -132,7 +131,7 @@ class DeskWork:
         self.store.tickets.set_status(number, TicketStatus.RESOLVED, self._now(), actor)
         if ticket.email:
             self._send_survey(ticket, resolution.strip(), public_url)
-        return self._changed(number, hooks.TICKET_RESOLVED)
+        return self._changed(number)
 
     def _send_survey(self, ticket: Ticket, resolution: str, public_url: str) -> None:
         token = self._signer.dumps({"ticket": ticket.number, "nonce": secrets.token_hex(8)})

@@ -226,6 +226,19 @@ class Tickets:
             [ticket_id, to_db(at), kind, actor, dumps(detail), dedupe_key],
         )
 
+    def events_after(self, event_id: int, limit: int = 500) -> list[tuple[str, Event]]:
+        """Events of every ticket newer than `event_id`, oldest first, with their number."""
+        with self._conns.reading() as db:
+            rows = db.query("SELECT e.*, t.number AS number FROM ticket_events e JOIN tickets t"
+                            " ON t.id = e.ticket_id WHERE e.id > ? ORDER BY e.id LIMIT ?",
+                            [event_id, limit])
+            return [(row["number"], event_record(row)) for row in rows]
+
+    def last_event_id(self) -> int:
+        """The id of the newest event of any ticket (0 when there is none)."""
+        with self._conns.reading() as db:
+            return int(next(db.query("SELECT coalesce(max(id), 0) AS n FROM ticket_events"))["n"])
+
     def count(self) -> int:
         """How many tickets exist, whatever their status."""
         with self._conns.reading() as db:

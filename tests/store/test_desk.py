@@ -118,3 +118,15 @@ def test_a_rejection_is_found_by_id(store: Store) -> None:
     assert store.rejections.get(rejection_id).resolved_ticket == ticket.number
     with pytest.raises(NotFoundError):
         store.rejections.get(rejection_id + 1)
+
+
+def test_events_of_every_ticket_are_read_in_order(store: Store) -> None:
+    assert store.tickets.last_event_id() == 0
+    first = store.tickets.create(new(), T0).number
+    mark = store.tickets.last_event_id()
+    second = store.tickets.create(new(), T0).number
+    store.tickets.add_event(first, "ticket.note", T0, {"text": "x"})
+    after = store.tickets.events_after(mark)
+    assert [(n, e.kind) for n, e in after] == [(second, "ticket.created"), (first, "ticket.note")]
+    assert store.tickets.events_after(mark, limit=1) == after[:1]
+    assert store.tickets.last_event_id() == after[-1][1].id

@@ -140,9 +140,11 @@ def test_each_hook_gets_only_its_events(hooked: Callable[..., Services],
     sender = _sender(services)
     sender.send_due()
     number = _open(services)
+    sender.send_due()  # ticket.created: not asked for
     work = DeskWork(services, "key")
     work.triage(number, "ana", Triage(2, 1, "ana"))
     work.resolve(number, "ana", "Replaced toner", "http://desk.example")
+    sender.send_due()
     hooks.page_unacknowledged(services.store, services.config, services.sla,
                               services.store.tickets.get(number), services.clock(),
                               {"level": 1})
@@ -162,3 +164,20 @@ def test_no_webhooks_no_work(services: Services) -> None:
     _open(services)
     assert _sender(services).send_due() == 0
     assert services.store.outbox.items() == []
+
+
+def test_changes_from_any_channel_are_one_update_per_pass(
+        hooked: Callable[..., Services], receiver: Receiver) -> None:
+    services = hooked(("ticket.updated",))
+    sender = _sender(services)
+    sender.send_due()
+    number = _open(services)
+    sender.send_due()  # created: not asked for
+    at = services.clock()
+    services.store.tickets.add_event(number, "email.reply", at, {"text": "more details"})
+    services.store.tickets.add_event(number, "call.recording", at, {"status": "completed"})
+    assert sender.send_due() == 1
+    [(_, body)] = receiver.posts
+    assert json.loads(body)["event"] == "ticket.updated"
+    services.store.tickets.add_event(number, "ack.queued", at, {"to": "x"})
+    assert sender.send_due() == 0 and len(receiver.posts) == 1  # nothing a help desk shows
