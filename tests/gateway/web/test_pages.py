@@ -14,6 +14,7 @@ from gateway.web.app import create_app
 from store import Ticket
 from store.models import OutboxKind
 from tests.helpers.clock import Clock, chicago
+from gateway.desk.accounts import add_user
 from tests.helpers.web import PASSWORD, csrf, log_in
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -207,3 +208,36 @@ def test_the_pages_assets_are_served(client: FlaskClient, services: Services) ->
         answer.close()  # a file response: close it, or the file stays open
         assert answer.status_code == 200
     assert "/assets/queue.js" in page and "/assets/desk.css" in page
+
+
+def test_attachments_are_downloads(client: FlaskClient, services: Services) -> None:
+    raw = (b"From: Ann Lee <ann@acme.example>\r\nTo: support@desk.example\r\nSubject: Printer\r\n"
+           b"Message-ID: <att@acme.example>\r\nMIME-Version: 1.0\r\n"
+           b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+           b"Content-Type: text/plain\r\n\r\nName: Ann Lee\r\nCompany: Acme\r\n"
+           b"Call-back number: (512) 555-0100\r\nDescription: the printer shows error 50.2\r\n"
+           b"--b\r\nContent-Type: text/html\r\n"
+           b'Content-Disposition: attachment; filename="error.html"\r\n\r\n'
+           b"<script>alert(1)</script>\r\n--b--\r\n")
+    outcome = services.email.receive(raw, source="test")
+    assert outcome.ticket is not None
+    log_in(client, services)
+    page = client.get(f"/tickets/{outcome.ticket}").get_data(as_text=True)
+    link = re.search(r'href="([^"]+/0)">error.html</a>', page)
+    assert link is not None
+    download = client.get(link.group(1))
+    assert download.data.strip() == b"<script>alert(1)</script>"
+    assert download.headers["Content-Type"] == "application/octet-stream"
+    assert download.headers["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.parametrize("target, lands", [("/rejections", "/rejections"),
+                                           ("https://evil.example/", "/"),
+                                           ("//evil.example/", "/")])
+def test_login_returns_only_to_our_own_pages(client: FlaskClient, services: Services,
+                                             target: str, lands: str) -> None:
+    add_user(services.store, "ana", "technician", PASSWORD, services.clock())
+    token = csrf(client.get("/login"))
+    answer = client.post("/login", data={"username": "ana", "password": PASSWORD,
+                                         "csrf_token": token, "next": target})
+    assert answer.status_code == 302 and answer.location == lands
