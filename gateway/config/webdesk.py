@@ -33,6 +33,8 @@ class WebDeskConfig:
     login_attempts: int = 5  # failed logins per user, and per address, in 15 minutes
     portal_posts: int = 10  # portal submissions per address per hour
     webhook_attempts: int = 6  # deliveries tried before one is dead-lettered
+    # Hosts the gateway fetches call recordings from with the account's credentials.
+    recording_hosts: tuple[str, ...] = ("api.twilio.com",)
     webhooks: tuple[Webhook, ...] = field(default=())
 
 
@@ -48,6 +50,8 @@ def read_webdesk(root: Section, environ: Mapping[str, str]) -> WebDeskConfig:
         login_attempts=web.integer("login_attempts", 5, 1, 1000),
         portal_posts=web.integer("portal_posts", 10, 1, 10000),
         webhook_attempts=web.integer("webhook_attempts", 6, 1, 100),
+        recording_hosts=tuple(h.lower() for h in web.texts("recording_hosts",
+                                                            ("api.twilio.com",))),
         webhooks=_webhooks(root, environ),
     )
 

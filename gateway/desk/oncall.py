@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from gateway.config import Config
 
@@ -30,6 +30,7 @@ class OpenPage:
     to: str
 
 
+@runtime_checkable
 class OnCall(Protocol):
     """What the /oncall page asks of the paging room."""
 

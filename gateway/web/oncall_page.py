@@ -16,7 +16,7 @@ _KEY = "intake.oncall"  # the paging room's OnCall replaces the default here at 
 def on_call() -> OnCall:
     """The app's OnCall: the one installed in app.extensions, else the config's list."""
     found = current_app.extensions.get(_KEY)
-    return found if found is not None else ConfigOnCall(context.services().config)  # type: ignore[no-any-return]
+    return found if isinstance(found, OnCall) else ConfigOnCall(context.services().config)
 
 
 @oncall.get("/oncall")

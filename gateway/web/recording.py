@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 
@@ -17,9 +18,13 @@ _ACCOUNT = re.compile(r"/Accounts/(AC[0-9a-fA-F]{32}|[A-Za-z0-9]+)/")
 CHUNK = 64 * 1024
 
 
-def stream_recording(url: str, auth_token: Secret | None, timeout: float = 15.0) -> Response:
+def stream_recording(url: str, auth_token: Secret | None, hosts: tuple[str, ...],
+                     timeout: float = 15.0) -> Response:
     """GET `url` (Basic auth: the account SID in its path and the auth token) and pass the
-    audio through in chunks."""
+    audio through in chunks; a URL off `hosts` is refused, so the credentials go nowhere else."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in hosts:
+        abort(502, description="the recording is not on a known recording host")
     request = urllib.request.Request(url)
     account = _ACCOUNT.search(url)
     if account and auth_token is not None:

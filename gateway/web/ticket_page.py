@@ -48,7 +48,8 @@ def recording(number: str) -> ResponseReturnValue:
     url = recording_url(_ticket(number))
     if url is None:
         abort(404)
-    return stream_recording(url, context.services().config.voice_auth_token)
+    config = context.services().config
+    return stream_recording(url, config.voice_auth_token, config.web.recording_hosts)
 
 
 @ticket_pages.get("/tickets/<number>/messages/<int:row_id>.eml")

@@ -109,6 +109,7 @@ def served_desk(folder: Path) -> Iterator[Desk]:
         f'[store]\npath = "data/desk.db"\n[http]\nhost = "127.0.0.1"\nport = {http}\n'
         f'public_url = "http://127.0.0.1:{http}"\n[mail.smtp]\nport = {smtp}\n'
         '[voice]\nauth_token_env = "BROWSER_VOICE_TOKEN"\n'
+        '[web]\nrecording_hosts = ["127.0.0.1"]\n'
         '[api]\ntoken_env = "BROWSER_API_TOKEN"\n', encoding="utf-8")
     log = (folder / "serve.log").open("w", encoding="utf-8")  # a file: a pipe could fill up
     proc = subprocess.Popen(

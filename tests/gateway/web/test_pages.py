@@ -13,6 +13,7 @@ from gateway.runtime.services import Services
 from gateway.web.app import create_app
 from store import Ticket
 from store.models import OutboxKind
+from tests.helpers.browser import Recordings
 from tests.helpers.clock import Clock, chicago
 from gateway.desk.accounts import add_user
 from tests.helpers.web import PASSWORD, csrf, log_in
@@ -241,3 +242,14 @@ def test_login_returns_only_to_our_own_pages(client: FlaskClient, services: Serv
     answer = client.post("/login", data={"username": "ana", "password": PASSWORD,
                                          "csrf_token": token, "next": target})
     assert answer.status_code == 302 and answer.location == lands
+
+
+def test_recordings_are_fetched_only_from_known_hosts(
+        client: FlaskClient, services: Services, recordings: Recordings) -> None:
+    ticket = _ticket(services, channel="voice", route="voicemail", source_id="CA7", email=None)
+    services.store.tickets.add_event(ticket.number, "call.recording", services.clock(),
+                                     {"url": recordings.url("RE7"), "status": "completed"})
+    log_in(client, services)
+    before = len(recordings.requests)
+    assert client.get(f"/tickets/{ticket.number}/recording").status_code == 502
+    assert len(recordings.requests) == before  # the credentials went nowhere
