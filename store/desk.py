@@ -57,7 +57,7 @@ class Survey:
 class StoreCounts:
     """Totals for /metrics, with no personal data: counts by outcome, route, kind."""
 
-    messages_by_outcome: dict[str, int]
+    messages_by_outcome: dict[str, int]  # inbound emails (not webhooks)
     tickets_by_channel_route: dict[tuple[str, str], int]
     events_by_kind: dict[str, int]
     outbox_by_kind_status: dict[tuple[str, str], int]

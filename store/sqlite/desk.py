@@ -156,7 +156,8 @@ def store_counts(db: Database) -> StoreCounts:
         " GROUP BY kind")}
     return StoreCounts(
         messages_by_outcome={r["o"]: r["n"] for r in db.query(
-            "SELECT coalesce(outcome, 'pending') AS o, count(*) AS n FROM messages GROUP BY o")},
+            "SELECT coalesce(outcome, 'pending') AS o, count(*) AS n FROM messages"
+            " WHERE channel = 'email' GROUP BY o")},
         tickets_by_channel_route={(r["channel"], r["route"]): r["n"] for r in db.query(
             "SELECT channel, route, count(*) AS n FROM tickets GROUP BY channel, route")},
         events_by_kind={r["kind"]: r["n"] for r in db.query(

@@ -97,6 +97,7 @@ def test_counts_for_metrics(store: Store) -> None:
     row = store.messages.archive("email", "smtp", T0, raw=b"a")
     store.messages.set_outcome(row, "ticket", ticket_id=ticket.id)
     store.messages.archive("email", "smtp", T0, raw=b"b")
+    store.messages.archive("voice", "/voice/incoming", T0, params={"CallSid": "CA1"})
     store.outbox.enqueue("webhook", "http://x", {}, T0)
     store.outbox.enqueue("webhook", "http://x", {}, T0 + timedelta(minutes=1))
     counts = store.counts()
