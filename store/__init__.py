@@ -17,25 +17,16 @@ from store.errors import (
     StoreUnavailableError,
     TicketNotFound,
 )
-from store.models import (
-    ArchivedMessage,
-    Company,
-    Contact,
-    ContactRecord,
-    Event,
-    NewTicket,
-    OutboxItem,
-    Page,
-    PageNotice,
-    Rejection,
-    Ticket,
-)
+from store.models import ArchivedMessage, Company, Contact, ContactRecord, Event, NewTicket, OutboxItem, Rejection, Ticket
+from store.paging import Page, PageNotice
+from store.desk import Role, StoreCounts, Survey, TicketQuery, User
 from store.ports import Store
 from store.sqlite import SqliteStore
 
 __all__ = [
     "ArchivedMessage", "Company", "Contact", "ContactRecord", "DuplicateSourceError", "Event",
-    "NewTicket", "NotFoundError", "OutboxItem", "Page", "PageNotice", "Rejection", "SchemaTooNewError", "Store",
+    "NewTicket", "NotFoundError", "OutboxItem", "Page", "PageNotice", "Rejection", "Role",
+    "SchemaTooNewError", "Store", "StoreCounts", "Survey", "TicketQuery", "User",
     "StoreBusyError", "StoreConflictError", "StoreError", "StoreFullError",
     "StoreUnavailableError", "Ticket", "TicketNotFound", "memory_store", "open_store",
 ]

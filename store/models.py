@@ -57,6 +57,7 @@ class OutboxKind(StrEnum):
     PAGE = "page"  # a page request, turned into a page with its own steps by the paging worker
     SMS = "sms"  # one text message through the Twilio REST API
     CALL = "call"  # one outbound call through the Twilio REST API (a masked call-back)
+    WEBHOOK = "webhook"  # a signed POST to another help desk (gateway.web.hooks)
 
 
 class EventKind(StrEnum):
@@ -89,6 +90,14 @@ class EventKind(StrEnum):
     CALL_TRANSCRIPTION = "call.transcription"
     CALL_ENDED = "call.ended"
     CALL_ABANDONED = "call.abandoned"  # the caller hung up at the menu, before choosing
+    TICKET_TRIAGED = "ticket.triaged"
+    TICKET_NOTE = "ticket.note"
+    TICKET_FIRST_RESPONSE = "ticket.first_response"
+    TICKET_ESCALATED = "ticket.escalated"
+    TICKET_RESOLVED = "ticket.resolved"
+    EMAIL_SENT = "email.sent"  # a technician's reply to the requester
+    SURVEY_SENT = "survey.sent"
+    SURVEY_ANSWERED = "survey.answered"
 
 
 # Event kinds stored before the one naming scheme, and what they are called now.
@@ -166,6 +175,14 @@ class Ticket:
     created_at: datetime
     updated_at: datetime
     events: tuple[Event, ...] = ()
+    # The desk's work on it (migration 0007): who has it, at which on-call level, when it
+    # was triaged and first answered, and how it was resolved.
+    assignee: str | None = None
+    level: int = 1
+    triaged_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolution: str | None = None
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -251,51 +268,3 @@ class OutboxItem:
     sent_at: datetime | None
     message_id: str | None = None
     response: str | None = None  # what the relay or API answered when it was sent
-
-
-class PageStatus(StrEnum):
-    """Where a page is in its life."""
-
-    OPEN = "open"  # steps still to take, or waiting for an acknowledgement
-    ACKNOWLEDGED = "acknowledged"
-    EXHAUSTED = "exhausted"  # every round went unanswered
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page: a cause (one per dedupe key), its next step and when it is due."""
-
-    id: int
-    ticket_id: int
-    key: str
-    reason: str
-    priority: int
-    payload: dict[str, Any]
-    step: int  # how many steps were taken
-    status: str
-    next_at: datetime | None
-    acked_by: str | None
-    acked_at: datetime | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class PageNotice:
-    """One engineer notified at one step of a page (an SMS and an email)."""
-
-    id: int
-    page_id: int
-    step: int
-    engineer: str
-    outbox_id: int | None
-    sid: str | None  # the Twilio message SID, once the SMS went
-    at: datetime
-
-
-@dataclass(frozen=True)
-class TierClock:
-    """A Critical or High ticket's support level and when it must move up if unresolved."""
-
-    ticket_id: int
-    level: int
-    due_at: datetime | None

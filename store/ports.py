@@ -11,19 +11,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from store.models import (
-    ArchivedMessage,
-    Company,
-    Contact,
-    ContactRecord,
-    NewTicket,
-    OutboxItem,
-    Page,
-    PageNotice,
-    Rejection,
-    Ticket,
-    TierClock,
-)
+from store.models import (ArchivedMessage, Company, Contact, ContactRecord, Event, NewTicket,
+                          OutboxItem, Rejection, Ticket)
+from store.ports_paging import PageRepository
+from store.desk import StoreCounts, TicketQuery
+from store.ports_desk import (PortalLinkRepository, RateHitRepository, SurveyRepository,
+                              UserRepository)
 
 T = TypeVar("T")
 
@@ -64,6 +57,15 @@ class TicketRepository(Protocol):
     def count(self) -> int:
         """How many tickets exist, whatever their status."""
 
+    def events_after(self, event_id: int, limit: int = 500) -> list[tuple[str, Event]]:
+        """Events of every ticket newer than `event_id`, oldest first, with their number."""
+
+    def last_event_id(self) -> int:
+        """The id of the newest event of any ticket (0 when there is none)."""
+
+    def page(self, query: TicketQuery, limit: int = 100) -> list[Ticket]:
+        """Tickets matching `query` in queue order, from just after `query.after`."""
+
 
 class MessageArchive(Protocol):
     """Every inbound email (raw bytes) and webhook (parameters), kept whatever the outcome."""
@@ -80,6 +82,9 @@ class MessageArchive(Protocol):
     def get(self, row: int) -> ArchivedMessage:
         """One archived message, raw bytes included; NotFoundError otherwise."""
 
+    def for_ticket(self, ticket_id: int) -> list[int]:
+        """Rows of the archived input that opened or updated this ticket, oldest first."""
+
     def seen(self, channel: str, source_id: str | None, raw: bytes | None = None) -> int | None:
         """The row of an earlier message with this source id (or bytes) that has an outcome."""
 
@@ -94,6 +99,9 @@ class RejectionRepository(Protocol):
 
     def resolve(self, rejection_id: int, ticket_id: int, at: datetime) -> None:
         """Mark a rejection as completed by a later answer that opened `ticket_id`."""
+
+    def get(self, rejection_id: int) -> Rejection:
+        """One rejection by id; NotFoundError otherwise."""
 
     def recent(self, limit: int = 100) -> list[Rejection]:
         """The newest rejections first."""
@@ -195,55 +203,6 @@ class OutboxRepository(Protocol):
         """When the oldest item of these kinds still waiting to be sent was queued."""
 
 
-class PageRepository(Protocol):
-    """Pages, who each step notified, tier clocks: timers as rows, claimed with a lease."""
-
-    def open(self, ticket_id: int, key: str, reason: str, priority: int,
-             payload: dict[str, Any], at: datetime) -> int | None:
-        """A new page whose first step is due at `at`; None if `key` was paged before."""
-
-    def get(self, page_id: int) -> Page | None:
-        """One page by id, if it exists."""
-
-    def claim_due(self, now: datetime, lease: timedelta, limit: int = 10) -> list[Page]:
-        """Open pages whose next step is due, each hidden from other workers for `lease`."""
-
-    def advance(self, page_id: int, from_step: int, next_at: datetime | None,
-                status: str = "open") -> bool:
-        """Record step `from_step` as taken; False if taken already or the page is closed."""
-
-    def hurry(self, page_id: int, after_step: int, at: datetime) -> bool:
-        """Make the next step due at `at` if `after_step` was the page's latest step."""
-    def acknowledge(self, page_id: int, by: str, at: datetime) -> bool:
-        """Mark a page acknowledged; False if it already was."""
-
-    def pages(self, status: str | None = None, ticket_id: int | None = None) -> list[Page]:
-        """Pages, oldest first, optionally of one status or one ticket."""
-
-    def add_notice(self, page_id: int, step: int, engineer: str, mobile: str | None,
-                   outbox_id: int | None, at: datetime) -> int:
-        """Record that `engineer` was notified at `step`."""
-
-    def set_sid(self, outbox_id: int, sid: str) -> None:
-        """Keep the Twilio message SID of the SMS that outbox item `outbox_id` sent."""
-
-    def notice(self, *, sid: str | None = None, outbox_id: int | None = None) -> PageNotice | None:
-        """The notice whose SMS has this SID, or this outbox item."""
-
-    def notices(self, page_id: int | None = None, engineer: str | None = None) -> list[PageNotice]:
-        """Notices of one page or one engineer, newest first."""
-
-    def tier(self, ticket_id: int) -> TierClock | None:
-        """The ticket's tier clock, if it has one."""
-
-    def set_tier(self, ticket_id: int, level: int, due_at: datetime | None, at: datetime,
-                 from_level: int | None = None) -> bool:
-        """Start (from_level None) or move a tier clock; False if it exists / moved already."""
-
-    def due_tiers(self, now: datetime) -> list[TierClock]:
-        """Tier clocks that ran out at `now`, oldest first."""
-
-
 class Store(Protocol):
     """One ticket store, reached through a repository per job."""
 
@@ -279,6 +238,22 @@ class Store(Protocol):
     def pages(self) -> PageRepository:
         """Pages, their notices and tier clocks."""
 
+    @property
+    def users(self) -> UserRepository:
+        """Technicians and admins of the desk's pages."""
+
+    @property
+    def surveys(self) -> SurveyRepository:
+        """Satisfaction surveys sent with resolutions."""
+
+    @property
+    def portal_links(self) -> PortalLinkRepository:
+        """The secret of each client's portal link."""
+
+    @property
+    def rate_hits(self) -> RateHitRepository:
+        """Attempts counted per key, for throttling."""
+
     def atomically(self, work: Callable[[], T]) -> T:
         """Run `work` (calls on this store's repositories) as one all-or-nothing transaction."""
         # `work` may run again while the database is busy: it must do nothing outside the store.
@@ -294,6 +269,9 @@ class Store(Protocol):
 
     def health(self) -> dict[str, Any]:
         """A quick check that the database answers (ok, migrations, counts), for /healthz."""
+
+    def counts(self) -> StoreCounts:
+        """Totals by outcome, route, event kind and outbox kind, for /metrics."""
 
     def close(self) -> None:
         """Release every connection."""

@@ -18,7 +18,8 @@ from gateway.outbound.pages import PageRequest, queue_follow_up, queue_page
 from parsers.errors import PhoneNumberError
 from parsers.phones import normalise_phone
 from store import DuplicateSourceError, Store, Ticket
-from store.models import Channel, EventKind, PageStatus, Route, TicketStatus
+from store.models import Channel, EventKind, Route, TicketStatus
+from store.paging import PageStatus
 from voice.ports import Call
 
 log = logging.getLogger("gateway.calls.desk")

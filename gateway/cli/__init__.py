@@ -15,8 +15,10 @@ from gateway.cli.check_config import check_config
 from gateway.cli.contacts import contacts
 from gateway.cli.ingest import ingest
 from gateway.cli.oncall import oncall
+from gateway.cli.portal import portal
 from gateway.cli.serve import serve
 from gateway.cli.tickets import tickets
+from gateway.cli.users import users
 from gateway.errors import IntakeError
 from store import StoreError
 
@@ -31,7 +33,7 @@ def cli() -> None:
     """
 
 
-for _command in (serve, ingest, tickets, contacts, call, check_config, oncall):
+for _command in (serve, ingest, tickets, contacts, call, check_config, oncall, users, portal):
     cli.add_command(_command)
 
 

@@ -18,6 +18,7 @@ from gateway.config.read import Section, env_secret, one_of
 from gateway.config.store import StoreConfig, read_store
 from gateway.config.voice import VoiceConfig, read_voice
 from gateway.config.web import HttpConfig, read_http
+from gateway.config.webdesk import WebDeskConfig, read_webdesk
 from gateway.errors import ConfigError
 from mail.settings import Secret
 from store.models import Route
@@ -48,6 +49,7 @@ class Config:
     oncall: OncallConfig  # the roster and paging clocks
     twilio: TwilioConfig  # the REST account pages are sent from
     warnings: tuple[str, ...] = field(default=())
+    web: WebDeskConfig = field(default_factory=WebDeskConfig)  # [web], [[webhooks]]
 
     def sla_level(self, level: int) -> SlaLevel:
         """The targets of one level (1-4)."""
@@ -104,6 +106,7 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
         log_format=log.convert("format", one_of("json", "text"), '"json" or "text"', "json"),
         oncall=read_oncall(oncall, desk.phone_region, environ),
         twilio=read_twilio(root.table("twilio"), voice_token_env, desk.phone_region, environ),
+        web=read_webdesk(root, environ),
     )
     if config.twilio.from_number is None:  # the desk's number: its first line
         config = replace(config, twilio=replace(config.twilio,

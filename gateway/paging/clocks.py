@@ -11,7 +11,8 @@ from datetime import datetime
 from gateway.outbound.pages import PageRequest, queue_page
 from gateway.paging.engine import PagingContext
 from store import Ticket
-from store.models import OPEN_STATUSES, EventKind, TicketStatus, TierClock
+from store.models import OPEN_STATUSES, EventKind, TicketStatus
+from store.paging import TierClock
 
 log = logging.getLogger("gateway.paging.clocks")
 
@@ -53,14 +54,19 @@ def _move_up(ctx: PagingContext, clock: TierClock, now: datetime) -> int:
             or clock.level >= LAST_LEVEL):
         store.pages.set_tier(clock.ticket_id, clock.level, None, now, from_level=clock.level)
         return 0
+    if ticket.level > clock.level:  # a person escalated it meanwhile: no page, a new clock
+        due = now + ctx.config.oncall.tier_limit(ticket.priority, 2) if ticket.level == 2 else None
+        store.pages.set_tier(ticket.id, ticket.level, due, now, from_level=clock.level)
+        return 0
     level = clock.level + 1
     due = now + ctx.config.oncall.tier_limit(ticket.priority, 2) if level == 2 else None  # level 3 assesses; nothing above it
 
     def work() -> bool:
         if not store.pages.set_tier(ticket.id, level, due, now, from_level=clock.level):
             return False
-        store.tickets.add_event(ticket.number, EventKind.TICKET_LEVEL, now, {
-            "from": clock.level, "to": level, "reason": "tier clock ran out"})
+        store.tickets.update(ticket.number, now, {"level": level}, kind=EventKind.TICKET_LEVEL,
+                             detail={"from": clock.level, "to": level,
+                                     "reason": "tier clock ran out"})
         queue_page(store, PageRequest.of(ticket, "tier"), ticket.id, now,
                    stage=f"tier{level}", start_level=level)
         return True

@@ -23,7 +23,8 @@ from gateway.paging.links import make_token
 from gateway.paging.roster import chain
 from gateway.paging.text import follow_up_sms, page_email, page_sms
 from store import OutboxItem, Page, Store
-from store.models import Channel, EventKind, OutboxKind, PageStatus
+from store.models import Channel, EventKind, OutboxKind
+from store.paging import PageStatus
 
 log = logging.getLogger("gateway.paging")
 

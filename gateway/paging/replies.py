@@ -16,7 +16,8 @@ from gateway.paging.text import ticket_digits
 from parsers.errors import PhoneNumberError
 from parsers.phones import normalise_phone
 from store import Page, TicketNotFound
-from store.models import EventKind, PageStatus
+from store.models import EventKind
+from store.paging import PageStatus
 
 log = logging.getLogger("gateway.paging.sms")
 

@@ -18,7 +18,8 @@ from typing import Protocol
 
 from mail.outbound import backoff
 from store import OutboxItem, Store
-from store.models import OutboxKind, PageStatus
+from store.models import OutboxKind
+from store.paging import PageStatus
 
 log = logging.getLogger("gateway.paging.sender")
 

@@ -16,7 +16,8 @@ from gateway.paging.engine import Paging, PagingContext
 from gateway.paging.replies import PagingDesk
 from gateway.paging.sender import KINDS, Messenger, SmsSender
 from store import OutboxItem, StoreError
-from store.models import OutboxKind, PageStatus
+from store.models import OutboxKind
+from store.paging import PageStatus
 
 log = logging.getLogger("gateway.paging.worker")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from gateway.runtime.paging import paging_worker
+from gateway.desk.webhooks import WebhookSender
 from gateway.runtime.services import Services
 from mail.imap import ImapPoller
 from mail.listener import SmtpListener
@@ -34,6 +35,7 @@ def components(services: Services) -> list[Component]:
         OutboxMailer(config.mail.relay, services.store, services.clock),
         SmtpListener(services.email, config.mail.smtp, config.mail.desk_addresses),
         paging_worker(services),
+        WebhookSender(config, services.store, services.sla, services.clock),
     ]
     if config.mail.imap.enabled:
         parts.append(ImapPoller(config.mail.imap, services.email, services.store.poller_state,

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from gateway.web.api import api
 from gateway.config import Config
 from gateway.web.context import install
+from gateway.web.desk_setup import register_desk
 from gateway.web.health import health
 from gateway.runtime.services import Services
 from gateway.web.paging import register_paging
@@ -37,6 +38,7 @@ def create_app(config: Config, services: Services) -> Flask:
     app.register_blueprint(api)
     register_voice(app, config, services)
     register_paging(app, services)
+    register_desk(app, config, services)
 
     @app.before_request
     def _start_timer() -> None:

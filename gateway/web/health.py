@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import hmac
+
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from gateway.web import context
@@ -10,9 +12,17 @@ from gateway.web import context
 health = Blueprint("health", __name__)
 
 
+def _has_token() -> bool:
+    token = context.services().api_token
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return (token is not None and scheme.lower() == "bearer"
+            and hmac.compare_digest(value.strip().encode(), token.reveal().encode()))
+
+
 @health.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """200 when the store and every running component are well, 503 otherwise."""
+    """200 when the store and every running component are well, 503 otherwise; the details
+    only to a caller with the API token (a load balancer needs the status alone)."""
     services = context.services()
     now = services.clock()
     store = services.store.health()
@@ -27,4 +37,4 @@ def healthz() -> ResponseReturnValue:
             "next_open": services.calendar.next_open(now).isoformat(),
         },
     }
-    return jsonify(body), 200 if ok else 503
+    return jsonify(body if _has_token() else {"status": body["status"]}), 200 if ok else 503

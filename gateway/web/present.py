@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from gateway.config import Config
@@ -23,13 +23,6 @@ def first_received(ticket: Ticket) -> datetime:
         if event.kind == EventKind.REQUEST_COMPLETED and event.detail.get("first_received_at"):
             return datetime.fromisoformat(str(event.detail["first_received_at"]))
     return ticket.received_at
-
-
-def support_level(ticket: Ticket) -> int:
-    """The support level (1-3) working the ticket: 1 until a tier clock or an engineer
-    moves it (a `ticket.level` event)."""
-    moves = [e.detail.get("to") for e in ticket.events if e.kind == EventKind.TICKET_LEVEL]
-    return int(moves[-1]) if moves and moves[-1] else 1
 
 
 def line_regions(config: Config) -> dict[str, str]:
@@ -68,10 +61,15 @@ def ticket_json(ticket: Ticket, sla: SlaPolicy,
         "first_response_due": local(ticket.first_response_due),
         "resolution_due": local(ticket.resolution_due),
         "flags": list(ticket.flags),
-        "level": support_level(ticket),
         "field_sources": ticket.field_sources,
         "created_at": local(ticket.created_at),
         "updated_at": local(ticket.updated_at),
+        "assignee": ticket.assignee,
+        "level": ticket.level,
+        "triaged_at": local(ticket.triaged_at),
+        "first_response_at": local(ticket.first_response_at),
+        "resolution": ticket.resolution,
+        "resolved_at": local(ticket.resolved_at),
         "events": [
             {"at": local(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail}
             for e in ticket.events
@@ -79,14 +77,16 @@ def ticket_json(ticket: Ticket, sla: SlaPolicy,
     }
 
 
-def rejection_json(rejection: Rejection) -> dict[str, Any]:
-    """One rejection: which message, from whom, what was missing."""
+def rejection_json(rejection: Rejection, tz: tzinfo | None = None) -> dict[str, Any]:
+    """One rejection: which message, from whom, what was missing; times in `tz` (the
+    desk's zone, as tickets are) when given."""
     return {
         "id": rejection.id,
         "message_id": rejection.message_id,
         "sender": rejection.sender,
         "missing": list(rejection.missing),
         "reason": rejection.reason,
-        "received_at": _iso(rejection.received_at),
+        "received_at": _iso(rejection.received_at.astimezone(tz) if tz else
+                            rejection.received_at),
         "resolved_ticket": rejection.resolved_ticket,
     }

@@ -12,6 +12,8 @@ from sqlite_utils import Database
 from store.errors import StoreBusyError, StoreError, StoreFullError, StoreUnavailableError
 from store.sqlite import schema
 from store.sqlite.db import Connections
+from store.desk import StoreCounts
+from store.sqlite.desk import PortalLinks, RateHits, Surveys, Users, store_counts
 from store.sqlite.directory import Directory
 from store.sqlite.outbox import Outbox
 from store.sqlite.paging import Pages
@@ -43,6 +45,10 @@ class SqliteStore:
         self._directory = Directory(self.conns)
         self._outbox = Outbox(self.conns)
         self._pages = Pages(self.conns)
+        self._users = Users(self.conns)
+        self._surveys = Surveys(self.conns)
+        self._portal_links = PortalLinks(self.conns)
+        self._rate_hits = RateHits(self.conns)
 
     @property
     def tickets(self) -> Tickets:
@@ -83,6 +89,26 @@ class SqliteStore:
     def pages(self) -> Pages:
         """Pages, their notices and tier clocks."""
         return self._pages
+
+    @property
+    def users(self) -> Users:
+        """Technicians and admins of the desk's pages."""
+        return self._users
+
+    @property
+    def surveys(self) -> Surveys:
+        """Satisfaction surveys sent with resolutions."""
+        return self._surveys
+
+    @property
+    def portal_links(self) -> PortalLinks:
+        """The secret of each client's portal link."""
+        return self._portal_links
+
+    @property
+    def rate_hits(self) -> RateHits:
+        """Attempts counted per key, for throttling."""
+        return self._rate_hits
 
     def pending_migrations(self) -> list[str]:
         """Migrations this database still needs."""
@@ -132,6 +158,11 @@ class SqliteStore:
             }
         except StoreError as exc:
             return {"ok": False, "error": str(exc)}
+
+    def counts(self) -> StoreCounts:
+        """Totals by outcome, route, event kind and outbox kind, for /metrics."""
+        with self.conns.reading() as db:
+            return store_counts(db)
 
     def close(self) -> None:
         """Close every connection."""

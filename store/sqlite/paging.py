@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.models import Page, PageNotice, PageStatus, TierClock
+from store.paging import Page, PageNotice, PageStatus, TierClock
 from store.sqlite.db import Connections, from_db, to_db
 
 

@@ -76,6 +76,12 @@ class Messages:
             )
         )
 
+    def for_ticket(self, ticket_id: int) -> list[int]:
+        """Rows of the archived input that opened or updated this ticket, oldest first."""
+        with self._conns.reading() as db:
+            return [r["id"] for r in db.query(
+                "SELECT id FROM messages WHERE ticket_id = ? ORDER BY id", [ticket_id])]
+
     def get(self, row: int) -> ArchivedMessage:
         """One archived message, raw bytes included; NotFoundError otherwise."""
         with self._conns.reading() as db:
@@ -158,6 +164,14 @@ class Rejections:
                 [ticket_id, to_db(at), rejection_id],
             )
         )
+
+    def get(self, rejection_id: int) -> Rejection:
+        """One rejection by id; NotFoundError otherwise."""
+        with self._conns.reading() as db:
+            rows = list(db.query(f"{_REJECTION_SELECT} WHERE r.id = ?", [rejection_id]))
+        if not rows:
+            raise NotFoundError(f"no rejection {rejection_id}")
+        return _rejection(rows[0])
 
     def recent(self, limit: int = 100) -> list[Rejection]:
         """The newest rejections first."""

@@ -9,73 +9,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.sqlite.db import Connections, from_db, to_db
+from store.sqlite.db import Connections, to_db
+from store.sqlite.rows import UPDATABLE, column_value, dumps, event_record, ticket_record, page_sql
 from store.errors import DuplicateSourceError, TicketNotFound
-from store.models import (OPEN_STATUSES, STATUSES, Channel, Event, EventKind, NewTicket, Route,
-                          Ticket, TicketStatus)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-# Fields a channel may change after a ticket is opened (a call's route is only known once
-# the caller chooses; its caller details may arrive after a callback that opened it).
-UPDATABLE = frozenset({
-    "route", "priority", "requester_name", "company", "callback_numbers", "email", "subject",
-    "description", "line", "contact_id", "first_response_due", "resolution_due", "flags",
-    "field_sources",
-})
-
-
-def _column(value: Any) -> Any:
-    """A field value as the column stores it."""
-    if isinstance(value, datetime):
-        return to_db(value)
-    if isinstance(value, (tuple, list)):
-        return _dumps(list(value))
-    if isinstance(value, dict):
-        return _dumps(value)
-    return value
-
-
-def _ticket(row: dict[str, Any], events: Iterable[Event] = ()) -> Ticket:
-    return Ticket(
-        id=row["id"],
-        number=row["number"],
-        channel=Channel(row["channel"]),
-        route=Route(row["route"]),
-        status=TicketStatus(row["status"]),
-        priority=row["priority"],
-        requester_name=row["requester_name"],
-        company=row["company"],
-        callback_numbers=tuple(json.loads(row["callback_numbers"])),
-        email=row["email"],
-        subject=row["subject"],
-        description=row["description"],
-        line=row["line"],
-        contact_id=row["contact_id"],
-        source_id=row["source_id"],
-        received_at=from_db(row["received_at"]),  # type: ignore[arg-type]
-        after_hours=bool(row["after_hours"]),
-        first_response_due=from_db(row["first_response_due"]),
-        resolution_due=from_db(row["resolution_due"]),
-        flags=tuple(json.loads(row["flags"])),
-        field_sources=json.loads(row["field_sources"]),
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
-        updated_at=from_db(row["updated_at"]),  # type: ignore[arg-type]
-        events=tuple(events),
-    )
-
-
-def _event(row: dict[str, Any]) -> Event:
-    return Event(
-        id=row["id"],
-        at=from_db(row["at"]),  # type: ignore[arg-type]
-        kind=row["kind"],
-        actor=row["actor"],
-        detail=json.loads(row["detail"]),
-    )
+from store.desk import TicketQuery
+from store.models import OPEN_STATUSES, STATUSES, Event, EventKind, NewTicket, Ticket
 
 
 class Tickets:
@@ -107,12 +45,12 @@ class Tickets:
                    VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
                     number, new.channel, new.route, new.priority,
-                    new.requester_name, new.company, _dumps(list(new.callback_numbers)),
+                    new.requester_name, new.company, dumps(list(new.callback_numbers)),
                     new.email, new.subject, new.description, new.line, new.contact_id,
                     new.source_id, to_db(new.received_at), int(new.after_hours),
                     to_db(new.first_response_due) if new.first_response_due else None,
                     to_db(new.resolution_due) if new.resolution_due else None,
-                    _dumps(list(new.flags)), _dumps(dict(new.field_sources)), now, now,
+                    dumps(list(new.flags)), dumps(dict(new.field_sources)), now, now,
                 ],
             )
             ticket_id = int(cursor.lastrowid or 0)
@@ -173,6 +111,15 @@ class Tickets:
             )
             return self._assemble(rows, events)
 
+    def page(self, query: TicketQuery, limit: int = 100) -> list[Ticket]:
+        """Tickets matching `query` in queue order, from just after `query.after`."""
+        sql, params = page_sql(query, limit)
+        with self._conns.reading() as db:
+            rows = list(db.query(f"SELECT * FROM tickets WHERE {sql}", params))
+            events = db.query(f"SELECT e.* FROM ticket_events e JOIN (SELECT id FROM tickets"
+                              f" WHERE {sql}) q ON q.id = e.ticket_id ORDER BY e.id", params)
+            return self._assemble(rows, events)
+
     @staticmethod
     def _single(db: Database, row: dict[str, Any]) -> Ticket:
         events = db.query("SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id", [row["id"]])
@@ -182,8 +129,8 @@ class Tickets:
     def _assemble(rows: list[dict[str, Any]], events: Iterable[dict[str, Any]]) -> list[Ticket]:
         by_ticket: dict[int, list[Event]] = {row["id"]: [] for row in rows}
         for event_row in events:
-            by_ticket[event_row["ticket_id"]].append(_event(event_row))
-        return [_ticket(row, by_ticket[row["id"]]) for row in rows]
+            by_ticket[event_row["ticket_id"]].append(event_record(event_row))
+        return [ticket_record(row, by_ticket[row["id"]]) for row in rows]
 
     def add_event(
         self,
@@ -223,7 +170,7 @@ class Tickets:
         unknown = set(changes) - UPDATABLE
         if unknown:
             raise ValueError(f"fields that cannot be updated: {', '.join(sorted(unknown))}")
-        columns = {name: _column(value) for name, value in changes.items()}
+        columns = {name: column_value(value) for name, value in changes.items()}
 
         def work(db: Database) -> bool:
             ticket_id = self._id_for(db, number)
@@ -276,8 +223,21 @@ class Tickets:
         db.execute(
             "INSERT INTO ticket_events (ticket_id, at, kind, actor, detail, dedupe_key) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [ticket_id, to_db(at), kind, actor, _dumps(detail), dedupe_key],
+            [ticket_id, to_db(at), kind, actor, dumps(detail), dedupe_key],
         )
+
+    def events_after(self, event_id: int, limit: int = 500) -> list[tuple[str, Event]]:
+        """Events of every ticket newer than `event_id`, oldest first, with their number."""
+        with self._conns.reading() as db:
+            rows = db.query("SELECT e.*, t.number AS number FROM ticket_events e JOIN tickets t"
+                            " ON t.id = e.ticket_id WHERE e.id > ? ORDER BY e.id LIMIT ?",
+                            [event_id, limit])
+            return [(row["number"], event_record(row)) for row in rows]
+
+    def last_event_id(self) -> int:
+        """The id of the newest event of any ticket (0 when there is none)."""
+        with self._conns.reading() as db:
+            return int(next(db.query("SELECT coalesce(max(id), 0) AS n FROM ticket_events"))["n"])
 
     def count(self) -> int:
         """How many tickets exist, whatever their status."""

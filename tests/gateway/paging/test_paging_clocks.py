@@ -78,7 +78,8 @@ def test_a_tier_clock_moves_a_high_ticket_to_level_2_and_pages_it(make_desk, twi
     desk.run()
     ticket = desk.store.tickets.get(number)
     [move] = [e.detail for e in ticket.events if e.kind == "ticket.level"]
-    assert move == {"from": 1, "to": 2, "reason": "tier clock ran out"}
+    assert move == {"from": 1, "to": 2, "reason": "tier clock ran out", "changed": ["level"]}
+    assert ticket.level == 2  # the level the desk pages show and the tier clock share
     assert ticket_json(ticket, desk.services.sla)["level"] == 2
     [sms] = _to(twilio_api, KIM)
     assert "tier clock ran out" in sms["Body"] and len(_to(twilio_api, LEE)) == 1

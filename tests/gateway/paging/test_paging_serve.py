@@ -39,7 +39,7 @@ def test_serve_sends_a_voicemail_page_and_takes_the_ack(
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     try:
         wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc)
-        status, body = get(f"http://127.0.0.1:{port}/healthz")
+        status, body = get(f"http://127.0.0.1:{port}/healthz", token="t")
         assert status == 200 and body["components"]["paging"]["sms"] == "on"
         params = {"CallSid": "CA" + "7" * 32, "AccountSid": ACCOUNT, "From": ANN,
                   "To": DESK_NUMBER, "CallStatus": "in-progress", "RecordingSid": "RE" + "7" * 32,
@@ -47,13 +47,13 @@ def test_serve_sends_a_voicemail_page_and_takes_the_ack(
         assert _post(port, "/voice/voicemail/done?page=1", params)[0] == 200
         [sms] = wait_for(lambda: twilio_api.recorder.messages(), "the page SMS at the stand-in")
         assert sms["To"] == LEE and sms["Body"].startswith("SR-000001 ")
-        paging = get(f"http://127.0.0.1:{port}/healthz")[1]["components"]["paging"]
+        paging = get(f"http://127.0.0.1:{port}/healthz", token="t")[1]["components"]["paging"]
         assert paging["unacknowledged"] == ["SR-000001"]
         status, answer = _post(port, "/sms/incoming", {"MessageSid": "SM" + "7" * 32,
                                                        "From": LEE, "To": DESK_NUMBER,
                                                        "Body": "ACK", "AccountSid": ACCOUNT})
         assert status == 200 and "<Message>Acknowledged SR-000001." in answer
-        paging = get(f"http://127.0.0.1:{port}/healthz")[1]["components"]["paging"]
+        paging = get(f"http://127.0.0.1:{port}/healthz", token="t")[1]["components"]["paging"]
         assert paging["unacknowledged"] == []
     finally:
         proc.send_signal(signal.SIGTERM)

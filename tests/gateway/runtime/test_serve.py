@@ -49,9 +49,10 @@ def test_serve_answers_healthz_and_stops_on_sigterm(
     served: tuple[str, subprocess.Popen[str]],
 ) -> None:
     base, proc = served
-    status, body = get(f"{base}/healthz")
+    status, body = get(f"{base}/healthz", "serve-token")
     assert status == 200 and body["status"] == "ok" and body["store"]["ok"] is True
-    assert get(f"{base}/api/tickets", "serve-token") == (200, [])
+    assert get(f"{base}/healthz") == (200, {"status": "ok"})
+    assert get(f"{base}/api/tickets", "serve-token") == (200, {"tickets": [], "next_cursor": None})
     assert get(f"{base}/api/tickets")[0] == 401
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=15)
@@ -67,9 +68,9 @@ def test_serve_takes_mail_over_smtp_and_writes_the_reply(
     base, proc = served
     with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=10) as smtp:
         smtp.sendmail("jsmith@contoso.example", ["support@desk.example"], LABELLED)
-    [ticket] = get(f"{base}/api/tickets", "serve-token")[1]
+    [ticket] = get(f"{base}/api/tickets", "serve-token")[1]["tickets"]
     assert ticket["channel"] == "email" and ticket["requester_name"] == "John Smith"
-    status, body = get(f"{base}/healthz")
+    status, body = get(f"{base}/healthz", "serve-token")
     assert status == 200
     assert body["components"]["smtp"]["ok"] is True
     assert body["components"]["smtp"]["accepted"] == 1
@@ -102,7 +103,8 @@ def test_serve_makes_a_private_api_token_when_none_is_set(
         token_file = path.parent / "data" / "api-token"
         assert token_file.stat().st_mode & 0o777 == 0o600
         token = token_file.read_text().strip()
-        assert get(f"http://127.0.0.1:{port}/api/tickets", token) == (200, [])
+        assert get(f"http://127.0.0.1:{port}/api/tickets", token) == (
+            200, {"tickets": [], "next_cursor": None})
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=15)
@@ -179,13 +181,14 @@ def test_serve_reads_the_mailbox_when_imap_is_enabled(
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(f"{base}/healthz", proc)
-        wait_for(lambda: get(f"{base}/api/tickets", "serve-token")[1], "the ticket from the mailbox")
-        [ticket] = get(f"{base}/api/tickets", "serve-token")[1]
+        wait_for(lambda: get(f"{base}/api/tickets", "serve-token")[1]["tickets"],
+                 "the ticket from the mailbox")
+        [ticket] = get(f"{base}/api/tickets", "serve-token")[1]["tickets"]
         assert ticket["requester_name"] == "John Smith"
         # The poller counts the outcome just after the commit the API already shows.
-        wait_for(lambda: get(f"{base}/healthz")[1]["components"]["imap"]["messages"]["ticket"],
-                 "the poller counting the ticket")
-        imap = get(f"{base}/healthz")[1]["components"]["imap"]
+        wait_for(lambda: get(f"{base}/healthz", "serve-token")[1]["components"]["imap"]
+                 ["messages"]["ticket"], "the poller counting the ticket")
+        imap = get(f"{base}/healthz", "serve-token")[1]["components"]["imap"]
         assert imap["ok"] is True and imap["messages"]["ticket"] == 1
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -48,7 +48,9 @@ def test_queue_and_ticket(client: FlaskClient, services: Services) -> None:
     critical = services.intake.open_ticket(TicketRequest(
         channel="voice", route="critical_line", received_at=chicago(2026, 11, 24, 9, 30),
         callback_numbers=("+15125550199",), source_id="CA1"))
-    body = client.get("/api/tickets", headers=AUTH).get_json()
+    page = client.get("/api/tickets", headers=AUTH).get_json()
+    assert page["next_cursor"] is None
+    body = page["tickets"]
     assert [t["number"] for t in body] == [critical.number, low.number]
     assert CONTRACT_FIELDS <= set(body[0])
     one = client.get(f"/api/tickets/{low.number}", headers=AUTH).get_json()
@@ -74,6 +76,7 @@ def test_rejections(client: FlaskClient, services: Services) -> None:
     body = client.get("/api/rejections", headers=AUTH).get_json()
     assert body[0]["missing"] == ["company"] and body[0]["message_id"] == "<x@y>"
     assert {"message_id", "sender", "missing", "received_at"} <= set(body[0])
+    assert body[0]["received_at"] == "2026-11-24T10:00:00-06:00"  # the desk's zone, as tickets
 
 
 def test_api_without_a_configured_token(config: Config, services: Services) -> None:
@@ -83,9 +86,11 @@ def test_api_without_a_configured_token(config: Config, services: Services) -> N
 
 
 def test_healthz(client: FlaskClient, services: Services) -> None:
-    body = client.get("/healthz").get_json()
+    assert client.get("/healthz").get_json() == {"status": "ok"}  # no token: status only
+    body = client.get("/healthz", headers=AUTH).get_json()
     assert body["status"] == "ok" and body["store"]["ok"] is True
     assert body["desk"] == {"open": True, "next_open": "2026-11-24T10:00:00-06:00"}
     services.health.add("imap", lambda: {"ok": False, "error": "connection refused"})
-    response = client.get("/healthz")
+    response = client.get("/healthz", headers=AUTH)
     assert response.status_code == 503 and response.get_json()["status"] == "degraded"
+    assert response.get_json()["components"]["imap"]["ok"] is False

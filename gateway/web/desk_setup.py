@@ -1,0 +1,59 @@
+"""Wires the desk's pages into the app: signed sessions, CSRF on every form of the pages,
+a Content-Security-Policy without inline script, and the blueprints."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, Response, request
+from flask_wtf.csrf import CSRFProtect
+
+from gateway.config import Config
+from gateway.desk.work import DeskWork
+from gateway.runtime.services import Services
+from gateway.web.api_write import api_write
+from gateway.web.auth import auth
+from gateway.web.context import install_work
+from gateway.web.metrics import metrics
+from gateway.web.oncall_page import oncall
+from gateway.web.openapi import openapi
+from gateway.web.pages import pages
+from gateway.web.portal import portal
+from gateway.web.secret import web_secret
+from gateway.web.ticket_page import ticket_pages
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "media-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+       "form-action 'self'")
+# The blueprints whose POSTs are forms of ours: the CSRF check covers exactly these (the
+# API takes a bearer token; Twilio's webhooks are checked by their signature).
+FORMS = ("auth", "queue", "tickets", "portal", "oncall")
+
+
+def register_desk(app: Flask, config: Config, services: Services) -> None:
+    """Add the pages, the portal and /metrics to `app`."""
+    secret = web_secret(config)
+    app.secret_key = secret
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.http.public_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None,
+    )
+    csrf = CSRFProtect(app)
+    install_work(app, DeskWork(services, secret))
+
+    @app.before_request
+    def _csrf() -> None:
+        if request.method == "POST" and request.blueprint in FORMS:
+            csrf.protect()
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    for blueprint in (auth, pages, ticket_pages, portal, oncall, metrics, api_write, openapi):
+        app.register_blueprint(blueprint)
