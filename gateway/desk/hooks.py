@@ -37,9 +37,3 @@ def emit(store: Store, config: Config, sla: SlaPolicy, event: str, ticket: Ticke
                                 dedupe_key=f"webhook:{delivery}") is not None:
             queued += 1
     return queued
-
-
-def page_unacknowledged(store: Store, config: Config, sla: SlaPolicy, ticket: Ticket,
-                        at: datetime, page: dict[str, Any] | None = None) -> int:
-    """The one call the paging room makes when a page goes unacknowledged."""
-    return emit(store, config, sla, PAGE_UNACKNOWLEDGED, ticket, at, {"page": page or {}})

@@ -43,6 +43,8 @@ def _event_for(kinds: set[str]) -> str | None:
     """The webhook event for what one ticket's timeline gained in one pass."""
     if EventKind.TICKET_CREATED in kinds:
         return hooks.TICKET_CREATED  # its JSON already carries whatever followed
+    if EventKind.PAGE_EXHAUSTED in kinds:  # the paging room gave up: every round unanswered
+        return hooks.PAGE_UNACKNOWLEDGED
     if EventKind.TICKET_RESOLVED in kinds:
         return hooks.TICKET_RESOLVED
     return hooks.TICKET_UPDATED if kinds - QUIET else None

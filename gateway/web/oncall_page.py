@@ -10,7 +10,7 @@ from gateway.web import context
 from gateway.web.login import actor, current_user, login_required
 
 oncall = Blueprint("oncall", __name__)
-_KEY = "intake.oncall"  # the paging room's OnCall replaces the default here at merge time
+_KEY = "intake.oncall"  # the paging room installs its RosterOnCall here (gateway.web.paging)
 
 
 def on_call() -> OnCall:

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from gateway.paging.actions import acknowledge, request_call_back
 from gateway.paging.engine import PagingContext
 from gateway.paging.links import LinkError, read_token, use_token
+from gateway.paging.oncall_view import RosterOnCall
 from gateway.paging.replies import PagingDesk
 from gateway.runtime.paging import paging_context
 from gateway.runtime.services import Services
@@ -20,6 +21,7 @@ ACTIONS = {"ack": "Acknowledge the page", "call": "Call the caller back"}
 def register_paging(app: Flask, services: Services) -> None:
     """The /sms/* webhooks, the masked call-back TwiML and the page links."""
     ctx = paging_context(services)
+    app.extensions["intake.oncall"] = RosterOnCall(ctx)  # the desk's /oncall page reads it
     app.register_blueprint(sms_blueprint(PagingDesk(ctx), services.clock,
                                          services.config.http.public_url))
     app.register_blueprint(_links(ctx))

@@ -17,10 +17,10 @@ import pytest
 from gateway.config import load_config
 from gateway.core.intake import TicketRequest
 from gateway.config.webdesk import WEBHOOK_EVENTS
-from gateway.desk import hooks
 from gateway.desk.webhooks import WebhookSender
 from gateway.desk.work import DeskWork, Triage
 from gateway.errors import ConfigError
+from store.models import EventKind
 from gateway.runtime.services import Services, build_services
 from tests.helpers.clock import Clock
 from tests.helpers.net import free_port
@@ -145,9 +145,9 @@ def test_each_hook_gets_only_its_events(hooked: Callable[..., Services],
     work.triage(number, "ana", Triage(2, 1, "ana"))
     work.resolve(number, "ana", "Replaced toner", "http://desk.example")
     sender.send_due()
-    hooks.page_unacknowledged(services.store, services.config, services.sla,
-                              services.store.tickets.get(number), services.clock(),
-                              {"level": 1})
+    # The paging room gives up on a page as its engine does: an event on the timeline.
+    services.store.tickets.add_event(number, EventKind.PAGE_EXHAUSTED, services.clock(),
+                                     {"page": 1, "steps": 3, "roster": True})
     sender.send_due()
     events = [json.loads(body)["event"] for _, body in receiver.posts]
     assert events == ["ticket.resolved", "page.unacknowledged"]

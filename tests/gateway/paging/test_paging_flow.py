@@ -259,3 +259,22 @@ def test_a_crash_between_twilios_answer_and_our_record_sends_no_second_sms(
     assert len(_to(twilio_api, LEE)) == 1
     done = desk.store.outbox.get(item.id)
     assert done.status == "sent" and done.response == "SM" + "c" * 32
+
+
+def test_the_desks_oncall_page_shows_the_roster_and_acknowledges_a_page(
+        make_desk, twilio_api) -> None:
+    desk = make_desk()
+    _, ticket = desk.call(caller=ANN, digits=("1",))
+    desk.run()
+    view = desk.app.extensions["intake.oncall"]  # what /oncall reads
+    duties = view.duties(WEDNESDAY_3AM)
+    assert [(d.level, d.now) for d in duties] == [(1, "Lee"), (2, "Kim"), (3, "Sam")]
+    [page] = view.open_pages()
+    assert page.ticket == ticket.number and page.to == "Lee"
+    assert view.acknowledge(page.id, "Lee", WEDNESDAY_3AM + timedelta(minutes=1))
+    assert not view.acknowledge(page.id, "Lee", WEDNESDAY_3AM + timedelta(minutes=2))
+    assert view.open_pages() == []
+    assert "page.acknowledged" in kinds(desk.store.tickets.get(ticket.number))
+    desk.clock.advance(60 * 60)  # long past escalate_after: nobody else is paged
+    desk.run()
+    assert not _to(twilio_api, KIM)
