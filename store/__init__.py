@@ -25,6 +25,7 @@ from store.models import (
     Event,
     NewTicket,
     OutboxItem,
+    PendingMessage,
     Rejection,
     Ticket,
 )
@@ -33,7 +34,7 @@ from store.sqlite import SqliteStore
 
 __all__ = [
     "ArchivedMessage", "Company", "Contact", "ContactRecord", "DuplicateSourceError", "Event",
-    "NewTicket", "NotFoundError", "OutboxItem", "Rejection", "SchemaTooNewError", "Store",
+    "NewTicket", "NotFoundError", "OutboxItem", "PendingMessage", "Rejection", "SchemaTooNewError", "Store",
     "StoreBusyError", "StoreConflictError", "StoreError", "StoreFullError",
     "StoreUnavailableError", "Ticket", "TicketNotFound", "memory_store", "open_store",
 ]

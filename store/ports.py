@@ -18,6 +18,7 @@ from store.models import (
     ContactRecord,
     NewTicket,
     OutboxItem,
+    PendingMessage,
     Rejection,
     Ticket,
 )
@@ -79,6 +80,31 @@ class MessageArchive(Protocol):
 
     def seen(self, channel: str, source_id: str | None, raw: bytes | None = None) -> int | None:
         """The row of an earlier message with this source id (or bytes) that has an outcome."""
+
+
+class PendingRepository(Protocol):
+    """Mail a channel accepted and no decider has decided yet; claimed with a lease, so
+    each row is decided exactly once whatever crashes and on whichever node."""
+
+    def accept(self, channel: str, source: str, received_at: datetime, raw: bytes,
+               recipients: tuple[str, ...] = ()) -> int:
+        """Archive the bytes and queue them, in one transaction; the archive row id."""
+
+    def claim(self, owner: str, now: datetime, lease: timedelta,
+              limit: int = 1) -> list[PendingMessage]:
+        """Take up to `limit` rows nobody holds (or whose lease ran out), oldest first."""
+
+    def finish(self, row: int, owner: str) -> bool:
+        """Remove a row `owner` holds (call inside the outcome's transaction); False if not."""
+
+    def release(self, owner_prefix: str) -> int:
+        """Free the rows of owners whose name starts with `owner_prefix`; how many."""
+
+    def owners(self) -> list[str]:
+        """The owners holding rows now."""
+
+    def count(self) -> int:
+        """How many messages wait to be decided."""
 
 
 class RejectionRepository(Protocol):
@@ -197,6 +223,10 @@ class Store(Protocol):
     @property
     def messages(self) -> MessageArchive:
         """The archive of raw inbound input."""
+
+    @property
+    def pending(self) -> PendingRepository:
+        """Accepted mail waiting to be decided."""
 
     @property
     def rejections(self) -> RejectionRepository:

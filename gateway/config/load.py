@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gateway.config.deciders import DecidersConfig, read_deciders
 from gateway.config.desk import (DeskConfig, RoutePriorities, SlaLevel, read_desk,
                                  read_priorities, read_routes, read_sla)
 from gateway.config.mail import MailConfig, read_mail
@@ -45,6 +46,7 @@ class Config:
     log_level: str
     log_format: str
     warnings: tuple[str, ...] = field(default=())
+    deciders: DecidersConfig = field(default=DecidersConfig())  # [deciders]
 
     def sla_level(self, level: int) -> SlaLevel:
         """The targets of one level (1-4)."""
@@ -98,6 +100,7 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
             "level", _log_level, "one of DEBUG, INFO, WARNING, ERROR", "INFO"
         ),
         log_format=log.convert("format", one_of("json", "text"), '"json" or "text"', "json"),
+        deciders=read_deciders(root.table("deciders")),
     )
     warnings = tuple(f"{file}: unknown key {key} (ignored)" for key in root.unknown_keys())
     return replace(config, warnings=warnings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from gateway.runtime.deciders import DecisionWorkers
 from gateway.runtime.services import Services
 from mail.imap import ImapPoller
 from mail.listener import SmtpListener
@@ -31,6 +32,8 @@ def components(services: Services) -> list[Component]:
     config = services.config
     parts: list[Component] = [
         OutboxMailer(config.mail.relay, services.store, services.clock),
+        # Before the channels: a crash's backlog is decided first, and a stop drains last.
+        DecisionWorkers(services),
         SmtpListener(services.email, config.mail.smtp, config.mail.desk_addresses),
     ]
     if config.mail.imap.enabled:

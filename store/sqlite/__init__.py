@@ -14,6 +14,7 @@ from store.sqlite import schema
 from store.sqlite.db import Connections
 from store.sqlite.directory import Directory
 from store.sqlite.outbox import Outbox
+from store.sqlite.pending import PendingMessages
 from store.sqlite.records import Keys, Messages, PollerState, Rejections
 from store.sqlite.tickets import Tickets
 
@@ -41,6 +42,7 @@ class SqliteStore:
         self._poller_state = PollerState(self.conns)
         self._directory = Directory(self.conns)
         self._outbox = Outbox(self.conns)
+        self._pending = PendingMessages(self.conns, self._messages)
 
     @property
     def tickets(self) -> Tickets:
@@ -76,6 +78,11 @@ class SqliteStore:
     def outbox(self) -> Outbox:
         """Outbound mail, SMS, calls and pages waiting to be sent."""
         return self._outbox
+
+    @property
+    def pending(self) -> PendingMessages:
+        """Accepted mail waiting to be decided."""
+        return self._pending
 
     def pending_migrations(self) -> list[str]:
         """Migrations this database still needs."""

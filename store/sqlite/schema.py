@@ -187,6 +187,25 @@ def _m0005(db: Database) -> None:
         db.execute("UPDATE ticket_events SET kind = ? WHERE kind = ?", [str(new), old])
 
 
+_M0008 = """
+        CREATE TABLE pending_messages (
+            message_row INTEGER PRIMARY KEY REFERENCES messages(id),
+            recipients TEXT NOT NULL DEFAULT '[]',
+            queued_at TEXT NOT NULL,
+            claimed_by TEXT,
+            lease_until TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX pending_messages_lease ON pending_messages(lease_until)
+        """
+
+
+@migrations(name="0008_pending_messages")
+def _m0008(db: Database) -> None:
+    # Mail accepted by a channel, waiting for a decider (store/sqlite/pending.py).
+    _run(db, _M0008)
+
+
 def known_names() -> list[str]:
     """Names of every migration this release knows, oldest first."""
     return [m.name for m in migrations._migrations]
