@@ -8,9 +8,11 @@ in `gateway` (this module does no I/O). Quoted history never supplies a field.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import phonenumbers
+from phonenumbers import PhoneNumberMatch
 
 from parsers.signature import find_signature, looks_like_name, name_from_display, split_signature
 from parsers.text import ReplyParts
@@ -97,16 +99,35 @@ def _labelled(lines: list[str]) -> tuple[dict[str, list[str]], list[str]]:
     return values, rest
 
 
+_DIGIT = re.compile(r"\d")
+
+
+def _matches(text: str, region: str) -> Iterator[tuple[int, int, PhoneNumberMatch]]:
+    """The matcher's numbers with their offsets in `text`. The matcher is slow on prose, so
+    it reads only runs of lines holding a digit (a number never spans a line without one)."""
+    offset, block_start, block_end = 0, -1, -1
+    for line in [*text.split("\n"), ""]:
+        if _DIGIT.search(line):
+            block_start = offset if block_start < 0 else block_start
+            block_end = offset + len(line)
+        elif block_start >= 0:
+            block = text[block_start:block_end]
+            for match in phonenumbers.PhoneNumberMatcher(block, region,
+                                                         leniency=phonenumbers.Leniency.VALID):
+                yield block_start + match.start, block_start + match.end, match
+            block_start = -1
+        offset += len(line) + 1
+
+
 def _phones(text: str, region: str) -> tuple[list[str], list[str]]:
     """Valid numbers in E.164 (';ext=N' kept) split into call-back numbers and fax numbers."""
     callback: list[str] = []
     fax: list[str] = []
     previous_end = 0
-    for match in phonenumbers.PhoneNumberMatcher(text, region,
-                                                 leniency=phonenumbers.Leniency.VALID):
-        line_start = text.rfind("\n", 0, match.start) + 1
-        context = text[max(line_start, previous_end):match.start].lower()
-        previous_end = match.end
+    for start, end, match in _matches(text, region):
+        line_start = text.rfind("\n", 0, start) + 1
+        context = text[max(line_start, previous_end):start].lower()
+        previous_end = end
         number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         if match.number.extension:
             number += f";ext={match.number.extension}"
