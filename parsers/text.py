@@ -122,8 +122,14 @@ def _strip_quoted_lines(text: str) -> tuple[str, str]:
     lines = text.split("\n")
     keep: list[str] = []
     quoted: list[str] = []
+    following_of = [""] * len(lines)  # the next non-blank line after each line
+    following = ""
+    for index in range(len(lines) - 1, -1, -1):
+        following_of[index] = following
+        if lines[index].strip():
+            following = lines[index]
     for index, line in enumerate(lines):
-        following = next((ln for ln in lines[index + 1:] if ln.strip()), "")
+        following = following_of[index]
         if line.lstrip().startswith(">"):
             quoted.append(line)
         elif (_ATTRIBUTION.search(line) or line.rstrip().endswith(":")) and (
