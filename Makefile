@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.mail
 	$(BIN)/python -m bench.smtp
+	$(BIN)/python -m bench.intake --json bench-intake.json
 
 lint: $(STAMP)
 	$(BIN)/python -m mypy
