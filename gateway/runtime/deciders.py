@@ -28,6 +28,7 @@ from gateway.runtime.logs import setup_logging
 
 log = logging.getLogger("gateway.deciders")
 _PR_SET_PDEATHSIG = 1
+NICE = 10  # decider processes' scheduling priority, below the process that accepts
 
 
 def _settings(owner: str, config: DecidersConfig) -> deciders.LoopSettings:
@@ -62,6 +63,8 @@ def child(source: Path | None, cwd: str, owner: str, wake: Any, stop: Any,
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.chdir(cwd)
+    # Below the channels: accepting (the 250) comes first, deciding uses what CPU is left.
+    os.nice(NICE)
     config = load_config(source)
     setup_logging(config.log_level, config.log_format)
     services = build_services(config)
