@@ -79,23 +79,24 @@ class SMTPHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         """Commit the message as pending mail, then answer."""
-        raw = _with_return_path(envelope)
         source = f"smtp:{_peer(session)}"
-        pool = self._large if len(raw) > LARGE_MESSAGE else self._small
+        size = len(envelope.original_content or b"")
+        pool = self._large if size > LARGE_MESSAGE else self._small
         loop = asyncio.get_running_loop()
         self.counters.committing += 1
         try:
-            row = await loop.run_in_executor(
-                pool, self.intake.accept, raw, source, tuple(envelope.rcpt_tos))
+            # Even copying 20 MB is work the event loop leaves to the thread.
+            row = await loop.run_in_executor(pool, lambda: self.intake.accept(
+                _with_return_path(envelope), source, tuple(envelope.rcpt_tos)))
         except StoreError as exc:
-            return self._defer(raw, "smtp.store_failed", exc)
+            return self._defer(_with_return_path(envelope), "smtp.store_failed", exc)
         except Exception as exc:
             log.exception("smtp.data_failed", extra={"peer": _peer(session)})
-            return self._defer(raw, "smtp.data_failed", exc, logged=True)
+            return self._defer(_with_return_path(envelope), "smtp.data_failed", exc, logged=True)
         finally:
             self.counters.committing -= 1
         self.counters.accepted += 1
-        log.info("smtp.accepted", extra={"row": row, "bytes": len(raw), "peer": _peer(session)})
+        log.info("smtp.accepted", extra={"row": row, "bytes": size, "peer": _peer(session)})
         return f"250 2.0.0 Queued as M{row}"
 
     async def handle_exception(self, error: Exception) -> str:

@@ -8,6 +8,7 @@ second decider whose lease ran out finds nothing to finish and commits nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,15 @@ def _pending(row: dict[str, Any]) -> PendingMessage:
     )
 
 
+CHUNK = 1024 * 1024  # bytes written per transaction for a large message
+
+
+def _write_chunk(db: Database, row: int, offset: int, data: bytes) -> None:
+    with db.conn.blobopen("messages", "raw", row) as blob:
+        blob.seek(offset)
+        blob.write(data)
+
+
 class PendingMessages:
     """Accepted, not yet decided: the queue between the channels and the deciders."""
 
@@ -40,16 +50,32 @@ class PendingMessages:
 
     def accept(self, channel: str, source: str, received_at: datetime, raw: bytes,
                recipients: tuple[str, ...] = ()) -> int:
-        """Archive the bytes and queue them for a decider, in one transaction; the row id."""
+        """Archive the bytes and queue them for a decider; the row id. A large message is
+        written in chunks, each in a short transaction of its own, so other writers (small
+        mail) pass between them; it is queued, in a last short one, once all is written."""
+        if len(raw) <= CHUNK:
+            return self._conns.write(lambda db: self._queue(
+                db, self._messages.archive(channel, source, received_at, raw=raw),
+                recipients, received_at))
+        digest = hashlib.sha256(raw).hexdigest()
 
-        def work(db: Database) -> int:
-            row = self._messages.archive(channel, source, received_at, raw=raw)
-            db.execute(
-                "INSERT INTO pending_messages (message_row, recipients, queued_at)"
-                " VALUES (?, ?, ?)", [row, json.dumps(list(recipients)), to_db(received_at)])
-            return row
+        def reserve(db: Database) -> int:
+            cursor = db.execute(
+                "INSERT INTO messages (channel, source, received_at, sha256, size, raw)"
+                " VALUES (?, ?, ?, ?, ?, zeroblob(?))",
+                [channel, source, to_db(received_at), digest, len(raw), len(raw)])
+            return int(cursor.lastrowid or 0)
 
-        return self._conns.write(work)
+        row = self._conns.write(reserve)
+        for offset in range(0, len(raw), CHUNK):
+            self._conns.write(lambda db: _write_chunk(db, row, offset, raw[offset:offset + CHUNK]))
+        return self._conns.write(lambda db: self._queue(db, row, recipients, received_at))
+
+    @staticmethod
+    def _queue(db: Database, row: int, recipients: tuple[str, ...], at: datetime) -> int:
+        db.execute("INSERT INTO pending_messages (message_row, recipients, queued_at)"
+                   " VALUES (?, ?, ?)", [row, json.dumps(list(recipients)), to_db(at)])
+        return row
 
     def claim(self, owner: str, now: datetime, lease: timedelta,
               limit: int = 1) -> list[PendingMessage]:

@@ -66,3 +66,12 @@ def test_release_frees_the_rows_of_dead_owners(store: Store) -> None:
     assert store.pending.release("host:41:") == 1
     assert store.pending.owners() == ["host:42:0"]
     assert len(store.pending.claim("other", T0, LEASE, limit=5)) == 1
+
+
+def test_a_large_message_is_kept_whole_and_queued_once_written(store: Store) -> None:
+    raw = bytes(range(256)) * (3 * 1024 * 1024 // 256 + 7)  # over three 1 MB chunks
+    row = store.pending.accept("email", "smtp", T0, raw)
+    assert store.messages.get(row).raw == raw and store.messages.get(row).size == len(raw)
+    assert store.messages.seen("email", None, raw) is None  # no outcome yet
+    [item] = store.pending.claim("a", T0, LEASE)
+    assert item.row == row and item.raw == raw
