@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.smtp
 	@test -x $(PRISM) || (cd tests/twilio && npm ci --no-audit --no-fund)
 	$(BIN)/python -m bench.paging
+	$(BIN)/python -m bench.intake --json bench-intake.json
 
 lint: $(STAMP)
 	$(BIN)/python -m mypy

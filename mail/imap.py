@@ -1,9 +1,11 @@
-"""The IMAP poller: reads one mailbox folder in its own thread, hands each new message to
-the email pipeline, and only once the outcome is committed marks it \\Seen and files it.
+"""The IMAP poller: reads one mailbox folder in its own thread, commits each new message
+as pending mail (the gateway's deciders decide it), and only once its outcome is committed
+marks it \\Seen and files it.
 
-Nothing is lost and nothing is doubled: the last UID handled is stored after each
-message, so a crash re-reads at most the one message in hand, which the pipeline then
-answers "duplicate" (its Message-ID is known) and which is filed without a second ticket.
+Nothing is lost and nothing is doubled: the last UID taken, and the messages taken but not
+yet filed (UID -> archive row), are stored after each message, so a restart files what
+was decided meanwhile, and a crash re-reads at most the one message in hand, which the
+pipeline then decides "duplicate" (its Message-ID is known).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = ["GRACE", "ImapPoller", "backoff"]
 log = logging.getLogger("mail.imap")
 
 STOP_WAIT = 1.5  # seconds stop() waits for the thread before closing the socket under it
+FILE_POLL = 0.05  # seconds between looks at the outcomes of messages taken, not yet filed
 HANDLED, NOTHING_NEW, STORE_DOWN = "handled", "nothing new", "store down"  # _check's answers
 
 
@@ -67,6 +70,7 @@ class ImapPoller:
         self._thread: threading.Thread | None = None
         self._client: IMAPClient | None = None
         self._position: tuple[int, int] | None = None  # (UIDVALIDITY, last UID) as stored
+        self._unfiled: dict[int, int] = {}  # UID -> archive row: taken, waiting for an outcome
 
     # -- Component ---------------------------------------------------------------------
 
@@ -136,6 +140,8 @@ class ImapPoller:
                                             self.settings.reconnect_max_seconds))
                 elif found == HANDLED:
                     continue  # more may have come meanwhile: look again before waiting
+                elif self._unfiled:
+                    self._stop.wait(FILE_POLL)  # the deciders are on it: file it soon
                 elif idle:
                     self.status.set_state("idle")
                     imapbox.wait_idle(client, self.settings.idle_seconds, self._stop)
@@ -174,6 +180,7 @@ class ImapPoller:
                 self._remember(uidvalidity, uid)
             if last is None and not self._stop.is_set():
                 self._remember(uidvalidity, max([*uids, (uidnext or 1) - 1]))
+            self._file_decided(client, uidvalidity)
         except StoreError as exc:
             self.status.store_failed(exc)
             return STORE_DOWN
@@ -187,6 +194,7 @@ class ImapPoller:
             if not (isinstance(saved, dict) and "uidvalidity" in saved):
                 return None
             self._position = (int(saved["uidvalidity"]), int(saved.get("last_uid", 0)))
+            self._unfiled = {int(uid): int(row) for uid, row in saved.get("unfiled", {}).items()}
         if self._position is not None and self._position[0] == uidvalidity:
             return self._position[1]
         if self._position is not None:
@@ -194,37 +202,54 @@ class ImapPoller:
             # known to the pipeline by its Message-ID and comes back as "duplicate".
             log.warning("imap.uidvalidity_changed", extra={
                 "mailbox": self.mailbox, "old": self._position[0], "new": uidvalidity})
+        self._unfiled = {}  # those UIDs name nothing now; the messages come again, duplicates
         self._remember(uidvalidity, 0)
         return 0
 
     def _remember(self, uidvalidity: int, uid: int) -> None:
-        self._state.set(self.key, {"uidvalidity": uidvalidity, "last_uid": uid}, self._clock())
+        value: dict[str, Any] = {"uidvalidity": uidvalidity, "last_uid": uid}
+        if self._unfiled:
+            value["unfiled"] = {str(u): row for u, row in sorted(self._unfiled.items())}
+        self._state.set(self.key, value, self._clock())
         self._position = (uidvalidity, uid)
         self.status.at_uid(uid)
 
     def _handle(self, client: IMAPClient, uid: int) -> None:
-        """Run one message through the pipeline, then file it by the committed outcome."""
+        """Commit one message as pending mail; it is filed once decided (`_file_decided`)."""
         raw = imapbox.fetch_raw(client, uid)
         if raw is None:
             return  # expunged by someone else since the search
         source = (f"imap:{self.settings.username}@{self.settings.host}/"
                   f"{self.settings.folder};uid={uid}")
-        outcome: Decided
         try:
-            outcome = self._intake.receive(raw, source=source)
+            self._unfiled[uid] = self._intake.accept(raw, source=source)
         except StoreError:
             raise  # nothing committed: the message stays as it is, for the next try
         except Exception as exc:
             log.exception("imap.intake_failed", extra={"mailbox": self.mailbox, "uid": uid})
-            outcome = _Failed(reason=f"internal error: {exc!r}")
+            self._file(client, uid, _Failed(reason=f"internal error: {exc!r}"))
+
+    def _file_decided(self, client: IMAPClient, uidvalidity: int) -> None:
+        """File every message taken whose outcome is committed now."""
+        for uid, row in sorted(self._unfiled.items()):
+            outcome = self._intake.decided(row)
+            if outcome is None or self._stop.is_set():
+                continue
+            self._file(client, uid, outcome)
+            del self._unfiled[uid]
+            self._remember(uidvalidity, self._position[1] if self._position else uid)
+
+    def _file(self, client: IMAPClient, uid: int, outcome: Decided) -> None:
+        """Mark and move one message by its committed outcome."""
         name = outcome.outcome if outcome.outcome in OUTCOMES else Outcome.ERROR
-        self.status.count(name)
         if name == Outcome.ERROR:
             imapbox.flag_for_a_person(client, uid)
+            self.status.count(name)
             log.warning("imap.left_for_a_person", extra={
                 "mailbox": self.mailbox, "uid": uid, "reason": outcome.reason})
             return
         folder = imapbox.target_folder(self.settings, name)
         imapbox.file_message(client, uid, folder)
+        self.status.count(name)
         log.info("imap.filed", extra={"mailbox": self.mailbox, "uid": uid, "outcome": name,
                                       "ticket": outcome.ticket, "folder": folder or None})

@@ -27,12 +27,15 @@ class Decided(Protocol):
 
 
 class MailIntake(Protocol):
-    """The email pipeline: raw bytes in, an outcome committed to the store."""
+    """The email pipeline: raw bytes committed as pending mail, decided soon after by the
+    gateway's deciders."""
 
-    def receive(self, raw: bytes, source: str, recipients: Sequence[str] = ...,
-                dry_run: bool = ...) -> Decided:
-        """Archive, decide and commit one message. Raises the store's StoreError when the
-        store cannot take it (nothing committed: the caller must retry later)."""
+    def accept(self, raw: bytes, source: str, recipients: Sequence[str] = ...) -> int:
+        """Commit the bytes as a pending message; its row. Raises the store's StoreError
+        when the store cannot take it (nothing committed: the caller must retry later)."""
+
+    def decided(self, row: int) -> Decided | None:
+        """The committed outcome of an accepted message; None while it is pending."""
 
 
 class PollerState(Protocol):

@@ -1,10 +1,10 @@
 """The SMTP listener (aiosmtpd): a thin edge over the email pipeline.
 
 Recipients are refused early (`550 5.1.1`) unless they are the desk's; the message is
-handed to the intake service in a worker thread, and `250` is answered only once its raw
-bytes and outcome are committed. A store failure answers `451 4.3.0`, so the sender keeps
-the message and tries again; a retry of a message that did get committed is a duplicate
-and creates nothing.
+handed to the intake service in a worker thread, and `250` is answered once its raw bytes
+are committed as a pending message (the gateway's deciders decide it right after, exactly
+once). A store failure answers `451 4.3.0`, so the sender keeps the message and tries
+again; a retry of a message that did get committed is decided a duplicate.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from mail.settings import SmtpSettings
 from store import StoreError
 
 log = logging.getLogger("mail.smtp")
-LARGE_MESSAGE = 1024 * 1024  # bytes; larger messages are parsed in their own small pool
+LARGE_MESSAGE = 1024 * 1024  # bytes; larger messages are committed in their own small pool
 
 
 class Counters:
@@ -78,28 +78,26 @@ class SMTPHandler:
         return "250 2.1.5 Recipient OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        """Commit the message through the pipeline, then answer."""
-        raw = _with_return_path(envelope)
+        """Commit the message as pending mail, then answer."""
         source = f"smtp:{_peer(session)}"
-        pool = self._large if len(raw) > LARGE_MESSAGE else self._small
+        size = len(envelope.original_content or b"")
+        pool = self._large if size > LARGE_MESSAGE else self._small
         loop = asyncio.get_running_loop()
         self.counters.committing += 1
         try:
-            outcome = await loop.run_in_executor(
-                pool, self.intake.receive, raw, source, tuple(envelope.rcpt_tos))
+            # Even copying 20 MB is work the event loop leaves to the thread.
+            row = await loop.run_in_executor(pool, lambda: self.intake.accept(
+                _with_return_path(envelope), source, tuple(envelope.rcpt_tos)))
         except StoreError as exc:
-            return self._defer(raw, "smtp.store_failed", exc)
+            return self._defer(_with_return_path(envelope), "smtp.store_failed", exc)
         except Exception as exc:
             log.exception("smtp.data_failed", extra={"peer": _peer(session)})
-            return self._defer(raw, "smtp.data_failed", exc, logged=True)
+            return self._defer(_with_return_path(envelope), "smtp.data_failed", exc, logged=True)
         finally:
             self.counters.committing -= 1
         self.counters.accepted += 1
-        log.info("smtp.accepted", extra={"outcome": outcome.outcome, "ticket": outcome.ticket,
-                                         "bytes": len(raw), "peer": _peer(session)})
-        if outcome.ticket:
-            return f"250 2.0.0 Accepted: {outcome.ticket}"
-        return "250 2.0.0 Accepted"
+        log.info("smtp.accepted", extra={"row": row, "bytes": size, "peer": _peer(session)})
+        return f"250 2.0.0 Queued as M{row}"
 
     async def handle_exception(self, error: Exception) -> str:
         """A fault in the conversation itself: log it, keep the listener, ask for a retry."""

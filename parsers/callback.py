@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from parsers.phones import match_numbers
+
 CALLBACK, FAX, DESK, OTHER = "callback", "fax", "desk", "other"
 
 _FAX_BEFORE = re.compile(r"(?:\bfax\b|\bfacsimile\b|(?:^|[\s|,;(/])f)\s*(?:no\.?|number|#)?"
@@ -63,11 +65,10 @@ def _matches(text: str, regions: Sequence[str]) -> list[tuple[int, int, str]]:
     `regions` in which it is valid."""
     spans: list[tuple[int, int, str]] = []
     for region in regions:
-        for match in phonenumbers.PhoneNumberMatcher(text, region,
-                                                     leniency=phonenumbers.Leniency.VALID):
-            if any(match.start < end and start < match.end for start, end, _ in spans):
+        for m_start, m_end, match in match_numbers(text, region):
+            if any(m_start < end and start < m_end for start, end, _ in spans):
                 continue
-            spans.append((match.start, match.end, _e164(match.number)))
+            spans.append((m_start, m_end, _e164(match.number)))
         if not re.search(r"(?<![\d+])0\d", text):
             break  # nothing left that only another region could read
     return sorted(spans)

@@ -126,6 +126,7 @@ class _Body:
         self.attachments: list[Attachment] = []
         self.types: list[str] = []
         self.defects: list[str] = []
+        self._decoded: dict[int, str] = {}  # id(part) -> its text: each part decoded once
 
     def walk(self, part: Message, depth: int = 0) -> None:
         ctype = part.get_content_type()
@@ -167,11 +168,14 @@ class _Body:
         self.walk((others or children)[-1], depth + 1)
 
     def _text(self, part: Message) -> str:
+        if id(part) in self._decoded:
+            return self._decoded[id(part)]
         payload = part.get_payload(decode=True)
         raw = payload if isinstance(payload, bytes) else b""
         text, problem = decode_bytes(raw, part.get_content_charset())
         if problem:
             self.defects.append(problem)
+        self._decoded[id(part)] = text
         return text
 
     @staticmethod

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 import phonenumbers
 
 from parsers.errors import PhoneNumberError
@@ -20,3 +23,24 @@ def normalise_phone(text: str, region: str = "US") -> str:
         raise PhoneNumberError(f"{text!r} is not a valid phone number")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return f"{e164};ext={number.extension}" if number.extension else e164
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def match_numbers(text: str, region: str) -> Iterator[tuple[int, int, phonenumbers.PhoneNumberMatch]]:
+    """phonenumbers' matcher over `text` (valid numbers only), with offsets in `text`. The
+    matcher is slow on prose, so it reads only runs of lines holding a digit: a number never
+    spans a line without one."""
+    offset, block_start, block_end = 0, -1, -1
+    for line in [*text.split("\n"), ""]:
+        if _DIGIT.search(line):
+            block_start = offset if block_start < 0 else block_start
+            block_end = offset + len(line)
+        elif block_start >= 0:
+            block = text[block_start:block_end]
+            for match in phonenumbers.PhoneNumberMatcher(block, region,
+                                                         leniency=phonenumbers.Leniency.VALID):
+                yield block_start + match.start, block_start + match.end, match
+            block_start = -1
+        offset += len(line) + 1

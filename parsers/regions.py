@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 import phonenumbers
 
+from parsers.phones import match_numbers
+
 # Country-code domains that are sold to anyone and say nothing about a country.
 _GENERIC_CCTLDS = frozenset({"io", "co", "me", "tv", "ai", "fm", "ly", "ws", "cc", "to", "gg",
                              "im", "sh", "ac", "app", "dev", "example", "test", "local"})
@@ -36,8 +38,7 @@ def regions_in_text(text: str) -> list[str]:
     if "+" not in text:
         return []
     found: list[str] = []
-    for match in phonenumbers.PhoneNumberMatcher(text, "ZZ",
-                                                 leniency=phonenumbers.Leniency.VALID):
+    for _, _, match in match_numbers(text, "ZZ"):
         region = phonenumbers.region_code_for_number(match.number)
         if region and region != "ZZ":
             found.append(region)

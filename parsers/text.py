@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from inscriptis import get_text
 from mailparser_reply.parser import EmailMessage as ReplyReader
@@ -26,6 +27,77 @@ _HEADER_LINE = re.compile(r"^\s*(?:from|de|von|date|sent|to|cc|subject|envoyé|g
                           r"an|à|objet|betreff|asunto|enviado|para)\s*:", re.IGNORECASE)
 _ATTRIBUTION = re.compile(r"(wrote|écrit|schrieb|escribió|scritto|написал|skrev|napisał)\s*:\s*$",
                           re.IGNORECASE)
+
+
+# Where a match of the reply library's header or signature patterns can begin: each of their
+# alternatives starts with `^`, `\n` or `\s*^` (and the text it sees has every line
+# stripped), except Danish's optional "-----Oprindelig meddelelse-----" which may start
+# mid-line. Trying the patterns only there gives the same matches as the library's own
+# scan of every character, about forty times faster on ordinary mail.
+_MID_LINE_STARTS = re.compile(r"-----oprindelig meddelelse-----", re.IGNORECASE)
+# Every header alternative has a colon within its first four lines, or is a separator.
+_HEADER_HINT = re.compile(r"[:：]|original message|-----", re.IGNORECASE)
+_HEADER_LINES = 4
+
+
+class _AtLineStarts:
+    """The library's pattern, tried only where a match can begin (see above)."""
+
+    def __init__(self, pattern: re.Pattern[str], needs_colon: bool = False) -> None:
+        self.pattern = pattern
+        self.pattern_text = pattern.pattern
+        self.needs_colon = needs_colon
+
+    def _starts(self, text: str) -> list[int]:
+        lines = [0]
+        at = text.find("\n")
+        while at >= 0:
+            lines.append(at + 1)
+            at = text.find("\n", at + 1)
+        lines.append(len(text) + 1)
+        starts = {m.start() for m in _MID_LINE_STARTS.finditer(text)}
+        hints = [not self.needs_colon or _HEADER_HINT.search(text, begin, end) is not None
+                 for begin, end in zip(lines, lines[1:])]
+        for n, begin in enumerate(lines[:-1]):
+            # A header holds a colon within its first lines (wrote:, From:, 日:) unless it
+            # is a separator line: skip the lines that cannot start one.
+            if any(hints[n:n + _HEADER_LINES]):
+                starts.update((begin - 1, begin) if begin else (begin,))
+        return sorted(starts)
+
+    def findall(self, text: str) -> list[Any]:
+        """As `Pattern.findall`: the groups of each non-overlapping match, leftmost first."""
+        found: list[Any] = []
+        groups = self.pattern.groups
+        after = 0
+        for start in self._starts(text):
+            if start < after:
+                continue
+            match = self.pattern.match(text, start)
+            if match is None:
+                continue
+            found.append(match.groups("") if groups > 1 else match.group(groups))
+            after = match.end() if match.end() > start else start + 1
+        return found
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """As `Pattern.search`: the leftmost match."""
+        for start in self._starts(text):
+            match = self.pattern.match(text, start)
+            if match is not None:
+                return match
+        return None
+
+
+def _patterns() -> dict[str, Any]:
+    """The library's patterns for our languages, compiled once for every message."""
+    reader = ReplyReader(text="", languages=list(_LANGUAGES), keep_hyphen_lists=True)
+    return {"_header_regex": _AtLineStarts(reader.HEADER_REGEX, needs_colon=True),
+            "_signature_regex": _AtLineStarts(reader.SIGNATURE_REGEX),
+            "_disclaimers_regex": reader.DISCLAIMERS_REGEX}
+
+
+_PATTERNS = _patterns()
 
 
 @dataclass(frozen=True)
@@ -56,8 +128,14 @@ def _strip_quoted_lines(text: str) -> tuple[str, str]:
     lines = text.split("\n")
     keep: list[str] = []
     quoted: list[str] = []
+    following_of = [""] * len(lines)  # the next non-blank line after each line
+    following = ""
+    for index in range(len(lines) - 1, -1, -1):
+        following_of[index] = following
+        if lines[index].strip():
+            following = lines[index]
     for index, line in enumerate(lines):
-        following = next((ln for ln in lines[index + 1:] if ln.strip()), "")
+        following = following_of[index]
         if line.lstrip().startswith(">"):
             quoted.append(line)
         elif (_ATTRIBUTION.search(line) or line.rstrip().endswith(":")) and (
@@ -108,7 +186,8 @@ def split_reply(text: str) -> ReplyParts:
     history = ""
     if forward:
         head, history = head[: forward.start()], head[forward.start():]
-    message = ReplyReader(text=head, languages=list(_LANGUAGES), keep_hyphen_lists=True).read()
+    message = ReplyReader(text=head, languages=list(_LANGUAGES), keep_hyphen_lists=True,
+                          **_PATTERNS).read()
     first = message.replies[0] if message.replies else None
     new = first.body if first else ""
     signature = first.signatures if first else ""

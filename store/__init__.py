@@ -17,7 +17,8 @@ from store.errors import (
     StoreUnavailableError,
     TicketNotFound,
 )
-from store.models import ArchivedMessage, Company, Contact, ContactRecord, Event, NewTicket, OutboxItem, Rejection, Ticket
+from store.models import (ArchivedMessage, Company, Contact, ContactRecord, Event, NewTicket,
+                          OutboxItem, PendingMessage, Rejection, Ticket)
 from store.paging import Page, PageNotice
 from store.desk import Role, StoreCounts, Survey, TicketQuery, User
 from store.ports import Store
@@ -25,8 +26,9 @@ from store.sqlite import SqliteStore
 
 __all__ = [
     "ArchivedMessage", "Company", "Contact", "ContactRecord", "DuplicateSourceError", "Event",
-    "NewTicket", "NotFoundError", "OutboxItem", "Page", "PageNotice", "Rejection", "Role",
-    "SchemaTooNewError", "Store", "StoreCounts", "Survey", "TicketQuery", "User",
+    "NewTicket", "NotFoundError", "OutboxItem", "Page", "PageNotice", "PendingMessage",
+    "Rejection", "Role", "SchemaTooNewError", "Store", "StoreCounts", "Survey", "TicketQuery",
+    "User",
     "StoreBusyError", "StoreConflictError", "StoreError", "StoreFullError",
     "StoreUnavailableError", "Ticket", "TicketNotFound", "memory_store", "open_store",
 ]

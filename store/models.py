@@ -236,6 +236,19 @@ class ArchivedMessage:
 
 
 @dataclass(frozen=True)
+class PendingMessage:
+    """A message a channel accepted, claimed by a decider: its archive row and bytes."""
+
+    row: int
+    channel: str
+    source: str
+    received_at: datetime
+    raw: bytes
+    recipients: tuple[str, ...]
+    attempts: int  # claims so far, this one included
+
+
+@dataclass(frozen=True)
 class Rejection:
     """A message that could not become a ticket, and why."""
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 from store.models import (ArchivedMessage, Company, Contact, ContactRecord, Event, NewTicket,
                           OutboxItem, Rejection, Ticket)
 from store.ports_paging import PageRepository
+from store.ports_pending import PendingRepository
 from store.desk import StoreCounts, TicketQuery
 from store.ports_desk import (PortalLinkRepository, RateHitRepository, SurveyRepository,
                               UserRepository)
@@ -213,6 +214,10 @@ class Store(Protocol):
     @property
     def messages(self) -> MessageArchive:
         """The archive of raw inbound input."""
+
+    @property
+    def pending(self) -> PendingRepository:
+        """Accepted mail waiting to be decided."""
 
     @property
     def rejections(self) -> RejectionRepository:

@@ -20,6 +20,7 @@ import pytest
 from gateway.config import Config, load_config
 from gateway.core.calendar import BusinessCalendar
 from gateway.core.sla import calendar_from
+from gateway.runtime.deciders import DecisionWorkers
 from gateway.runtime.services import Services, build_services
 from store import Store, open_store
 from tests.helpers.clock import Clock, chicago
@@ -92,6 +93,15 @@ def services(config: Config, clock: Callable[[], datetime]) -> Iterator[Services
     s = build_services(config, clock)
     yield s
     s.close()
+
+
+@pytest.fixture
+def deciders(services: Services) -> Iterator[DecisionWorkers]:
+    """Two decider threads on `services`: what the channels accept gets decided."""
+    workers = DecisionWorkers(services, threads=2)
+    workers.start()
+    yield workers
+    workers.stop()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gateway.config.deciders import DecidersConfig, read_deciders
 from gateway.config.desk import (DeskConfig, RoutePriorities, SlaLevel, read_desk,
                                  read_priorities, read_routes, read_sla)
 from gateway.config.mail import MailConfig, read_mail
@@ -50,6 +51,7 @@ class Config:
     twilio: TwilioConfig  # the REST account pages are sent from
     warnings: tuple[str, ...] = field(default=())
     web: WebDeskConfig = field(default_factory=WebDeskConfig)  # [web], [[webhooks]]
+    deciders: DecidersConfig = field(default=DecidersConfig())  # [deciders]
 
     def sla_level(self, level: int) -> SlaLevel:
         """The targets of one level (1-4)."""
@@ -107,6 +109,7 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
         oncall=read_oncall(oncall, desk.phone_region, environ),
         twilio=read_twilio(root.table("twilio"), voice_token_env, desk.phone_region, environ),
         web=read_webdesk(root, environ),
+        deciders=read_deciders(root.table("deciders")),
     )
     if config.twilio.from_number is None:  # the desk's number: its first line
         config = replace(config, twilio=replace(config.twilio,

@@ -1,8 +1,11 @@
 """The email pipeline both mail channels share: keep the raw bytes, decide, commit, reply.
 
-`EmailIntake.receive(raw, ...)` archives the bytes first (nothing is lost whatever happens
-next), then decides (duplicate, automatic, update of a ticket, answer to a rejection,
-ticket, rejection) and commits the outcome, the ticket, the replies and the page request
+The channels call `EmailIntake.accept(raw, ...)`: the bytes are committed as a pending
+message and the channel answers its sender; a decider (gateway/email/deciders.py) then
+claims the message and calls `decide_pending`, which decides and commits the outcome with
+the end of its claim, so each message is decided exactly once. `receive(raw, ...)` (ingest)
+archives the bytes first (nothing is lost whatever happens next), then decides (duplicate,
+automatic, update of a ticket, answer to a rejection, ticket, rejection) and commits the outcome, the ticket, the replies and the page request
 in one transaction: a crash leaves either all of it or none of it, and a re-delivery of
 the same message finds it and does nothing.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -24,13 +27,18 @@ from gateway.email.threads import Sender, Target, may_update, thread_target
 from parsers.classify import automatic_reason
 from parsers.errors import MessageError
 from parsers.message import ParsedMessage, parse_message
-from store import DuplicateSourceError
+from store import DuplicateSourceError, PendingMessage
 from store.models import Channel, Outcome, Route
 
 __all__ = ["EmailIntake", "EmailOutcome", "OUTCOMES"]
 
 log = logging.getLogger(__name__)
 OUTCOMES = tuple(Outcome)
+MAX_ATTEMPTS = 3  # claims of one message without an outcome before it is left for a person
+
+
+def _nobody() -> None:
+    """The default doorbell: no decider to wake."""
 
 
 class EmailIntake:
@@ -42,6 +50,44 @@ class EmailIntake:
         self.config = intake.config
         self.committer = Committer(intake)
         self._dry_seen: set[str] = set()  # a dry run writes nothing, so it remembers here
+        self.doorbell: Callable[[], None] = _nobody  # rung after each accept (the deciders)
+
+    def accept(self, raw: bytes, source: str, recipients: Sequence[str] = ()) -> int:
+        """Commit the raw bytes as a pending message, to be decided soon by a decider; its
+        archive row. Raises the store's StoreError when nothing could be committed."""
+        row = self.store.pending.accept(Channel.EMAIL, source, self.intake.clock(), raw,
+                                        tuple(recipients))
+        self.doorbell()
+        return row
+
+    def decide_pending(self, item: PendingMessage, owner: str) -> EmailOutcome | None:
+        """Decide a message `owner` claimed and commit the outcome with the end of the claim;
+        None (nothing committed) when another decider took it over meanwhile."""
+        now = item.received_at  # decided as of its arrival: due times count from then
+        if item.attempts > MAX_ATTEMPTS:
+            decision = Decision(EmailOutcome(Outcome.ERROR, reason=(
+                f"no outcome after {item.attempts - 1} attempts (a decider died on it)")))
+        else:
+            decision = self._decision(item.raw, item.recipients, now, item.row)
+
+        def work() -> EmailOutcome | None:
+            if not self.store.pending.finish(item.row, owner):
+                return None
+            return self._commit(item.row, decision, now)
+
+        outcome = self.store.atomically(work)
+        if outcome is not None:
+            self._log(item.row, outcome)
+        return outcome
+
+    def decided(self, row: int) -> EmailOutcome | None:
+        """The outcome committed for an accepted message; None while it is pending."""
+        message = self.store.messages.get(row)
+        if message.outcome is None:
+            return None
+        number = (self.store.tickets.number_for_id(message.ticket_id)
+                  if message.ticket_id is not None else None)
+        return EmailOutcome(Outcome(message.outcome), ticket=number, reason=message.reason)
 
     def receive(self, raw: bytes, source: str, recipients: Sequence[str] = (),
                 dry_run: bool = False) -> EmailOutcome:
@@ -49,19 +95,26 @@ class EmailIntake:
         (the To/Cc headers stand in when empty). `dry_run` decides and writes nothing."""
         now = self.intake.clock()
         row = None if dry_run else self.store.messages.archive(Channel.EMAIL, source, now, raw=raw)
-        try:
-            decision = self._decide(raw, recipients, now)
-        except Exception as exc:
-            # A bug must not lose the message: it is archived, and marked for a person.
-            log.exception("email.decide_failed", extra={"source": source, "row": row})
-            decision = Decision(EmailOutcome(Outcome.ERROR, reason=f"internal error: {exc!r}"))
+        decision = self._decision(raw, recipients, now, row)
         if dry_run or row is None:
             return self._dry(decision.outcome, decision.source_id)
         outcome = self.store.atomically(lambda: self._commit(row, decision, now))
+        self._log(row, outcome)
+        return outcome
+
+    def _decision(self, raw: bytes, recipients: Sequence[str], now: datetime,
+                  row: int | None) -> Decision:
+        try:
+            return self._decide(raw, recipients, now)
+        except Exception as exc:
+            # A bug must not lose the message: it is archived, and marked for a person.
+            log.exception("email.decide_failed", extra={"row": row})
+            return Decision(EmailOutcome(Outcome.ERROR, reason=f"internal error: {exc!r}"))
+
+    def _log(self, row: int, outcome: EmailOutcome) -> None:
         log.info("email.%s", outcome.outcome, extra={
             "row": row, "ticket": outcome.ticket, "reason": outcome.reason,
             "missing": list(outcome.missing), "reply": outcome.reply})
-        return outcome
 
     def _dry(self, outcome: EmailOutcome, source_id: str | None) -> EmailOutcome:
         if source_id is None or outcome.outcome in (Outcome.ERROR, Outcome.DUPLICATE):

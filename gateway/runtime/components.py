@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from gateway.runtime.paging import paging_worker
 from gateway.desk.webhooks import WebhookSender
+from gateway.runtime.deciders import DecisionWorkers
 from gateway.runtime.services import Services
 from mail.imap import ImapPoller
 from mail.listener import SmtpListener
@@ -33,6 +34,8 @@ def components(services: Services) -> list[Component]:
     config = services.config
     parts: list[Component] = [
         OutboxMailer(config.mail.relay, services.store, services.clock),
+        # Before the channels: a crash's backlog is decided first, and a stop drains last.
+        DecisionWorkers(services),
         SmtpListener(services.email, config.mail.smtp, config.mail.desk_addresses),
         paging_worker(services),
         WebhookSender(config, services.store, services.sla, services.clock),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -21,6 +22,7 @@ from gateway.runtime.components import Component
 from mail.settings import Secret
 
 log = logging.getLogger("gateway.serve")
+SWITCH_INTERVAL = 0.0005  # seconds
 
 
 class _Stop(SystemExit):
@@ -33,6 +35,9 @@ def serve(
     components: Callable[[Services], list[Component]] = lambda services: [],
 ) -> None:
     """Run until SIGTERM or Ctrl-C, then stop components in reverse order and close the store."""
+    # The channels hand work between threads (SMTP loop -> committing thread -> loop): a
+    # short GIL switch interval keeps each hand-over from waiting up to the default 5 ms.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     _warn_about(config)
     health = HealthChecks()
     services = build_services(config, api_token=api_token(config), health=health)

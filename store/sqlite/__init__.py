@@ -17,6 +17,7 @@ from store.sqlite.desk import PortalLinks, RateHits, Surveys, Users, store_count
 from store.sqlite.directory import Directory
 from store.sqlite.outbox import Outbox
 from store.sqlite.paging import Pages
+from store.sqlite.pending import PendingMessages
 from store.sqlite.records import Keys, Messages, PollerState, Rejections
 from store.sqlite.tickets import Tickets
 
@@ -49,6 +50,7 @@ class SqliteStore:
         self._surveys = Surveys(self.conns)
         self._portal_links = PortalLinks(self.conns)
         self._rate_hits = RateHits(self.conns)
+        self._pending = PendingMessages(self.conns, self._messages)
 
     @property
     def tickets(self) -> Tickets:
@@ -109,6 +111,11 @@ class SqliteStore:
     def rate_hits(self) -> RateHits:
         """Attempts counted per key, for throttling."""
         return self._rate_hits
+
+    @property
+    def pending(self) -> PendingMessages:
+        """Accepted mail waiting to be decided."""
+        return self._pending
 
     def pending_migrations(self) -> list[str]:
         """Migrations this database still needs."""

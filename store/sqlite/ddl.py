@@ -209,3 +209,16 @@ M0007 = """
         );
         CREATE INDEX rate_hits_key ON rate_hits(key, at)
         """
+
+
+M0008 = """
+        CREATE TABLE pending_messages (
+            message_row INTEGER PRIMARY KEY REFERENCES messages(id),
+            recipients TEXT NOT NULL DEFAULT '[]',
+            queued_at TEXT NOT NULL,
+            claimed_by TEXT,
+            lease_until TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX pending_messages_lease ON pending_messages(lease_until)
+        """

@@ -67,6 +67,12 @@ def _m0007(db: Database) -> None:
     _run(db, ddl.M0007)
 
 
+@migrations(name="0008_pending_messages")
+def _m0008(db: Database) -> None:
+    # Mail accepted by a channel, waiting for a decider (store/sqlite/pending.py).
+    _run(db, ddl.M0008)
+
+
 def known_names() -> list[str]:
     """Names of every migration this release knows, oldest first."""
     return [m.name for m in migrations._migrations]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from gateway.config import load_config
+from gateway.runtime.deciders import DecisionWorkers
 from gateway.runtime.services import Services, build_services
 from mail.listener import SmtpListener
 from tests.helpers import mail as F
@@ -28,20 +29,24 @@ Start = Callable[..., tuple[SmtpListener, Services]]
 def start(write_config: Callable[..., Path]) -> Iterator[Start]:
     """Start a listener on a free port with extra [mail.smtp] / [store] lines."""
     running: list[tuple[SmtpListener, Services]] = []
+    workers: list[DecisionWorkers] = []
 
     def run(smtp: str = "", busy_timeout_ms: int = 10_000) -> tuple[SmtpListener, Services]:
         config = load_config(write_config(
             f"[mail.smtp]\nhost = \"127.0.0.1\"\nport = {free_port()}\n{smtp}\n"))
         config = replace(config, store=replace(config.store, busy_timeout_ms=busy_timeout_ms))
         services = build_services(config)
+        workers.append(DecisionWorkers(services, threads=2))
+        workers[-1].start()
         listener = SmtpListener(services.email, config.mail.smtp, config.mail.desk_addresses)
         listener.start()
         running.append((listener, services))
         return listener, services
 
     yield run
-    for listener, services in running:
+    for (listener, services), deciders in zip(running, workers):
         listener.stop()
+        deciders.stop()
         services.close()
 
 
@@ -57,17 +62,25 @@ def send(listener: SmtpListener, raw: bytes, to: str = "support@desk.example",
         smtp.sendmail(sender, [to], raw)
 
 
-def test_a_message_is_committed_before_250_and_names_its_ticket(start: Start) -> None:
+def decided(services: Services, row: int) -> str:
+    """The outcome the deciders committed for an archive row (waited for)."""
+    return wait_for(lambda: services.store.messages.get(row).outcome, f"message {row} decided")
+
+
+def test_a_message_is_committed_before_250_and_decided_soon_after(start: Start) -> None:
     listener, services = start()
     with client(listener) as smtp:
         smtp.ehlo()
         smtp.mail("jsmith@contoso.example")
         smtp.rcpt("support@desk.example")
         code, answer = smtp.data(F.LABELLED)
-    assert code == 250
-    number = answer.decode().rsplit(" ", 1)[-1]
-    ticket = services.store.tickets.get(number)
+    assert code == 250 and answer.startswith(b"2.0.0 Queued as M")
+    row = int(answer.decode().rsplit("M", 1)[-1])
+    assert services.store.messages.get(row).raw.endswith(F.LABELLED)  # committed before 250
+    assert decided(services, row) == "ticket"
+    [ticket] = services.store.tickets.queue()
     assert ticket.requester_name == "John Smith" and ticket.channel == "email"
+    assert services.store.pending.count() == 0
     assert listener.health()["accepted"] == 1
 
 
@@ -82,8 +95,8 @@ def test_the_envelope_sender_is_kept_as_return_path(start: Start) -> None:
 def test_a_bounce_with_a_null_sender_is_never_answered(start: Start) -> None:
     listener, services = start()
     send(listener, F.LABELLED, sender="")
+    assert decided(services, 1) == "automatic"
     assert services.store.tickets.count() == 0
-    assert services.store.messages.get(1).outcome == "automatic"
     assert services.store.outbox.items() == []
 
 
@@ -125,7 +138,7 @@ def test_the_size_limit_is_advertised_and_enforced(start: Start) -> None:
         smtp.mail("jsmith@contoso.example")
         smtp.rcpt("support@desk.example")
         assert smtp.data(F.LABELLED)[0] == 250
-    assert services.store.tickets.count() == 1
+    wait_for(lambda: services.store.tickets.count() == 1, "the ticket")
 
 
 def test_twenty_concurrent_sessions_each_make_one_ticket(start: Start) -> None:
@@ -134,6 +147,7 @@ def test_twenty_concurrent_sessions_each_make_one_ticket(start: Start) -> None:
             for i in range(20)]
     with ThreadPoolExecutor(20) as pool:
         list(pool.map(lambda raw: send(listener, raw), raws))
+    wait_for(lambda: services.store.pending.count() == 0, "every message decided")
     tickets = services.store.tickets.queue()
     assert len(tickets) == 20
     assert len({t.source_id for t in tickets}) == 20
@@ -142,9 +156,10 @@ def test_twenty_concurrent_sessions_each_make_one_ticket(start: Start) -> None:
 def test_a_retried_message_is_committed_once(start: Start) -> None:
     listener, services = start()
     send(listener, F.LABELLED)
+    assert decided(services, 1) == "ticket"  # the retry comes after the first was decided
     send(listener, F.LABELLED)
+    assert decided(services, 2) == "duplicate"
     assert services.store.tickets.count() == 1
-    assert [services.store.messages.get(n).outcome for n in (1, 2)] == ["ticket", "duplicate"]
 
 
 def test_a_busy_store_answers_451_keeps_the_bytes_and_the_retry_succeeds(start: Start) -> None:
@@ -163,7 +178,7 @@ def test_a_busy_store_answers_451_keeps_the_bytes_and_the_retry_succeeds(start: 
     assert len(kept) == 1 and kept[0].read_bytes().endswith(F.LABELLED)
     assert listener.health()["deferred"] == 1
     send(listener, F.LABELLED)  # what the sender's MTA does next
-    assert services.store.tickets.count() == 1
+    wait_for(lambda: services.store.tickets.count() == 1, "the ticket")
 
 
 def test_a_session_longer_than_the_limit_is_closed_with_421(start: Start) -> None:
@@ -189,7 +204,7 @@ def test_starttls_is_offered_and_can_be_required(start: Start,
         smtp.starttls(context=ssl.create_default_context(cafile=str(cert)))
         smtp.ehlo()
         smtp.sendmail("jsmith@contoso.example", ["support@desk.example"], F.LABELLED)
-    assert services.store.tickets.count() == 1
+    wait_for(lambda: services.store.tickets.count() == 1, "the ticket")
 
 
 def test_sessions_go_on_while_large_messages_wait_to_be_committed(start: Start) -> None:
@@ -218,4 +233,4 @@ def test_sessions_go_on_while_large_messages_wait_to_be_committed(start: Start) 
         sent.append(pool.submit(send, listener, F.LABELLED))
         for future in sent:
             future.result()
-    assert services.store.tickets.count() == 11
+    wait_for(lambda: services.store.tickets.count() == 11, "eleven tickets")

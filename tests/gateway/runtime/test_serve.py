@@ -15,6 +15,7 @@ import pytest
 from gateway.config import load_config
 from gateway.runtime.server import api_token
 from mail.settings import Secret
+from store import open_store
 from tests.helpers.dovecot import PASSWORD, Dovecot
 from tests.helpers.http import get, wait_until_serving
 from tests.helpers.mail import LABELLED
@@ -68,7 +69,9 @@ def test_serve_takes_mail_over_smtp_and_writes_the_reply(
     base, proc = served
     with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=10) as smtp:
         smtp.sendmail("jsmith@contoso.example", ["support@desk.example"], LABELLED)
-    [ticket] = get(f"{base}/api/tickets", "serve-token")[1]["tickets"]
+    # 250 means committed as pending; a decider process makes the ticket right after.
+    [ticket] = wait_for(lambda: get(f"{base}/api/tickets", "serve-token")[1]["tickets"],
+                        "the ticket")
     assert ticket["channel"] == "email" and ticket["requester_name"] == "John Smith"
     status, body = get(f"{base}/healthz", "serve-token")
     assert status == 200
@@ -194,3 +197,22 @@ def test_serve_reads_the_mailbox_when_imap_is_enabled(
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=15)
     assert proc.returncode == 0
+
+
+def test_sigterm_decides_what_is_pending_before_exiting(
+    served: tuple[str, subprocess.Popen[str]], tmp_path: Path,
+) -> None:
+    _, proc = served
+    with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=10) as smtp:
+        for n in range(20):
+            smtp.sendmail("jsmith@contoso.example", ["support@desk.example"],
+                          LABELLED.replace(b"<t1@acme.example>", f"<term{n}@x>".encode()))
+    proc.send_signal(signal.SIGTERM)  # at once: most of the twenty are still pending
+    proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    store = open_store(tmp_path / "data" / "test.db")
+    try:
+        assert store.pending.count() == 0
+        assert store.tickets.count() == 20
+    finally:
+        store.close()

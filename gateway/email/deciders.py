@@ -1,0 +1,82 @@
+"""The deciders' loop: claim pending messages, decide each, commit its outcome.
+
+One loop runs per thread or per process (gateway/runtime/deciders.py starts them). Each
+claims a few pending messages with a lease and decides them through the pipeline; the
+outcome commits with the end of the claim, so a message is decided exactly once even when
+a decider dies or its lease runs out under it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from gateway.email.pipeline import EmailIntake
+from store import StoreError
+
+log = logging.getLogger("gateway.deciders")
+
+
+class Flag(Protocol):
+    """threading.Event or multiprocessing's Event: what the loop waits on."""
+
+    def is_set(self) -> bool:
+        """True once set."""
+
+    def set(self) -> None:
+        """Set it and wake the waiters."""
+
+    def clear(self) -> None:
+        """Unset it."""
+
+    def wait(self, timeout: float | None = ...) -> bool:
+        """Block until set or `timeout`."""
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """One decider's identity and pace."""
+
+    owner: str  # host:pid:n, so a restart on this host can free what a dead one held
+    lease: timedelta
+    batch: int
+    poll_seconds: float
+    drain_seconds: float
+
+
+def decide_some(email: EmailIntake, settings: LoopSettings) -> int:
+    """Claim up to `batch` pending messages and decide them; how many were claimed."""
+    try:
+        items = email.store.pending.claim(settings.owner, email.intake.clock(), settings.lease,
+                                          settings.batch)
+    except StoreError as exc:
+        log.warning("deciders.claim_failed", extra={"owner": settings.owner, "error": str(exc)})
+        return 0
+    for item in items:
+        try:
+            outcome = email.decide_pending(item, settings.owner)
+        except StoreError as exc:
+            # Nothing committed: the row stays claimed and goes to a decider after the lease.
+            log.error("deciders.commit_failed", extra={"row": item.row, "error": str(exc)})
+            continue
+        if outcome is None:
+            log.warning("deciders.taken_over", extra={"row": item.row, "owner": settings.owner})
+    return len(items)
+
+
+def run(email: EmailIntake, settings: LoopSettings, wake: Flag, stop: Flag,
+        alive: Callable[[], bool] = lambda: True) -> None:
+    """Decide pending mail until `stop` is set, then drain what is pending (at most
+    `drain_seconds`) and return; also return when `alive()` turns False."""
+    while not stop.is_set() and alive():
+        wake.clear()  # before the claim: a message accepted after it rings again
+        if decide_some(email, settings) == 0:
+            wake.wait(settings.poll_seconds)
+    deadline = time.monotonic() + settings.drain_seconds
+    while alive() and time.monotonic() < deadline:
+        if decide_some(email, settings) == 0:
+            return

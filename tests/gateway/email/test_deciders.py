@@ -1,0 +1,74 @@
+"""gateway.email.deciders and EmailIntake.accept/decide_pending: mail accepted as pending is
+decided exactly once, whoever holds it and whatever dies on the way."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from gateway.email.deciders import LoopSettings, decide_some, run
+from gateway.email.pipeline import MAX_ATTEMPTS
+from gateway.runtime.services import Services
+from tests.helpers import mail as F
+from tests.helpers.clock import Clock
+
+LEASE = timedelta(seconds=30)
+
+
+def loop(owner: str, batch: int = 4) -> LoopSettings:
+    return LoopSettings(owner, LEASE, batch, poll_seconds=0.01, drain_seconds=5)
+
+
+def test_accepted_mail_is_pending_until_a_decider_commits_its_outcome(services: Services) -> None:
+    rung: list[bool] = []
+    services.email.doorbell = lambda: rung.append(True)
+    row = services.email.accept(F.LABELLED, "smtp:test", ("support@desk.example",))
+    assert rung == [True] and services.email.decided(row) is None
+    assert services.store.messages.get(row).raw == F.LABELLED
+    assert decide_some(services.email, loop("a")) == 1
+    decided = services.email.decided(row)
+    assert decided is not None and (decided.outcome, decided.ticket) == ("ticket", "SR-000001")
+    assert services.store.pending.count() == 0
+    assert decide_some(services.email, loop("b")) == 0
+
+
+def test_a_decider_whose_lease_ran_out_commits_nothing(services: Services, clock: Clock) -> None:
+    row = services.email.accept(F.LABELLED, "smtp:test")
+    [slow] = services.store.pending.claim("slow", clock(), LEASE)
+    clock.advance(seconds=31)  # the slow one's lease is over: another node takes the row
+    [fast] = services.store.pending.claim("fast", clock(), LEASE)
+    assert services.email.decide_pending(fast, "fast") is not None
+    assert services.email.decide_pending(slow, "slow") is None  # nothing committed
+    assert services.store.tickets.count() == 1
+    assert services.store.messages.get(row).outcome == "ticket"
+    assert len(services.store.outbox.items()) == 1  # one acknowledgement, not two
+
+
+def test_a_message_its_deciders_keep_dying_on_is_left_for_a_person(
+        services: Services, clock: Clock) -> None:
+    row = services.email.accept(F.LABELLED, "smtp:test")
+    for _ in range(MAX_ATTEMPTS):  # each claim's decider died before committing
+        services.store.pending.claim("dead", clock(), LEASE)
+        clock.advance(seconds=31)
+    [item] = services.store.pending.claim("next", clock(), LEASE)
+    outcome = services.email.decide_pending(item, "next")
+    assert outcome is not None and outcome.outcome == "error"
+    assert services.store.messages.get(row).outcome == "error"
+    assert services.store.tickets.count() == 0
+
+
+def test_two_deciders_at_once_decide_each_message_once(services: Services) -> None:
+    for n in range(30):
+        services.email.accept(F.LABELLED.replace(b"<t1@acme.example>", f"<d{n}@x>".encode()),
+                              "smtp:test")
+    stop, wake = threading.Event(), threading.Event()
+    stop.set()  # already stopping: each loop drains what is pending, then returns
+    threads = [threading.Thread(target=run, args=(services.email, loop(f"d{n}", 3), wake, stop))
+               for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert services.store.pending.count() == 0
+    tickets = services.store.tickets.queue()
+    assert len(tickets) == 30 and len({t.source_id for t in tickets}) == 30
