@@ -24,8 +24,10 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
+from bench.bulk import bulk_ingest
 from bench.procs import Served, Sink, http_get, smtp_burst
 from bench.realistic import messages
+from bench.webhook import webhook
 from gateway.config import load_config
 from gateway.runtime.deciders import DecisionWorkers
 from gateway.runtime.services import build_services
@@ -239,7 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pipeline(folder / "pipeline", int(2000 * scale)),
                 mail_to_ticket(folder, 10 * scale),
                 large_mail(folder, 5 * scale, max(2, int(10 * scale))),
-                parse_extract(int(1000 * scale))]
+                parse_extract(int(1000 * scale)),
+                webhook(folder, int(1000 * scale)),
+                bulk_ingest(folder / "bulk", int(10_000 * scale))]
     result = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.node()}: {platform.machine()}, {os.cpu_count()} cores, "
                          f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
