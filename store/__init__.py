@@ -1,5 +1,6 @@
 """The ticket store: its interface (`store.ports`), records (`store.models`), errors
-(`store.errors`) and the factories that open a backend (SQLite, in `store.sqlite`).
+(`store.errors`) and the factories that open a backend (SQLite in `store.sqlite`, PostgreSQL
+in `store.postgres`).
 Imports nothing else of intake-gateway's."""
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "User",
     "StoreBusyError", "StoreConflictError", "StoreError", "StoreFullError",
     "StoreUnavailableError", "Ticket", "TicketNotFound", "memory_store", "open_store",
+    "open_store_at",
 ]
 
 
@@ -38,6 +40,20 @@ def open_store(path: str | Path, *, ticket_prefix: str = "SR-",
                busy_timeout_ms: int = 10_000) -> Store:
     """The store in the SQLite file at `path`, created if missing (call `migrate` before use)."""
     return SqliteStore(path, ticket_prefix=ticket_prefix, busy_timeout_ms=busy_timeout_ms)
+
+
+def open_store_at(url: str, path: str | Path, *, password: str | None = None,
+                  ticket_prefix: str = "SR-", busy_timeout_ms: int = 10_000) -> Store:
+    """The store at `url` (postgresql://USER@HOST:PORT/DB, `password` apart) or, when `url`
+    is empty, in the SQLite file at `path` (call `migrate` before use)."""
+    if not url:
+        return open_store(path, ticket_prefix=ticket_prefix, busy_timeout_ms=busy_timeout_ms)
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ValueError(f"unsupported store url {url!r}: expected postgresql://...")
+    from store.postgres import PostgresStore  # psycopg only loaded by those who use it
+
+    return PostgresStore(url, password=password, ticket_prefix=ticket_prefix,
+                         timeout_s=busy_timeout_ms / 1000)
 
 
 def memory_store(ticket_prefix: str = "SR-") -> Store:

@@ -2,7 +2,9 @@
 `make_store`) runs once per backend, through the interface only. A new backend joins the
 whole suite with one entry in BACKENDS and its branch in `make_store`.
 
-tests/store/sqlite/ holds what is specific to SQLite (locking, WAL, connections)."""
+tests/store/sqlite/ holds what is specific to SQLite (locking, WAL, connections). The
+PostgreSQL backend runs on a server this session starts (tests/helpers/postgres.py), one
+fresh database per store."""
 
 from __future__ import annotations
 
@@ -11,9 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from store import Store, open_store
+from store import Store, open_store, open_store_at
+from tests.helpers.net import free_port
+from tests.helpers.postgres import Postgres
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    """A PostgreSQL 15 server for the whole session (fails, naming the package, if missing)."""
+    server = Postgres(tmp_path_factory.mktemp("postgres"), free_port())
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -25,6 +38,9 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Calla
     def make(ticket_prefix: str = "SR-") -> Store:
         if request.param == "sqlite":
             s = open_store(tmp_path / f"store-{len(opened)}.db", ticket_prefix=ticket_prefix)
+        elif request.param == "postgres":
+            server: Postgres = request.getfixturevalue("postgres")
+            s = open_store_at(server.new_database(), "", ticket_prefix=ticket_prefix)
         else:
             raise AssertionError(f"no such backend: {request.param}")
         s.migrate()

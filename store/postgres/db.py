@@ -1,0 +1,171 @@
+"""Connections to PostgreSQL (psycopg 3, psycopg_pool): one pooled connection per
+transaction, SERIALIZABLE writes retried whole on serialization failures and deadlocks,
+every database error turned into the store's own (store/errors.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import errors as pg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+from tenacity import (RetryError, Retrying, retry_if_exception, stop_after_attempt,
+                      wait_random_exponential)
+
+from store.errors import (StoreBusyError, StoreConflictError, StoreError, StoreFullError,
+                          StoreUnavailableError)
+
+T = TypeVar("T")
+
+RETRIES = 8  # whole-transaction attempts before StoreBusyError
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """True for the errors a transaction run again can get past."""
+    return isinstance(exc, (pg.SerializationFailure, pg.DeadlockDetected, pg.LockNotAvailable))
+
+
+def store_error(exc: BaseException) -> StoreError | None:
+    """The store's error for a database error; None for anything else."""
+    if isinstance(exc, PoolTimeout):
+        return StoreUnavailableError(f"no connection to the database: {exc}")
+    if not isinstance(exc, psycopg.Error):
+        return None
+    if _is_busy(exc):
+        return StoreBusyError(f"database stayed busy: {exc}")
+    if isinstance(exc, (pg.DiskFull, pg.OutOfMemory, pg.ProgramLimitExceeded)):
+        return StoreFullError(f"the database or its disk is full: {exc}")
+    if isinstance(exc, psycopg.IntegrityError):
+        return StoreConflictError(f"refused by a constraint, nothing written: {exc}")
+    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return StoreUnavailableError(f"the database cannot be used: {exc}")
+    return StoreError(f"database error: {exc}")
+
+
+def to_db(at: datetime) -> str:
+    """An aware datetime as the fixed-width UTC text the store sorts and compares."""
+    if at.tzinfo is None:
+        raise ValueError("the store only takes timezone-aware datetimes")
+    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def from_db(text: str | None) -> datetime | None:
+    """The inverse of `to_db`: stored text back to an aware UTC datetime."""
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _sql(statement: str) -> str:
+    """The store's `?` placeholders as psycopg's `%s` (a literal % doubled)."""
+    return statement.replace("%", "%%").replace("?", "%s")
+
+
+class Result:
+    """What a statement left: rows (if it returned any) and how many rows it touched."""
+
+    def __init__(self, cursor: psycopg.Cursor[dict[str, Any]]) -> None:
+        self.rowcount = cursor.rowcount
+        self._rows = [list(r.values()) for r in cursor.fetchall()] if cursor.description else []
+
+    def fetchone(self) -> list[Any] | None:
+        """The first row returned, as a list of values."""
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[list[Any]]:
+        """Every row returned, as lists of values."""
+        return list(self._rows)
+
+
+class Database:
+    """One connection inside a transaction, with the two calls the repositories use."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """The rows of a SELECT (or RETURNING) as dicts."""
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(_sql(statement), list(params))
+            return iter(cur.fetchall())
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Result:
+        """Run one statement."""
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(_sql(statement), list(params))
+            return Result(cur)
+
+    def insert(self, statement: str, params: Sequence[Any] = ()) -> int | None:
+        """Run an INSERT; the new row's id, None when ON CONFLICT DO NOTHING skipped it."""
+        row = self.execute(statement + " RETURNING id", params).fetchone()
+        return None if row is None else int(row[0])
+
+
+class Connections:
+    """A pool of connections to one database; a transaction holds one per thread, and a
+    `write` or `reading` inside another on the same thread joins it."""
+
+    def __init__(self, conninfo: str, *, password: str | None = None, min_size: int = 1,
+                 max_size: int = 8, timeout: float = 10.0) -> None:
+        kwargs: dict[str, Any] = {"autocommit": True}
+        if password:
+            kwargs["password"] = password
+        self._local = threading.local()
+        try:
+            self.pool = ConnectionPool(conninfo, kwargs=kwargs, min_size=min_size,
+                                       max_size=max_size, timeout=timeout, open=False)
+            self.pool.open(wait=True, timeout=timeout)
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise StoreUnavailableError(f"cannot reach the database: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _transaction(self, isolation: str) -> Iterator[Database]:
+        held: Database | None = getattr(self._local, "db", None)
+        if held is not None:
+            yield held
+            return
+        with self.pool.connection() as conn:
+            db = Database(conn)
+            self._local.db = db
+            try:
+                with conn.transaction():
+                    conn.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
+                    yield db
+            finally:
+                self._local.db = None
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Database]:
+        """A consistent snapshot for several reads; database errors leave as StoreError."""
+        try:
+            with self._transaction("REPEATABLE READ, READ ONLY") as db:
+                yield db
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise (store_error(exc) or StoreError(str(exc))) from exc
+
+    def write(self, work: Callable[[Database], T]) -> T:
+        """Run `work` in one SERIALIZABLE transaction, run again whole on serialization
+        failures and deadlocks, then StoreBusyError; other database errors as StoreError."""
+        held: Database | None = getattr(self._local, "db", None)
+        if held is not None:
+            return work(held)
+        try:
+            for attempt in Retrying(retry=retry_if_exception(_is_busy),
+                                    stop=stop_after_attempt(RETRIES),
+                                    wait=wait_random_exponential(multiplier=0.02, max=0.5),
+                                    reraise=False):
+                with attempt:
+                    with self._transaction("SERIALIZABLE") as db:
+                        return work(db)
+        except RetryError as exc:
+            raise StoreBusyError(f"database stayed busy: {exc.last_attempt.exception()}") from exc
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise (store_error(exc) or StoreError(str(exc))) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        """Close the pool and every connection in it."""
+        self.pool.close()

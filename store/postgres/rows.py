@@ -1,0 +1,104 @@
+"""Rows of the tickets table as records, field values as columns, and the listing query."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from store.postgres.db import from_db, to_db
+from store.desk import TicketQuery
+from store.models import Channel, Event, Route, Ticket, TicketStatus
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# Fields a channel may change after a ticket is opened (a call's route is only known once
+# the caller chooses; its caller details may arrive after a callback that opened it).
+UPDATABLE = frozenset({
+    "route", "priority", "requester_name", "company", "callback_numbers", "email", "subject",
+    "description", "line", "contact_id", "first_response_due", "resolution_due", "flags",
+    "field_sources", "assignee", "level", "triaged_at", "first_response_at", "resolution",
+    "resolved_at",
+})
+
+
+def column_value(value: Any) -> Any:
+    """A field value as the column stores it."""
+    if isinstance(value, datetime):
+        return to_db(value)
+    if isinstance(value, (tuple, list)):
+        return dumps(list(value))
+    if isinstance(value, dict):
+        return dumps(value)
+    return value
+
+
+def ticket_record(row: dict[str, Any], events: Iterable[Event] = ()) -> Ticket:
+    return Ticket(
+        id=row["id"],
+        number=row["number"],
+        channel=Channel(row["channel"]),
+        route=Route(row["route"]),
+        status=TicketStatus(row["status"]),
+        priority=row["priority"],
+        requester_name=row["requester_name"],
+        company=row["company"],
+        callback_numbers=tuple(json.loads(row["callback_numbers"])),
+        email=row["email"],
+        subject=row["subject"],
+        description=row["description"],
+        line=row["line"],
+        contact_id=row["contact_id"],
+        source_id=row["source_id"],
+        received_at=from_db(row["received_at"]),  # type: ignore[arg-type]
+        after_hours=bool(row["after_hours"]),
+        first_response_due=from_db(row["first_response_due"]),
+        resolution_due=from_db(row["resolution_due"]),
+        flags=tuple(json.loads(row["flags"])),
+        field_sources=json.loads(row["field_sources"]),
+        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
+        updated_at=from_db(row["updated_at"]),  # type: ignore[arg-type]
+        events=tuple(events),
+        # .get: a database stopped before migration 0007 has no such columns yet
+        assignee=row.get("assignee"),
+        level=row.get("level", 1),
+        triaged_at=from_db(row.get("triaged_at")),
+        first_response_at=from_db(row.get("first_response_at")),
+        resolution=row.get("resolution"),
+        resolved_at=from_db(row.get("resolved_at")),
+    )
+
+
+def event_record(row: dict[str, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        at=from_db(row["at"]),  # type: ignore[arg-type]
+        kind=row["kind"],
+        actor=row["actor"],
+        detail=json.loads(row["detail"]),
+    )
+
+
+def page_sql(query: TicketQuery, limit: int) -> tuple[str, list[Any]]:
+    """The WHERE ... ORDER BY ... LIMIT of a listing, and its parameters."""
+    where = [f"status IN ({', '.join('?' for _ in query.statuses)})"]
+    params: list[Any] = list(query.statuses)
+    for column, value in (("priority", query.priority), ("channel", query.channel),
+                          ("company", query.company), ("assignee", query.assignee)):
+        if value is not None:
+            where.append(f"{column} = ?" + (" COLLATE NOCASE" if column == "company" else ""))
+            params.append(value)
+    if query.since is not None:
+        where.append("received_at >= ?")
+        params.append(to_db(query.since))
+    if query.after is not None:
+        # Keyset pagination on the queue order: stable while tickets arrive.
+        where.append("(priority, received_at, id) > (?, ?, ?)")
+        priority, received_at, ticket_id = query.after
+        params.extend([priority, to_db(received_at), ticket_id])
+    return (" AND ".join(where) + f" ORDER BY priority, received_at, id LIMIT {int(limit)}",
+            params)

@@ -1,0 +1,244 @@
+"""Tickets and their timelines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+
+from store.postgres.db import Connections, Database, to_db
+from store.postgres.rows import UPDATABLE, column_value, dumps, event_record, ticket_record, page_sql
+from store.errors import DuplicateSourceError, TicketNotFound
+from store.desk import TicketQuery
+from store.models import OPEN_STATUSES, STATUSES, Event, EventKind, NewTicket, Ticket
+
+
+class Tickets:
+    """Opens, reads and annotates tickets. Numbers are PREFIX + six digits, never reused."""
+
+    def __init__(self, conns: Connections, prefix: str = "SR-") -> None:
+        self._conns = conns
+        self.prefix = prefix
+
+    def create(self, new: NewTicket, at: datetime) -> Ticket:
+        """Open a ticket and its 'created' event; raise DuplicateSourceError on a repeated source."""
+
+        def work(db: Database) -> Ticket:
+            if new.source_id is not None:
+                existing = self._number_for_source(db, new.channel, new.source_id)
+                if existing is not None:
+                    raise DuplicateSourceError(existing)
+            # The counter row stays locked until this transaction ends: numbers have no gaps.
+            seq = next(db.query(
+                "UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value"
+            ))["value"]
+            number = f"{self.prefix}{seq:06d}"
+            now = to_db(at)
+            ticket_id = int(db.insert(
+                """INSERT INTO tickets (number, channel, route, status, priority,
+                       requester_name, company, callback_numbers, email, subject, description,
+                       line, contact_id, source_id, received_at, after_hours,
+                       first_response_due, resolution_due, flags, field_sources,
+                       created_at, updated_at)
+                   VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    number, new.channel, new.route, new.priority,
+                    new.requester_name, new.company, dumps(list(new.callback_numbers)),
+                    new.email, new.subject, new.description, new.line, new.contact_id,
+                    new.source_id, to_db(new.received_at), int(new.after_hours),
+                    to_db(new.first_response_due) if new.first_response_due else None,
+                    to_db(new.resolution_due) if new.resolution_due else None,
+                    dumps(list(new.flags)), dumps(dict(new.field_sources)), now, now,
+                ],
+            ) or 0)
+            self._insert_event(
+                db, ticket_id, at, EventKind.TICKET_CREATED, None,
+                {"channel": new.channel, "route": new.route, "priority": new.priority,
+                 "source_id": new.source_id},
+                None,
+            )
+            rows = list(db.query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
+            return self._single(db, rows[0])
+
+        # The check and the insert share one IMMEDIATE transaction: no other writer can
+        # open the same source in between.
+        return self._conns.write(work)
+
+    @staticmethod
+    def _number_for_source(db: Database, channel: str, source_id: str) -> str | None:
+        rows = list(
+            db.query(
+                "SELECT number FROM tickets WHERE channel = ? AND source_id = ?",
+                [channel, source_id],
+            )
+        )
+        return rows[0]["number"] if rows else None
+
+    def number_for_source(self, channel: str, source_id: str) -> str | None:
+        """The number of the ticket opened from this Message-ID / CallSid, if any."""
+        with self._conns.reading() as db:
+            return self._number_for_source(db, channel, source_id)
+
+    def number_for_id(self, ticket_id: int) -> str | None:
+        """The number of the ticket with this row id, if any."""
+        with self._conns.reading() as db:
+            rows = list(db.query("SELECT number FROM tickets WHERE id = ?", [ticket_id]))
+        return rows[0]["number"] if rows else None
+
+    def get(self, number: str) -> Ticket:
+        """The ticket with this number and its events; TicketNotFound otherwise."""
+        with self._conns.reading() as db:
+            rows = list(db.query("SELECT * FROM tickets WHERE number = ?", [number]))
+            if not rows:
+                raise TicketNotFound(number)
+            return self._single(db, rows[0])
+
+    def queue(self, include_closed: bool = False, limit: int | None = None) -> list[Ticket]:
+        """Tickets by priority, then first come first served (the first `limit` of them)."""
+        statuses = STATUSES if include_closed else OPEN_STATUSES
+        where = f"status IN ({', '.join('?' for _ in statuses)})"
+        order = "ORDER BY priority, received_at, id" + (f" LIMIT {int(limit)}" if limit else "")
+        with self._conns.reading() as db:
+            rows = list(db.query(f"SELECT * FROM tickets WHERE {where} {order}", list(statuses)))
+            # The events of exactly those tickets, joined rather than listed one `?` each.
+            events = db.query(
+                f"SELECT e.* FROM ticket_events e JOIN (SELECT id FROM tickets WHERE {where}"
+                f" {order}) q ON q.id = e.ticket_id ORDER BY e.id",
+                list(statuses),
+            )
+            return self._assemble(rows, events)
+
+    def page(self, query: TicketQuery, limit: int = 100) -> list[Ticket]:
+        """Tickets matching `query` in queue order, from just after `query.after`."""
+        sql, params = page_sql(query, limit)
+        with self._conns.reading() as db:
+            rows = list(db.query(f"SELECT * FROM tickets WHERE {sql}", params))
+            events = db.query(f"SELECT e.* FROM ticket_events e JOIN (SELECT id FROM tickets"
+                              f" WHERE {sql}) q ON q.id = e.ticket_id ORDER BY e.id", params)
+            return self._assemble(rows, events)
+
+    @staticmethod
+    def _single(db: Database, row: dict[str, Any]) -> Ticket:
+        events = db.query("SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id", [row["id"]])
+        return Tickets._assemble([row], events)[0]
+
+    @staticmethod
+    def _assemble(rows: list[dict[str, Any]], events: Iterable[dict[str, Any]]) -> list[Ticket]:
+        by_ticket: dict[int, list[Event]] = {row["id"]: [] for row in rows}
+        for event_row in events:
+            by_ticket[event_row["ticket_id"]].append(event_record(event_row))
+        return [ticket_record(row, by_ticket[row["id"]]) for row in rows]
+
+    def add_event(
+        self,
+        number: str,
+        kind: str,
+        at: datetime,
+        detail: dict[str, Any] | None = None,
+        actor: str | None = None,
+        dedupe_key: str | None = None,
+    ) -> bool:
+        """Append an event; False (and nothing written) when `dedupe_key` was seen before."""
+
+        def work(db: Database) -> bool:
+            ticket_id = self._id_for(db, number)
+            if dedupe_key is not None and list(
+                db.query("SELECT 1 FROM ticket_events WHERE dedupe_key = ?", [dedupe_key])
+            ):
+                return False
+            self._insert_event(db, ticket_id, at, kind, actor, detail or {}, dedupe_key)
+            db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", [to_db(at), ticket_id])
+            return True
+
+        return self._conns.write(work)
+
+    def update(
+        self,
+        number: str,
+        at: datetime,
+        changes: dict[str, Any],
+        kind: str = EventKind.TICKET_UPDATED,
+        detail: dict[str, Any] | None = None,
+        actor: str | None = None,
+        dedupe_key: str | None = None,
+    ) -> bool:
+        """Change fields and record why in one event, atomically; False (nothing written)
+        when `dedupe_key` was seen before. Only the fields of UPDATABLE may change."""
+        unknown = set(changes) - UPDATABLE
+        if unknown:
+            raise ValueError(f"fields that cannot be updated: {', '.join(sorted(unknown))}")
+        columns = {name: column_value(value) for name, value in changes.items()}
+
+        def work(db: Database) -> bool:
+            ticket_id = self._id_for(db, number)
+            if dedupe_key is not None and list(
+                db.query("SELECT 1 FROM ticket_events WHERE dedupe_key = ?", [dedupe_key])
+            ):
+                return False
+            assignments = "".join(f"{name} = ?, " for name in columns)
+            db.execute(f"UPDATE tickets SET {assignments}updated_at = ? WHERE id = ?",
+                       [*columns.values(), to_db(at), ticket_id])
+            self._insert_event(db, ticket_id, at, kind, actor,
+                               {"changed": sorted(columns), **(detail or {})}, dedupe_key)
+            return True
+
+        return self._conns.write(work)
+
+    def set_status(self, number: str, status: str, at: datetime, actor: str | None = None) -> None:
+        """Move a ticket to another status and record who did it."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+
+        def work(db: Database) -> None:
+            ticket_id = self._id_for(db, number)
+            db.execute(
+                "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
+                [status, to_db(at), ticket_id],
+            )
+            self._insert_event(db, ticket_id, at, EventKind.TICKET_STATUS, actor, {"status": status},
+                               None)
+
+        self._conns.write(work)
+
+    @staticmethod
+    def _id_for(db: Database, number: str) -> int:
+        rows = list(db.query("SELECT id FROM tickets WHERE number = ?", [number]))
+        if not rows:
+            raise TicketNotFound(number)
+        return int(rows[0]["id"])
+
+    @staticmethod
+    def _insert_event(
+        db: Database,
+        ticket_id: int,
+        at: datetime,
+        kind: str,
+        actor: str | None,
+        detail: dict[str, Any],
+        dedupe_key: str | None,
+    ) -> None:
+        db.execute(
+            "INSERT INTO ticket_events (ticket_id, at, kind, actor, detail, dedupe_key) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [ticket_id, to_db(at), kind, actor, dumps(detail), dedupe_key],
+        )
+
+    def events_after(self, event_id: int, limit: int = 500) -> list[tuple[str, Event]]:
+        """Events of every ticket newer than `event_id`, oldest first, with their number."""
+        with self._conns.reading() as db:
+            rows = db.query("SELECT e.*, t.number AS number FROM ticket_events e JOIN tickets t"
+                            " ON t.id = e.ticket_id WHERE e.id > ? ORDER BY e.id LIMIT ?",
+                            [event_id, limit])
+            return [(row["number"], event_record(row)) for row in rows]
+
+    def last_event_id(self) -> int:
+        """The id of the newest event of any ticket (0 when there is none)."""
+        with self._conns.reading() as db:
+            return int(next(db.query("SELECT coalesce(max(id), 0) AS n FROM ticket_events"))["n"])
+
+    def count(self) -> int:
+        """How many tickets exist, whatever their status."""
+        with self._conns.reading() as db:
+            return int(next(db.query("SELECT count(*) AS n FROM tickets"))["n"])
