@@ -26,6 +26,7 @@ from store import Store, open_store
 from tests.helpers.clock import Clock, chicago
 from tests.helpers.dovecot import INSTALL, Dovecot, find_binary
 from tests.helpers.net import free_port
+from tests.helpers.postgres import BIN as POSTGRES_BIN, INSTALL as POSTGRES_INSTALL, Postgres
 from tests.helpers.twilio_api import Prism, RecordingServer
 from tests.helpers.voice import TOKEN, TOKEN_ENV, load
 
@@ -77,6 +78,19 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.migrate()
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    """A private PostgreSQL 15 server for the whole session; each test takes databases of
+    its own (`new_database`). Missing PostgreSQL fails the tests that need it, never skips."""
+    if not (POSTGRES_BIN / "pg_ctl").is_file():
+        pytest.fail(f"PostgreSQL 15 is not installed; the store tests need a real one:"
+                    f" {POSTGRES_INSTALL}", pytrace=False)
+    server = Postgres(tmp_path_factory.mktemp("postgres"), free_port())
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
            environ: Mapping[str, str]) -> Config:
     root = Section(data, "", file)
     desk = read_desk(root.table("desk"))
-    store = read_store(root.table("store"), base)
+    store = read_store(root.table("store"), base, environ)
     voice = root.table("voice")
     oncall = root.table("oncall")
     api = root.table("api")

@@ -16,7 +16,7 @@ from gateway.email.pipeline import EmailIntake
 from gateway.core.sla import SlaPolicy, calendar_from
 from gateway.runtime.health import HealthChecks
 from mail.settings import Secret
-from store import Store, open_store
+from store import Store, open_store_at
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,8 +59,10 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now,
     """Open (and migrate) the store, unless one is given, and build the core around it.
     The API accepts `api_token` (resolved by the caller; None: the API answers 503)."""
     if store is None:
-        store = open_store(
-            config.store.path,
+        password = config.store.password
+        store = open_store_at(
+            config.store.url, config.store.path,
+            password=password.reveal() if password else None,
             ticket_prefix=config.desk.ticket_prefix,
             busy_timeout_ms=config.store.busy_timeout_ms,
         )

@@ -3,7 +3,7 @@
 whole suite with one entry in BACKENDS and its branch in `make_store`.
 
 tests/store/sqlite/ holds what is specific to SQLite (locking, WAL, connections). The
-PostgreSQL backend runs on a server this session starts (tests/helpers/postgres.py), one
+PostgreSQL backend runs on the session's server (fixture `postgres`, tests/conftest.py), one
 fresh database per store."""
 
 from __future__ import annotations
@@ -14,19 +14,9 @@ from pathlib import Path
 import pytest
 
 from store import Store, open_store, open_store_at
-from tests.helpers.net import free_port
 from tests.helpers.postgres import Postgres
 
 BACKENDS = ["sqlite", "postgres"]
-
-
-@pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
-    """A PostgreSQL 15 server for the whole session (fails, naming the package, if missing)."""
-    server = Postgres(tmp_path_factory.mktemp("postgres"), free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=BACKENDS)
