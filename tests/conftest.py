@@ -81,16 +81,22 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+def postgres() -> Iterator[Postgres]:
     """A private PostgreSQL 15 server for the whole session; each test takes databases of
-    its own (`new_database`). Missing PostgreSQL fails the tests that need it, never skips."""
+    its own (`new_database`). Missing PostgreSQL fails the tests that need it, never skips.
+    Its folder is not under pytest's: another pytest run makes that one private again
+    (0700), and the server's user could no longer reach its data."""
     if not (POSTGRES_BIN / "pg_ctl").is_file():
         pytest.fail(f"PostgreSQL 15 is not installed; the store tests need a real one:"
                     f" {POSTGRES_INSTALL}", pytrace=False)
-    server = Postgres(tmp_path_factory.mktemp("postgres"), free_port())
-    server.start()
-    yield server
-    server.stop()
+    folder = Path(tempfile.mkdtemp(prefix="intake-postgres-"))
+    server = Postgres(folder, free_port())
+    try:
+        server.start()
+        yield server
+        server.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

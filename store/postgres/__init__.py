@@ -122,7 +122,12 @@ class PostgresStore:
 
     def migrate(self, stop_before: str | None = None) -> list[str]:
         """Apply pending migrations (all, or those before `stop_before`); return their names."""
-        # One transaction each, so a failure in one leaves those before it applied.
+        # One transaction each, so a failure in one leaves those before it applied; one node
+        # at a time (a second one waits, then finds nothing left to do).
+        with self.conns.exclusive(schema.LOCK):
+            return self._migrate(stop_before)
+
+    def _migrate(self, stop_before: str | None) -> list[str]:
         done: list[str] = []
         while True:
             with self.conns.reading() as db:

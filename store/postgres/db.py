@@ -110,7 +110,9 @@ class Connections:
 
     def __init__(self, conninfo: str, *, password: str | None = None, min_size: int = 1,
                  max_size: int = 8, timeout: float = 10.0) -> None:
-        kwargs: dict[str, Any] = {"autocommit": True}
+        # A row lock held elsewhere is waited for `timeout`, then the transaction retried.
+        kwargs: dict[str, Any] = {"autocommit": True,
+                                  "options": f"-c lock_timeout={int(timeout * 1000)}"}
         if password:
             kwargs["password"] = password
         self._local = threading.local()
@@ -165,6 +167,20 @@ class Connections:
         except (psycopg.Error, PoolTimeout) as exc:
             raise (store_error(exc) or StoreError(str(exc))) from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextlib.contextmanager
+    def exclusive(self, key: int) -> Iterator[None]:
+        """Hold the session advisory lock `key` (on a connection of its own) meanwhile:
+        one holder at a time across every node."""
+        try:
+            with self.pool.connection() as conn:
+                conn.execute("SELECT pg_advisory_lock(%s)", [key])
+                try:
+                    yield
+                finally:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", [key])
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise (store_error(exc) or StoreError(str(exc))) from exc
 
     def close(self) -> None:
         """Close the pool and every connection in it."""

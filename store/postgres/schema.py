@@ -1,6 +1,7 @@
 """The schema as numbered migrations for PostgreSQL: the same names as SQLite's
 (store/sqlite/schema.py), each applied in its own transaction together with its row in
-`intake_migrations`, under an advisory lock so two nodes starting at once apply it once."""
+`intake_migrations`; the caller holds the advisory lock LOCK, so two nodes starting at once
+apply each once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from store.models import RENAMED_EVENT_KINDS
 from store.postgres import ddl
 from store.postgres.db import Database
 
-_LOCK = 0x1A7A6E  # the advisory lock key of migrations
+LOCK = 0x1A7A6E  # the advisory lock key of migrations, held while a node migrates
 
 
 def _run(statements: str) -> Callable[[Database], None]:
@@ -73,7 +74,6 @@ def next_pending(db: Database, stop_before: str | None = None) -> str | None:
 
 def apply_next(db: Database, name: str) -> bool:
     """Apply migration `name` and its record, in the caller's transaction, if still next."""
-    db.execute("SELECT pg_advisory_xact_lock(?)", [_LOCK])
     db.execute("CREATE TABLE IF NOT EXISTS intake_migrations"
                " (name TEXT COLLATE \"C\" PRIMARY KEY, applied_at TEXT NOT NULL)")
     done = set(applied(db))
