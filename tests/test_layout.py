@@ -60,11 +60,13 @@ def _imported_modules(path: Path) -> set[str]:
 @pytest.mark.parametrize("package", sorted(OURS - {"store"}))
 def test_no_database_driver_outside_the_store(package: str) -> None:
     # Everything else reaches the database through store.ports, so a second backend can
-    # stand behind it: no sqlite3, no sqlite-utils, no store.sqlite (the factories open it).
+    # stand behind it: no sqlite3, no sqlite-utils, no store.sqlite (the factories open it),
+    # and no psycopg, psycopg_pool or store.postgres either.
     offenders = {
         str(path.relative_to(REPO)): sorted(
             name for name in _imported_modules(path)
-            if name.split(".")[0] in {"sqlite3", "sqlite_utils"} or name.startswith("store.sqlite"))
+            if name.split(".")[0] in {"sqlite3", "sqlite_utils", "psycopg", "psycopg_pool"}
+            or name.startswith(("store.sqlite", "store.postgres")))
         for path in _modules(package)
     }
     assert {k: v for k, v in offenders.items() if v} == {}

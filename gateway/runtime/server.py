@@ -50,7 +50,7 @@ def serve(
         _install_handlers()
         log.info("http.listening", extra={
             "url": f"http://{config.http.host}:{server.socket.getsockname()[1]}",  # type: ignore[union-attr]
-            "store": str(config.store.path)})
+            "store": config.store.url or str(config.store.path)})
         try:
             server.run()
         except _Stop:
