@@ -6,13 +6,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
 from store import (DuplicateSourceError, SchemaTooNewError, StoreBusyError,
-                   StoreConflictError, StoreError, StoreUnavailableError)
+                   StoreConflictError, StoreError, StoreUnavailableError, open_store_at)
 from store.postgres import PostgresStore
 from tests.helpers.postgres import Postgres
 from tests.helpers.store import T0, new
@@ -151,3 +152,16 @@ def test_a_large_message_is_written_in_chunks_and_read_back_whole(
     row = nodes[0].pending.accept("email", "smtp", T0, raw, ("a@t",))
     [claimed] = nodes[1].pending.claim("b", T0, LEASE)
     assert (claimed.row, claimed.raw, claimed.recipients) == (row, raw, ("a@t",))
+
+
+def test_the_factory_picks_the_backend_by_url(postgres: Postgres, tmp_path: Path) -> None:
+    on_file = open_store_at("", tmp_path / "desk.db")
+    on_file.migrate()
+    on_file.tickets.create(new(), T0)
+    on_file.close()
+    assert (tmp_path / "desk.db").is_file()
+    on_server = open_store_at(postgres.new_database(), tmp_path / "unused.db")
+    assert isinstance(on_server, PostgresStore) and not (tmp_path / "unused.db").exists()
+    on_server.close()
+    with pytest.raises(ValueError, match="postgresql://"):
+        open_store_at("mysql://intake@db:3306/desk", tmp_path / "x.db")
