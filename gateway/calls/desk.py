@@ -7,9 +7,9 @@ This is the `voice.ports.CallDesk` the voice blueprint receives.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway.calls.finish import abandoned, ack_with_transcription, mark_abandoned, queue_call_ack
 from gateway.calls.notes import ack_email, is_number, recording_url, subject_for
@@ -24,6 +24,7 @@ from voice.ports import Call
 
 log = logging.getLogger("gateway.calls.desk")
 
+T = TypeVar("T")
 CHANNEL = Channel.VOICE
 # Flags that follow from the route, recomputed when a call changes path.
 _ROUTE_FLAGS = ("critical_line", "after_hours_fee")
@@ -203,6 +204,10 @@ class CallService:
         """Archive a webhook's parameters before anything else looks at them."""
         self.store.messages.archive(CHANNEL, path, at, params=dict(params),
                                     source_id=params.get("CallSid") or None)
+
+    def atomically(self, work: Callable[[], T]) -> T:
+        """Run one webhook's writes (`work`) as one transaction, committed once."""
+        return self.store.atomically(work)
 
 
 def ticket_of(store: Store, call_sid: str) -> Ticket | None:
