@@ -75,12 +75,16 @@ class Introduction:
     mentions: tuple[str, ...] = ()  # other capitalised names, to confirm by domain/directory
 
 
+_AT_MOST = 120  # company_at reads no further
+_ENDS = (".", "!", "?", ":")
+
+
 def company_at(text: str) -> str | None:
     """The company name that starts `text` ("Northgate Tyre & Auto on Route 9" ->
     "Northgate Tyre & Auto"): capitalised words, joined by connectors such as "&" or "of"
     only when another capitalised word follows."""
     words: list[str] = []
-    tokens = _TOKEN.findall(text[:120].split("\n")[0])
+    tokens = _TOKEN.findall(text[:_AT_MOST].split("\n")[0])
     for index, token in enumerate(tokens):
         bare = token.rstrip(".")
         if (bare in _STOP and words) or (token.lower() == "the" and words):
@@ -117,7 +121,7 @@ def _name(text: str) -> str | None:
 def _first_company(patterns: list[re.Pattern[str]], text: str) -> str | None:
     for pattern in patterns:
         for match in pattern.finditer(text):
-            company = company_at(text[match.end():])
+            company = company_at(text[match.end():match.end() + _AT_MOST])
             if company:
                 return company
     return None
@@ -131,12 +135,22 @@ def mentions(text: str) -> tuple[str, ...]:
             continue
         if any(match.start() < end for end in _ends(found, text)):
             continue
-        company = company_at(text[match.start():])
-        starts_sentence = re.search(r"(?:^|[.!?:]\s+|\n\s*)$", text[:match.start()]) is not None
+        company = company_at(text[match.start():match.start() + _AT_MOST])
+        starts_sentence = _starts_sentence(text, match.start())
         if company and (len(company.split()) > 1 or has_company_word(company) or (
                 len(company) > 3 and not starts_sentence)):
             found.append(company)
     return tuple(dict.fromkeys(found))
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    # What `(?:^|[.!?:]\s+|\n\s*)$` said of text[:at], read from `at` backwards: searching
+    # the whole prefix for each capitalised word was quadratic in the message's length.
+    start = at
+    while start and text[start - 1].isspace():
+        start -= 1
+    space = text[start:at]
+    return at == 0 or "\n" in space or (bool(space) and text[start - 1:start] in _ENDS)
 
 
 def _ends(found: list[str], text: str) -> list[int]:
