@@ -130,16 +130,19 @@ def _first_company(patterns: list[re.Pattern[str]], text: str) -> str | None:
 def mentions(text: str) -> tuple[str, ...]:
     """Capitalised runs of words that could be a company's name, in order, each once."""
     found: list[str] = []
+    taken_end = -1  # where the run taken last ends, so the words inside it are not taken again
     for match in re.finditer(rf"(?<![\w'’])[{_UPPER}0-9][\w'’&.-]*", text):
         if match.start() and text[match.start() - 1] not in " \t\n(\"“":
             continue
-        if any(match.start() < end for end in _ends(found, text)):
+        if match.start() < taken_end:
             continue
         company = company_at(text[match.start():match.start() + _AT_MOST])
-        starts_sentence = _starts_sentence(text, match.start())
         if company and (len(company.split()) > 1 or has_company_word(company) or (
-                len(company) > 3 and not starts_sentence)):
+                len(company) > 3 and not _starts_sentence(text, match.start()))):
             found.append(company)
+            # Its first place in the text, as before (found once, not once per word).
+            first = text.find(company)
+            taken_end = first + len(company) if first >= 0 else -1
     return tuple(dict.fromkeys(found))
 
 
@@ -151,11 +154,6 @@ def _starts_sentence(text: str, at: int) -> bool:
         start -= 1
     space = text[start:at]
     return at == 0 or "\n" in space or (bool(space) and text[start - 1:start] in _ENDS)
-
-
-def _ends(found: list[str], text: str) -> list[int]:
-    # Where the runs already taken end, so the words inside one are not taken again.
-    return [text.find(f) + len(f) for f in found[-1:] if text.find(f) >= 0]
 
 
 def introduction(text: str) -> Introduction:
