@@ -75,12 +75,16 @@ class Introduction:
     mentions: tuple[str, ...] = ()  # other capitalised names, to confirm by domain/directory
 
 
+_AT_MOST = 120  # company_at reads no further
+_ENDS = (".", "!", "?", ":")
+
+
 def company_at(text: str) -> str | None:
     """The company name that starts `text` ("Northgate Tyre & Auto on Route 9" ->
     "Northgate Tyre & Auto"): capitalised words, joined by connectors such as "&" or "of"
     only when another capitalised word follows."""
     words: list[str] = []
-    tokens = _TOKEN.findall(text[:120].split("\n")[0])
+    tokens = _TOKEN.findall(text[:_AT_MOST].split("\n")[0])
     for index, token in enumerate(tokens):
         bare = token.rstrip(".")
         if (bare in _STOP and words) or (token.lower() == "the" and words):
@@ -117,7 +121,7 @@ def _name(text: str) -> str | None:
 def _first_company(patterns: list[re.Pattern[str]], text: str) -> str | None:
     for pattern in patterns:
         for match in pattern.finditer(text):
-            company = company_at(text[match.end():])
+            company = company_at(text[match.end():match.end() + _AT_MOST])
             if company:
                 return company
     return None
@@ -126,22 +130,30 @@ def _first_company(patterns: list[re.Pattern[str]], text: str) -> str | None:
 def mentions(text: str) -> tuple[str, ...]:
     """Capitalised runs of words that could be a company's name, in order, each once."""
     found: list[str] = []
+    taken_end = -1  # where the run taken last ends, so the words inside it are not taken again
     for match in re.finditer(rf"(?<![\w'’])[{_UPPER}0-9][\w'’&.-]*", text):
         if match.start() and text[match.start() - 1] not in " \t\n(\"“":
             continue
-        if any(match.start() < end for end in _ends(found, text)):
+        if match.start() < taken_end:
             continue
-        company = company_at(text[match.start():])
-        starts_sentence = re.search(r"(?:^|[.!?:]\s+|\n\s*)$", text[:match.start()]) is not None
+        company = company_at(text[match.start():match.start() + _AT_MOST])
         if company and (len(company.split()) > 1 or has_company_word(company) or (
-                len(company) > 3 and not starts_sentence)):
+                len(company) > 3 and not _starts_sentence(text, match.start()))):
             found.append(company)
+            # Its first place in the text, as before (found once, not once per word).
+            first = text.find(company)
+            taken_end = first + len(company) if first >= 0 else -1
     return tuple(dict.fromkeys(found))
 
 
-def _ends(found: list[str], text: str) -> list[int]:
-    # Where the runs already taken end, so the words inside one are not taken again.
-    return [text.find(f) + len(f) for f in found[-1:] if text.find(f) >= 0]
+def _starts_sentence(text: str, at: int) -> bool:
+    # What `(?:^|[.!?:]\s+|\n\s*)$` said of text[:at], read from `at` backwards: searching
+    # the whole prefix for each capitalised word was quadratic in the message's length.
+    start = at
+    while start and text[start - 1].isspace():
+        start -= 1
+    space = text[start:at]
+    return at == 0 or "\n" in space or (bool(space) and text[start - 1:start] in _ENDS)
 
 
 def introduction(text: str) -> Introduction:

@@ -55,7 +55,6 @@ def voice_blueprint(
     critical line rings `dial_order(now)` (who is on call then) when given."""
     ctx = VoiceContext(desk, hours, settings, twiml.Urls(public_url), clock)
     bp = Blueprint("voice", __name__, url_prefix="/voice")
-    bp.before_request(partial(keep, ctx))
     for rule, view in WEBHOOKS:
         bp.add_url_rule(rule, view.__name__, _serve(view, ctx, dial_order), methods=["POST"])
     bp.register_error_handler(Exception, partial(failed, ctx))
@@ -68,13 +67,22 @@ def _serve(view: View, ctx: VoiceContext,
     def serve() -> Response:
         now_ctx = ctx if dial_order is None else replace(
             ctx, settings=replace(ctx.settings, escalation=dial_order(ctx.clock())))
-        return view(now_ctx, request.form, request.args)
+
+        def work() -> Response:
+            keep(ctx)
+            return view(now_ctx, request.form, request.args)
+        try:
+            # The archive and the webhook's writes: one short transaction per request.
+            return ctx.desk.atomically(work)
+        except Exception:
+            keep(ctx)  # rolled back with the rest: the input is kept all the same
+            raise
     serve.__name__ = serve.__qualname__ = view.__name__
     return serve
 
 
 def keep(ctx: VoiceContext) -> None:
-    """Archive the request before any webhook looks at it (before_request)."""
+    """Archive the request before the webhook looks at it (in the webhook's transaction)."""
     g.voice_kept = False
     ctx.desk.keep(request.full_path.rstrip("?"), request.form.to_dict(), ctx.clock())
     g.voice_kept = True

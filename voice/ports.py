@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from store.models import EventKind, Route
 from voice.settings import Line, VoiceConfig
+
+T = TypeVar("T")
 
 
 
@@ -69,6 +71,9 @@ class CallDesk(Protocol):
 
     def keep(self, path: str, params: Mapping[str, str], at: datetime) -> None:
         """Archive a webhook's parameters before anything else looks at them."""
+
+    def atomically(self, work: Callable[[], T]) -> T:
+        """Run `work` (calls on this desk) as one short transaction; it may run again."""
 
 
 class OpenHours(Protocol):

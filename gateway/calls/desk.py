@@ -7,9 +7,10 @@ This is the `voice.ports.CallDesk` the voice blueprint receives.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway.calls.finish import abandoned, ack_with_transcription, mark_abandoned, queue_call_ack
 from gateway.calls.notes import ack_email, is_number, recording_url, subject_for
@@ -24,6 +25,7 @@ from voice.ports import Call
 
 log = logging.getLogger("gateway.calls.desk")
 
+T = TypeVar("T")
 CHANNEL = Channel.VOICE
 # Flags that follow from the route, recomputed when a call changes path.
 _ROUTE_FLAGS = ("critical_line", "after_hours_fee")
@@ -36,18 +38,25 @@ class CallService:
         self.store = store
         self.intake = intake
         self.config = intake.config
+        # Inside `atomically`: the calls this transaction already opened (sid -> number).
+        self._opened = threading.local()
 
     # -- the ticket of a call -------------------------------------------------------------
 
     def open(self, call: Call, at: datetime) -> str:
         """The SR number of the call's ticket; opened as a standard call if new."""
+        opened: dict[str, str] | None = getattr(self._opened, "calls", None)
+        if opened is not None and call.sid in opened:
+            return opened[call.sid]  # opened (and its caller completed) in this transaction
         number = self.store.tickets.number_for_source(CHANNEL, call.sid)
         if number is None:
             # Until the caller chooses, a call is an ordinary one: a caller who hangs up at
             # the menu at night is called back in hours, not treated as an urgent message.
-            return self._create(call, Route.VOICE, at)
-        if call.caller:
+            number = self._create(call, Route.VOICE, at)
+        elif call.caller:
             self._complete_caller(number, call, at)
+        if opened is not None:
+            opened[call.sid] = number
         return number
 
     def _create(self, call: Call, route: Route, at: datetime) -> str:
@@ -203,6 +212,16 @@ class CallService:
         """Archive a webhook's parameters before anything else looks at them."""
         self.store.messages.archive(CHANNEL, path, at, params=dict(params),
                                     source_id=params.get("CallSid") or None)
+
+    def atomically(self, work: Callable[[], T]) -> T:
+        """Run one webhook's writes (`work`) as one transaction, committed once."""
+        def once() -> T:
+            self._opened.calls = {}  # afresh on every try: a retry starts from the file
+            try:
+                return work()
+            finally:
+                self._opened.calls = None
+        return self.store.atomically(once)
 
 
 def ticket_of(store: Store, call_sid: str) -> Ticket | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.prose import company_at, introduction
+from parsers.prose import company_at, introduction, mentions
 
 
 @pytest.mark.parametrize("text, name, company", [
@@ -41,3 +41,17 @@ def test_a_place_is_weak_until_something_confirms_it() -> None:
 ])
 def test_company_at(text: str, company: str | None) -> None:
     assert company_at(text) == company
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("the printers at Zephyr are down", ("Zephyr",)),
+    ("Zephyr printers are down", ()),  # the first word of the text
+    ("All down. Zephyr is out", ()),  # the first word of a sentence
+    ("All down:  Zephyr is out", ()),
+    ("the printers\n   Zephyr", ()),  # the first word of a line
+    ("the printers.Zephyr", ()),  # glued to the word before: not a word of its own
+    ("ask Zephyr Dental " + "and more words " * 500 + "or Kestrel", ("Zephyr Dental", "Kestrel")),
+])
+def test_mentions_skip_single_words_that_start_a_sentence(text: str,
+                                                          expected: tuple[str, ...]) -> None:
+    assert mentions(text) == expected

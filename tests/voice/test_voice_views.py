@@ -4,10 +4,10 @@ TwiML each answers with the desk calls it made."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,6 +23,8 @@ from voice.ports import Call
 from voice.queue import queue_done
 from voice.settings import Line, VoiceConfig
 from voice.twiml import Urls
+
+T = TypeVar("T")
 
 NOON = chicago(2026, 11, 24, 12, 0)
 OPENS = chicago(2026, 11, 25, 8, 0)
@@ -73,6 +75,9 @@ class FakeDesk:
 
     def keep(self, path: str, params: Mapping[str, str], at: datetime) -> None:
         self.calls.append(("keep", path))
+
+    def atomically(self, work: Callable[[], T]) -> T:
+        return work()
 
 
 @dataclass
