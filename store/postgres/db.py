@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import psycopg
@@ -19,6 +18,7 @@ from tenacity import (RetryError, Retrying, retry_if_exception, stop_after_attem
 
 from store.errors import (StoreBusyError, StoreConflictError, StoreError, StoreFullError,
                           StoreUnavailableError)
+from store.rows import from_db as from_db, to_db as to_db  # the repositories import them here
 
 T = TypeVar("T")
 
@@ -45,18 +45,6 @@ def store_error(exc: BaseException) -> StoreError | None:
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
         return StoreUnavailableError(f"the database cannot be used: {exc}")
     return StoreError(f"database error: {exc}")
-
-
-def to_db(at: datetime) -> str:
-    """An aware datetime as the fixed-width UTC text the store sorts and compares."""
-    if at.tzinfo is None:
-        raise ValueError("the store only takes timezone-aware datetimes")
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def from_db(text: str | None) -> datetime | None:
-    """The inverse of `to_db`: stored text back to an aware UTC datetime."""
-    return None if text is None else datetime.fromisoformat(text)
 
 
 def _sql(statement: str) -> str:

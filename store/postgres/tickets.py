@@ -9,7 +9,7 @@ from typing import Any
 
 
 from store.postgres.db import Connections, Database, to_db
-from store.postgres.rows import UPDATABLE, column_value, dumps, event_record, ticket_record, page_sql
+from store.rows import UPDATABLE, column_value, dumps, event_record, ticket_record, page_sql
 from store.errors import DuplicateSourceError, TicketNotFound
 from store.desk import TicketQuery
 from store.models import OPEN_STATUSES, STATUSES, Event, EventKind, NewTicket, Ticket

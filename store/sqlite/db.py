@@ -10,7 +10,6 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,6 +29,7 @@ from store.errors import (
     StoreFullError,
     StoreUnavailableError,
 )
+from store.rows import from_db as from_db, to_db as to_db  # the repositories import them here
 
 T = TypeVar("T")
 
@@ -63,18 +63,6 @@ def store_error(exc: BaseException) -> StoreError | None:
     if code in _UNAVAILABLE:
         return StoreUnavailableError(f"the database cannot be used: {exc}")
     return StoreError(f"database error: {exc}")
-
-
-def to_db(at: datetime) -> str:
-    """An aware datetime as the fixed-width UTC text the store sorts and compares."""
-    if at.tzinfo is None:
-        raise ValueError("the store only takes timezone-aware datetimes")
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def from_db(text: str | None) -> datetime | None:
-    """The inverse of `to_db`: stored text back to an aware UTC datetime."""
-    return None if text is None else datetime.fromisoformat(text)
 
 
 class Connections:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from store.sqlite.db import Connections, to_db
-from store.sqlite.rows import UPDATABLE, column_value, dumps, event_record, ticket_record, page_sql
+from store.rows import UPDATABLE, column_value, dumps, event_record, ticket_record, page_sql
 from store.errors import DuplicateSourceError, TicketNotFound
 from store.desk import TicketQuery
 from store.models import OPEN_STATUSES, STATUSES, Event, EventKind, NewTicket, Ticket

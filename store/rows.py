@@ -1,15 +1,27 @@
-"""Rows of the tickets table as records, field values as columns, and the listing query."""
+"""What both backends share about rows: times as the fixed-width UTC text the store sorts and
+compares, tickets and events as records, field values as columns, and the listing query."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from collections.abc import Iterable
 from typing import Any
 
-from store.postgres.db import from_db, to_db
 from store.desk import TicketQuery
 from store.models import Channel, Event, Route, Ticket, TicketStatus
+
+
+def to_db(at: datetime) -> str:
+    """An aware datetime as the fixed-width UTC text the store sorts and compares."""
+    if at.tzinfo is None:
+        raise ValueError("the store only takes timezone-aware datetimes")
+    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def from_db(text: str | None) -> datetime | None:
+    """The inverse of `to_db`: stored text back to an aware UTC datetime."""
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def dumps(value: Any) -> str:
