@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bulk import bulk_ingest
-from bench.procs import Served, Sink, http_get, smtp_burst
+from bench.procs import Served, Sink, http_get, pct, smtp_burst
 from bench.realistic import messages
 from bench.webhook import webhook
 from gateway.config import load_config
@@ -37,12 +37,6 @@ from parsers.message import parse_message
 from store import open_store
 
 Row = dict[str, Any]
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100) in milliseconds."""
-    ordered = sorted(values)
-    return 1000 * ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] if ordered else 0.0
 
 
 def stdlib_parse(raws: Sequence[bytes]) -> float:

@@ -138,3 +138,9 @@ def _sink_main(port: int) -> None:
 
 if __name__ == "__main__":
     _sink_main(int(sys.argv[1]))
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) in milliseconds."""
+    ordered = sorted(values)
+    return 1000 * ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] if ordered else 0.0

@@ -16,7 +16,7 @@ from typing import Any
 
 from twilio.request_validator import RequestValidator
 
-from bench.procs import Served, _wait_port, free_port
+from bench.procs import Served, _wait_port, free_port, pct
 
 TOKEN_ENV, TOKEN = "BENCH_TWILIO_TOKEN", "bench-token-0123456789abcdef"
 THREADS = 8  # [http] threads, the default
@@ -63,7 +63,6 @@ def _load(port: int, calls: int, connections: int, signed: bool) -> tuple[float,
 
 def webhook(folder: Path, calls: int) -> dict[str, Any]:
     """The row: requests per second and p99, ours against the trivial endpoint."""
-    from bench.intake import pct
 
     port = free_port()
     baseline = subprocess.Popen([sys.executable, "-m", "bench.webhook", str(port), str(THREADS)])
