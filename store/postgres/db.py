@@ -18,7 +18,7 @@ from tenacity import (RetryError, Retrying, retry_if_exception, stop_after_attem
 
 from store.errors import (StoreBusyError, StoreConflictError, StoreError, StoreFullError,
                           StoreUnavailableError)
-from store.rows import from_db as from_db, to_db as to_db  # the repositories import them here
+from store.sql.connection import Database as SqlDatabase, Dialect
 
 T = TypeVar("T")
 
@@ -90,6 +90,18 @@ class Database:
         """Run an INSERT; the new row's id, None when ON CONFLICT DO NOTHING skipped it."""
         row = self.execute(statement + " RETURNING id", params).fetchone()
         return None if row is None else int(row[0])
+
+
+def _write_blob(db: SqlDatabase, row: int, offset: int, data: bytes) -> None:
+    # The row was inserted with no bytes; each chunk lands at its offset, after the last.
+    db.execute("UPDATE messages SET raw = overlay(raw PLACING ? FROM ?) WHERE id = ?",
+               [data, offset + 1, row])
+
+
+# blob_space: an empty bytea (a substring of nothing, so that the statement takes the size
+# SQLite's zeroblob needs); each chunk then lands after the last, by overlay.
+DIALECT = Dialect(skip_locked=" FOR UPDATE SKIP LOCKED", string_agg="string_agg",
+                  blob_space="substr(''::bytea, 1, ?::int)", write_blob=_write_blob)
 
 
 class Connections:

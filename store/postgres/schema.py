@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from store.errors import SchemaTooNewError
 from store.models import RENAMED_EVENT_KINDS
 from store.postgres import ddl
 from store.postgres.db import Database
@@ -55,21 +54,6 @@ def applied(db: Database) -> list[str]:
     if not exists:
         return []
     return [r["name"] for r in db.query("SELECT name FROM intake_migrations ORDER BY name")]
-
-
-def next_pending(db: Database, stop_before: str | None = None) -> str | None:
-    """The next migration to apply: None when none is pending or the next is `stop_before`."""
-    done = set(applied(db))
-    unknown = done - set(known_names())
-    if unknown:
-        raise SchemaTooNewError(
-            f"database has migrations this release does not know: {sorted(unknown)};"
-            " run a newer intake-gateway"
-        )
-    if stop_before in done:
-        raise ValueError(f"cannot stop before {stop_before}: it is already applied")
-    pending = [name for name in known_names() if name not in done]
-    return pending[0] if pending and pending[0] != stop_before else None
 
 
 def apply_next(db: Database, name: str) -> bool:

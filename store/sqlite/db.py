@@ -9,11 +9,11 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlite_utils import Database
+import sqlite_utils
 from tenacity import (
     RetryError,
     Retrying,
@@ -29,7 +29,8 @@ from store.errors import (
     StoreFullError,
     StoreUnavailableError,
 )
-from store.rows import from_db as from_db, to_db as to_db  # the repositories import them here
+from store.rows import from_db as from_db, to_db as to_db  # bench imports them from here
+from store.sql.connection import Database as SqlDatabase, Dialect
 
 T = TypeVar("T")
 
@@ -44,6 +45,27 @@ def _is_busy(exc: BaseException) -> bool:
         return False
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+class Database(sqlite_utils.Database):
+    """A sqlite-utils connection with the one call the shared repositories add (`insert`)."""
+
+    def insert(self, statement: str, params: Sequence[Any] = (), /) -> int | None:
+        """Run an INSERT; the new row's id, None when ON CONFLICT DO NOTHING skipped it."""
+        cursor = self.conn.execute(statement, params)
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+def _write_blob(db: SqlDatabase, row: int, offset: int, data: bytes) -> None:
+    # Incremental blob I/O into the zeroblob reserved by the INSERT: no rewrite of the rest.
+    assert isinstance(db, Database)
+    with db.conn.blobopen("messages", "raw", row) as blob:
+        blob.seek(offset)
+        blob.write(data)
+
+
+DIALECT = Dialect(skip_locked="", string_agg="group_concat", blob_space="zeroblob(?)",
+                  write_blob=_write_blob)
 
 
 def store_error(exc: BaseException) -> StoreError | None:
@@ -75,7 +97,8 @@ class Connections:
     timeout, then by a few whole-transaction retries.
     """
 
-    def __init__(self, target: Database | str | Path, busy_timeout_ms: int = 10_000) -> None:
+    def __init__(self, target: sqlite_utils.Database | str | Path,
+                 busy_timeout_ms: int = 10_000) -> None:
         self.busy_timeout_ms = busy_timeout_ms
         self._write_lock = threading.RLock()
         self._local = threading.local()
@@ -87,10 +110,11 @@ class Connections:
         self._lock_fd: int | None = None  # the writers' lock file, opened on first write
         if target == ":memory:":
             target = Database(memory=True)
-        if isinstance(target, Database):
+        if isinstance(target, sqlite_utils.Database):
             # One connection (given by the caller, or an in-memory database): every
             # thread shares it, one at a time.
-            self.shared = target
+            self.shared = target if isinstance(target, Database) else Database(
+                target.conn, recursive_triggers=False)
             self._prepare(target.conn)
         else:
             self.path = Path(target)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from store.errors import SchemaTooNewError
 from store.sqlite import ddl
 from store.models import RENAMED_EVENT_KINDS
 
@@ -69,28 +68,13 @@ def _m0007(db: Database) -> None:
 
 @migrations(name="0008_pending_messages")
 def _m0008(db: Database) -> None:
-    # Mail accepted by a channel, waiting for a decider (store/sqlite/pending.py).
+    # Mail accepted by a channel, waiting for a decider (store/sql/pending.py).
     _run(db, ddl.M0008)
 
 
 def known_names() -> list[str]:
     """Names of every migration this release knows, oldest first."""
     return [m.name for m in migrations._migrations]
-
-
-def next_pending(db: Database, stop_before: str | None = None) -> str | None:
-    """The next migration to apply: None when none is pending or the next is `stop_before`."""
-    done = set(applied(db))
-    unknown = done - set(known_names())
-    if unknown:
-        raise SchemaTooNewError(
-            f"database has migrations this release does not know: {sorted(unknown)};"
-            " run a newer intake-gateway"
-        )
-    if stop_before in done:
-        raise ValueError(f"cannot stop before {stop_before}: it is already applied")
-    pending = [name for name in known_names() if name not in done]
-    return pending[0] if pending and pending[0] != stop_before else None
 
 
 def apply_next(db: Database, name: str) -> bool:

@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
-from store.sqlite.db import Connections, to_db
+from store.sql.connection import Connections, Database
+from store.rows import to_db
 from store.rows import UPDATABLE, column_value, dumps, event_record, ticket_record, page_sql
 from store.errors import DuplicateSourceError, TicketNotFound
 from store.desk import TicketQuery
@@ -31,12 +30,13 @@ class Tickets:
                 existing = self._number_for_source(db, new.channel, new.source_id)
                 if existing is not None:
                     raise DuplicateSourceError(existing)
-            seq = db.conn.execute(
+            # The counter row stays locked until this transaction ends: numbers have no gaps.
+            seq = db.execute(
                 "UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value"
             ).fetchone()[0]
             number = f"{self.prefix}{seq:06d}"
             now = to_db(at)
-            cursor = db.execute(
+            ticket_id = int(db.insert(
                 """INSERT INTO tickets (number, channel, route, status, priority,
                        requester_name, company, callback_numbers, email, subject, description,
                        line, contact_id, source_id, received_at, after_hours,
@@ -52,8 +52,7 @@ class Tickets:
                     to_db(new.resolution_due) if new.resolution_due else None,
                     dumps(list(new.flags)), dumps(dict(new.field_sources)), now, now,
                 ],
-            )
-            ticket_id = int(cursor.lastrowid or 0)
+            ) or 0)
             self._insert_event(
                 db, ticket_id, at, EventKind.TICKET_CREATED, None,
                 {"channel": new.channel, "route": new.route, "priority": new.priority,

@@ -7,9 +7,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
-from store.sqlite.db import Connections, from_db, to_db
+from store.sql.connection import Connections, Database
+from store.rows import from_db, to_db
 from store.errors import NotFoundError
 from store.models import ArchivedMessage, Rejection
 
@@ -50,7 +49,7 @@ class Messages:
         digest = hashlib.sha256(raw).hexdigest() if raw is not None else None
 
         def work(db: Database) -> int:
-            cursor = db.execute(
+            return int(db.insert(
                 "INSERT INTO messages (channel, source, source_id, received_at, sha256, size,"
                 " raw, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -58,8 +57,7 @@ class Messages:
                     len(raw) if raw is not None else 0, raw,
                     json.dumps(params, ensure_ascii=False) if params is not None else None,
                 ],
-            )
-            return int(cursor.lastrowid or 0)
+            ) or 0)
 
         return self._conns.write(work)
 
@@ -149,13 +147,12 @@ class Rejections:
         """Record a rejection; return its id."""
 
         def work(db: Database) -> int:
-            cursor = db.execute(
+            return int(db.insert(
                 "INSERT INTO rejections (message_row, message_id, sender, missing, reason,"
                 " received_at, reply_message_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [message_row, message_id, sender, json.dumps(missing), reason,
                  to_db(received_at), reply_message_id],
-            )
-            return int(cursor.lastrowid or 0)
+            ) or 0)
 
         return self._conns.write(work)
 
@@ -216,7 +213,8 @@ class Keys:
 
         def work(db: Database) -> bool:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO idempotency_keys (key, created_at, result) VALUES (?, ?, ?)",
+                "INSERT INTO idempotency_keys (key, created_at, result) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
                 [key, to_db(at), json.dumps(result)],
             )
             return cursor.rowcount == 1

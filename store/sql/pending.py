@@ -13,11 +13,10 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
 from store.models import PendingMessage
-from store.sqlite.db import Connections, from_db, to_db
-from store.sqlite.records import Messages
+from store.sql.connection import Connections, Database, Dialect
+from store.rows import from_db, to_db
+from store.sql.records import Messages
 
 
 def _pending(row: dict[str, Any]) -> PendingMessage:
@@ -35,17 +34,12 @@ def _pending(row: dict[str, Any]) -> PendingMessage:
 CHUNK = 1024 * 1024  # bytes written per transaction for a large message
 
 
-def _write_chunk(db: Database, row: int, offset: int, data: bytes) -> None:
-    with db.conn.blobopen("messages", "raw", row) as blob:
-        blob.seek(offset)
-        blob.write(data)
-
-
 class PendingMessages:
     """Accepted, not yet decided: the queue between the channels and the deciders."""
 
-    def __init__(self, conns: Connections, messages: Messages) -> None:
+    def __init__(self, conns: Connections, dialect: Dialect, messages: Messages) -> None:
         self._conns = conns
+        self._dialect = dialect
         self._messages = messages
 
     def accept(self, channel: str, source: str, received_at: datetime, raw: bytes,
@@ -60,15 +54,15 @@ class PendingMessages:
         digest = hashlib.sha256(raw).hexdigest()
 
         def reserve(db: Database) -> int:
-            cursor = db.execute(
+            return int(db.insert(
                 "INSERT INTO messages (channel, source, received_at, sha256, size, raw)"
-                " VALUES (?, ?, ?, ?, ?, zeroblob(?))",
-                [channel, source, to_db(received_at), digest, len(raw), len(raw)])
-            return int(cursor.lastrowid or 0)
+                f" VALUES (?, ?, ?, ?, ?, {self._dialect.blob_space})",
+                [channel, source, to_db(received_at), digest, len(raw), len(raw)]) or 0)
 
         row = self._conns.write(reserve)
+        write = self._dialect.write_blob
         for offset in range(0, len(raw), CHUNK):
-            self._conns.write(lambda db: _write_chunk(db, row, offset, raw[offset:offset + CHUNK]))
+            self._conns.write(lambda db: write(db, row, offset, raw[offset:offset + CHUNK]))
         return self._conns.write(lambda db: self._queue(db, row, recipients, received_at))
 
     @staticmethod
@@ -87,7 +81,7 @@ class PendingMessages:
                 " attempts = attempts + 1 WHERE message_row IN ("
                 "  SELECT message_row FROM pending_messages"
                 "  WHERE lease_until IS NULL OR lease_until < ?"
-                "  ORDER BY message_row LIMIT ?) RETURNING message_row",
+                f"  ORDER BY message_row LIMIT ?{self._dialect.skip_locked}) RETURNING message_row",
                 [owner, to_db(now + lease), to_db(now), limit])
             return sorted(int(r[0]) for r in cursor.fetchall())
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-
-from store.postgres.db import Connections, Database, to_db
+from store.sql.connection import Connections, Database, Dialect
+from store.rows import to_db
 from store.models import Company, Contact, ContactRecord
 
 
 _CONTACT_SELECT = (
     "SELECT c.id, c.email, c.name, c.company_id, co.name AS company,"
-    " (SELECT string_agg(phone, ' ') FROM contact_phones p WHERE p.contact_id = c.id)"
+    " (SELECT {string_agg}(phone, ' ') FROM contact_phones p WHERE p.contact_id = c.id)"
     " AS phones FROM contacts c LEFT JOIN companies co ON co.id = c.company_id"
 )
 
@@ -31,8 +31,9 @@ def _contact(row: dict[str, Any]) -> Contact:
 class Directory:
     """Looks people and companies up; imports update in place, never duplicate."""
 
-    def __init__(self, conns: Connections) -> None:
+    def __init__(self, conns: Connections, dialect: Dialect) -> None:
         self._conns = conns
+        self._contact_select = _CONTACT_SELECT.format(string_agg=dialect.string_agg)
 
     def upsert_company(
         self, name: str, at: datetime, domains: tuple[str, ...] = (), site: str | None = None
@@ -124,14 +125,14 @@ class Directory:
     def by_email(self, email: str) -> Contact | None:
         """The person with this address (any case)."""
         with self._conns.reading() as db:
-            rows = list(db.query(f"{_CONTACT_SELECT} WHERE c.email = ?", [email]))
+            rows = list(db.query(f"{self._contact_select} WHERE c.email = ?", [email]))
         return _contact(rows[0]) if rows else None
 
     def by_phone(self, phone: str) -> list[Contact]:
         """Everyone who answers at this E.164 number."""
         with self._conns.reading() as db:
             rows = db.query(
-                f"{_CONTACT_SELECT} WHERE c.id IN"
+                f"{self._contact_select} WHERE c.id IN"
                 " (SELECT contact_id FROM contact_phones WHERE phone = ?) ORDER BY c.id",
                 [phone],
             )
@@ -161,7 +162,8 @@ class Directory:
     def contacts(self) -> list[Contact]:
         """Every person, by name."""
         with self._conns.reading() as db:
-            return [_contact(row) for row in db.query(f"{_CONTACT_SELECT} ORDER BY c.name, c.id")]
+            rows = db.query(f"{self._contact_select} ORDER BY c.name, c.id")
+            return [_contact(row) for row in rows]
 
     @staticmethod
     def _company(db: Database, company_id: int) -> Company:

@@ -6,8 +6,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-
-from store.postgres.db import Connections, Database, from_db, to_db
+from store.sql.connection import Connections, Database, Dialect
+from store.rows import from_db, to_db
 from store.models import OutboxItem
 
 
@@ -34,8 +34,9 @@ class Outbox:
     """Queue work for the senders. A claimed item whose sender died becomes due again
     when its lease runs out, so nothing is lost; `dedupe_key` keeps one item per cause."""
 
-    def __init__(self, conns: Connections) -> None:
+    def __init__(self, conns: Connections, dialect: Dialect) -> None:
         self._conns = conns
+        self._dialect = dialect
 
     def enqueue(
         self,
@@ -75,7 +76,7 @@ class Outbox:
             if kinds:
                 sql += f" AND kind IN ({', '.join('?' for _ in kinds)})"
                 params.extend(kinds)
-            sql += " ORDER BY next_try_at, id LIMIT ? FOR UPDATE SKIP LOCKED"
+            sql += " ORDER BY next_try_at, id LIMIT ?" + self._dialect.skip_locked
             ids = [row["id"] for row in db.query(sql, [*params, limit])]
             items = []
             for item_id in ids:

@@ -7,10 +7,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
 from store.paging import Page, PageNotice, PageStatus, TierClock
-from store.sqlite.db import Connections, from_db, to_db
+from store.sql.connection import Connections, Database, Dialect
+from store.rows import from_db, to_db
 
 
 def _page(row: dict[str, Any]) -> Page:
@@ -34,8 +33,9 @@ def _notice(row: dict[str, Any]) -> PageNotice:
 class Pages:
     """Pages and their steps (`store.ports.PageRepository`)."""
 
-    def __init__(self, conns: Connections) -> None:
+    def __init__(self, conns: Connections, dialect: Dialect) -> None:
         self._conns = conns
+        self._dialect = dialect
 
     def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         with self._conns.reading() as db:
@@ -45,12 +45,11 @@ class Pages:
              payload: dict[str, Any], at: datetime) -> int | None:
         """A new page whose first step is due at `at`; None if `key` was paged before."""
         def work(db: Database) -> int | None:
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO pages (ticket_id, key, reason, priority, payload, next_at,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            return db.insert(
+                "INSERT INTO pages (ticket_id, key, reason, priority, payload, next_at,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
                 [ticket_id, key, reason, priority, json.dumps(payload, ensure_ascii=False),
                  to_db(at), to_db(at)])
-            return int(cursor.lastrowid or 0) if cursor.rowcount == 1 else None
         return self._conns.write(work)
 
     def get(self, page_id: int) -> Page | None:
@@ -63,7 +62,8 @@ class Pages:
         def work(db: Database) -> list[Page]:
             rows = list(db.query(
                 "SELECT * FROM pages WHERE status = 'open' AND next_at <= ?"
-                " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_at, id LIMIT ?",
+                " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_at, id LIMIT ?"
+                + self._dialect.skip_locked,
                 [to_db(now), to_db(now), limit]))
             for row in rows:
                 db.execute("UPDATE pages SET lease_until = ? WHERE id = ?",
@@ -108,10 +108,10 @@ class Pages:
     def add_notice(self, page_id: int, step: int, engineer: str, mobile: str | None,
                    outbox_id: int | None, at: datetime) -> int:
         """Record that `engineer` was notified at `step` (its SMS is outbox item `outbox_id`)."""
-        return self._conns.write(lambda db: int(db.execute(
+        return self._conns.write(lambda db: int(db.insert(
             "INSERT INTO page_notices (page_id, step, engineer, mobile, outbox_id, at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [page_id, step, engineer, mobile, outbox_id, to_db(at)]).lastrowid or 0))
+            [page_id, step, engineer, mobile, outbox_id, to_db(at)]) or 0))
 
     def set_sid(self, outbox_id: int, sid: str) -> None:
         """Keep the Twilio message SID of the SMS that outbox item `outbox_id` sent."""
@@ -146,8 +146,8 @@ class Pages:
         def work(db: Database) -> bool:
             due = to_db(due_at) if due_at else None
             if from_level is None:
-                sql = ("INSERT OR IGNORE INTO tier_clocks (ticket_id, level, due_at, updated_at)"
-                       " VALUES (?, ?, ?, ?)")
+                sql = ("INSERT INTO tier_clocks (ticket_id, level, due_at, updated_at)"
+                       " VALUES (?, ?, ?, ?) ON CONFLICT (ticket_id) DO NOTHING")
                 return bool(db.execute(sql, [ticket_id, level, due, to_db(at)]).rowcount)
             return bool(db.execute(
                 "UPDATE tier_clocks SET level = ?, due_at = ?, updated_at = ?"

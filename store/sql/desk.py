@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-
 from store.errors import NotFoundError, StoreConflictError
 from store.desk import Role, StoreCounts, Survey, User
-from store.postgres.db import Connections, Database, from_db, to_db
+from store.sql.connection import Connections, Database
+from store.rows import from_db, to_db
 
 
 def _user(row: dict[str, Any]) -> User:
