@@ -58,3 +58,20 @@ def test_a_reimport_updates_in_place_and_never_duplicates(store: Store) -> None:
     assert [(c.name, c.company, c.phones) for c in people] == [
         ("A. Lee", "Acme", (ANN,)), ("BOB", "Acme", ())]  # the newest import's spelling
     assert [c.name for c in store.directory.companies()] == ["Acme"]
+
+
+def test_a_person_without_email_phone_or_company_is_matched_by_name_alone(store: Store) -> None:
+    # No company on either side: the match must treat the two missing companies as equal.
+    first, created = store.directory.upsert_contact(ContactRecord(None, "Cara", None), T0)
+    assert created is True
+    assert store.directory.upsert_contact(ContactRecord(None, "cara", None), T0) == (first, False)
+    assert [(c.name, c.company) for c in store.directory.contacts()] == [("cara", None)]
+
+
+def test_every_phone_of_a_person_comes_back_with_them(store: Store) -> None:
+    # The phones are joined in SQL (each backend's text aggregate), then split and sorted.
+    phones = ("+15125550177", ANN, "+15125550142")
+    store.directory.upsert_contact(ContactRecord("dee@acme.example", "Dee", "Acme", phones), T0)
+    found = store.directory.by_email("dee@acme.example")
+    assert found is not None and found.phones == tuple(sorted(phones))
+    assert [c.phones for c in store.directory.by_phone("+15125550142")] == [tuple(sorted(phones))]
