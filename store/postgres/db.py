@@ -1,6 +1,7 @@
 """Connections to PostgreSQL (psycopg 3, psycopg_pool): one pooled connection per
 transaction, SERIALIZABLE writes retried whole on serialization failures and deadlocks,
-every database error turned into the store's own (store/errors.py)."""
+every database error turned into the store's own (store/errors.py); and `DIALECT`, what
+PostgreSQL's SQL needs of the shared repositories (store/sql)."""
 
 from __future__ import annotations
 

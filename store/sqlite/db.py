@@ -1,4 +1,5 @@
-"""Connections to the SQLite file: one per thread, WAL mode, busy timeout, retried writes."""
+"""Connections to the SQLite file: one per thread, WAL mode, busy timeout, retried writes;
+and `DIALECT`, what SQLite's SQL needs of the shared repositories (store/sql)."""
 
 from __future__ import annotations
 
