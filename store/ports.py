@@ -1,8 +1,9 @@
 """The store's written interface: a Protocol for the store and one for each repository.
 
-Callers name these, never a backend; every backend (`store.sqlite` today) implements them and
-passes the same contract tests (tests/store/). Methods take and return only the records of
-`store.models` or plain values, and raise only the errors of `store.errors`.
+Callers name these, never a backend; every backend (`store.sqlite`, `store.postgres`)
+implements them and passes the same contract tests (tests/store/). Methods take and return
+only the records of `store.models` or plain values, and raise only the errors of
+`store.errors`.
 """
 
 from __future__ import annotations

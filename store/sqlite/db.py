@@ -141,7 +141,9 @@ class Connections:
             )
             self._prepare(conn)
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            conn.execute("PRAGMA synchronous = NORMAL")
+            # FULL: the WAL is synced at every commit, so a 250 (the pending message
+            # committed) survives a power cut too, not only a crash of the process.
+            conn.execute("PRAGMA synchronous = FULL")
         except sqlite3.Error as exc:
             full = store_error(exc)
             if isinstance(full, StoreFullError):
