@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from store.errors import StoreBusyError, StoreError, StoreFullError, StoreUnavailableError
 from store.postgres import schema
+from store.postgres.cluster import Cluster
 from store.postgres.db import Connections
 from store.desk import StoreCounts
 from store.postgres.desk import PortalLinks, RateHits, Surveys, Users, store_counts
@@ -43,6 +44,7 @@ class PostgresStore:
         self._portal_links = PortalLinks(self.conns)
         self._rate_hits = RateHits(self.conns)
         self._pending = PendingMessages(self.conns, self._messages)
+        self._cluster = Cluster(self.conns, url, password)
 
     @property
     def tickets(self) -> Tickets:
@@ -108,6 +110,11 @@ class PostgresStore:
     def pending(self) -> PendingMessages:
         """Accepted mail waiting to be decided."""
         return self._pending
+
+    @property
+    def cluster(self) -> Cluster:
+        """Nodes' heartbeats and singleton locks."""
+        return self._cluster
 
     def pending_migrations(self) -> list[str]:
         """Migrations this database still needs."""

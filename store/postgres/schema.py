@@ -10,6 +10,7 @@ from collections.abc import Callable
 from store.errors import SchemaTooNewError
 from store.models import RENAMED_EVENT_KINDS
 from store.postgres import ddl
+from store.postgres.cluster import DDL_0009 as CLUSTER_DDL
 from store.postgres.db import Database
 
 LOCK = 0x1A7A6E  # the advisory lock key of migrations, held while a node migrates
@@ -41,6 +42,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0006_paging", _run(ddl.M0006)),
     ("0007_web_desk", _run(ddl.M0007)),
     ("0008_pending_messages", _run(ddl.M0008)),
+    ("0009_cluster", _run(CLUSTER_DDL)),  # heartbeats; a lease on tier clocks
 ]
 
 

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 
 from store.errors import StoreBusyError, StoreError, StoreFullError, StoreUnavailableError
 from store.sqlite import schema
+from store.sqlite.cluster import Cluster
 from store.sqlite.db import Connections
 from store.desk import StoreCounts
 from store.sqlite.desk import PortalLinks, RateHits, Surveys, Users, store_counts
@@ -51,6 +52,7 @@ class SqliteStore:
         self._portal_links = PortalLinks(self.conns)
         self._rate_hits = RateHits(self.conns)
         self._pending = PendingMessages(self.conns, self._messages)
+        self._cluster = Cluster(self.conns)
 
     @property
     def tickets(self) -> Tickets:
@@ -116,6 +118,11 @@ class SqliteStore:
     def pending(self) -> PendingMessages:
         """Accepted mail waiting to be decided."""
         return self._pending
+
+    @property
+    def cluster(self) -> Cluster:
+        """Nodes' heartbeats and singleton locks."""
+        return self._cluster
 
     def pending_migrations(self) -> list[str]:
         """Migrations this database still needs."""

@@ -8,6 +8,7 @@ from sqlite_utils.migrations import Migrations
 
 from store.errors import SchemaTooNewError
 from store.sqlite import ddl
+from store.sqlite.cluster import DDL_0009 as CLUSTER_DDL
 from store.models import RENAMED_EVENT_KINDS
 
 migrations = Migrations("intake-gateway")
@@ -71,6 +72,12 @@ def _m0007(db: Database) -> None:
 def _m0008(db: Database) -> None:
     # Mail accepted by a channel, waiting for a decider (store/sqlite/pending.py).
     _run(db, ddl.M0008)
+
+
+@migrations(name="0009_cluster")
+def _m0009(db: Database) -> None:
+    # A heartbeat row per node, and a lease on tier clocks (store/sqlite/cluster.py).
+    _run(db, CLUSTER_DDL)
 
 
 def known_names() -> list[str]:

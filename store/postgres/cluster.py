@@ -1,0 +1,166 @@
+"""The cluster on PostgreSQL: heartbeat rows, and singleton locks as session advisory locks,
+each held on a connection of its own (never the pool's), so the lock lives exactly as long
+as that session: a node killed, or cut off from the database, loses it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from store.cluster import NodeBeat, lock_key
+from store.postgres.db import Connections, from_db, to_db
+
+DDL_0009 = """
+        CREATE TABLE cluster_nodes (
+            node TEXT COLLATE "C" PRIMARY KEY,
+            started_at TEXT COLLATE "C" NOT NULL,
+            seen_at TEXT COLLATE "C" NOT NULL,
+            backend TEXT COLLATE "C" NOT NULL,
+            singletons TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+            pending_lag_seconds DOUBLE PRECISION
+        );
+        ALTER TABLE tier_clocks ADD COLUMN lease_until TEXT COLLATE "C"
+        """
+
+
+def _beat(row: dict[str, Any]) -> NodeBeat:
+    return NodeBeat(
+        node=row["node"], backend=row["backend"],
+        started_at=from_db(row["started_at"]),  # type: ignore[arg-type]
+        seen_at=from_db(row["seen_at"]),  # type: ignore[arg-type]
+        singletons=tuple(json.loads(row["singletons"])),
+        pending_lag_seconds=row["pending_lag_seconds"],
+    )
+
+
+def _session_settings(check_seconds: float) -> dict[str, Any]:
+    """libpq and server settings that end the lock's session soon after either side is gone.
+
+    The holder pings every `check_seconds`; the client gives up on a ping the server does not
+    acknowledge within that time (tcp_user_timeout), and the server, hearing nothing, probes
+    after `check_seconds` and drops the session after three unanswered probes a second
+    apart: its advisory locks go with it, and another node may take them."""
+    idle = max(1, round(check_seconds))
+    timeout_ms = max(1000, int(check_seconds * 1000))
+    return {
+        "autocommit": True,
+        "connect_timeout": max(2, idle),
+        "keepalives": 1, "keepalives_idle": idle, "keepalives_interval": 1,
+        "keepalives_count": 3, "tcp_user_timeout": timeout_ms,
+        "options": (f"-c tcp_keepalives_idle={idle} -c tcp_keepalives_interval=1"
+                    f" -c tcp_keepalives_count=3 -c tcp_user_timeout={timeout_ms}"
+                    f" -c statement_timeout={timeout_ms}"
+                    " -c application_name=intake-singleton"),
+    }
+
+
+class AdvisoryLock:
+    """One singleton's session advisory lock, on a dedicated connection."""
+
+    def __init__(self, name: str, url: str, password: str | None,
+                 check_seconds: float) -> None:
+        self._name, self._key = name, lock_key(name)
+        self._conninfo = url
+        self._kwargs = _session_settings(check_seconds)
+        if password:
+            self._kwargs["password"] = password
+        self._conn: psycopg.Connection[Any] | None = None
+        self._held = False
+        self._mutex = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The singleton's name."""
+        return self._name
+
+    def hold(self) -> bool:
+        """Take the lock if free (pg_try_advisory_lock), or ping its session if held; False
+        when another node holds it or the database cannot be reached (the session is then
+        closed, so nothing of ours keeps the lock)."""
+        with self._mutex:
+            held_before = self._held
+            for attempt in range(2):
+                try:
+                    return self._check()
+                except psycopg.Error:
+                    self._close()
+                    if held_before or attempt:
+                        return False  # a lock held went with its session: stop the singleton
+            return False
+
+    def _check(self) -> bool:
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(self._conninfo, **self._kwargs)
+            self._held = False
+        if self._held:
+            self._conn.execute("SELECT 1")
+        else:
+            row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", [self._key]).fetchone()
+            self._held = bool(row and row[0])
+        return self._held
+
+    def release(self) -> None:
+        """Unlock, close the session, and forget the connection."""
+        with self._mutex:
+            if self._held and self._conn is not None and not self._conn.closed:
+                try:  # at once: a closed session's locks are freed a moment later
+                    self._conn.execute("SELECT pg_advisory_unlock(%s)", [self._key])
+                except psycopg.Error:
+                    pass  # the session is gone, and its locks with it
+            self._close()
+
+    def _close(self) -> None:
+        conn, self._conn, self._held = self._conn, None, False
+        if conn is not None:
+            try:
+                conn.close()  # the session's advisory locks end with it
+            except psycopg.Error:
+                pass  # already broken: the server ends the session on its own
+
+
+class Cluster:
+    """Heartbeats and singleton locks (`store.ports_cluster.ClusterRepository`)."""
+
+    backend = "postgresql"
+
+    def __init__(self, conns: Connections, url: str, password: str | None) -> None:
+        self._conns = conns
+        self._url, self._password = url, password  # for the locks' own connections
+
+    def beat(self, beat: NodeBeat) -> None:
+        """Write (or replace) the heartbeat row of `beat.node`."""
+        self._conns.write(lambda db: db.execute(
+            "INSERT INTO cluster_nodes (node, started_at, seen_at, backend, singletons,"
+            " pending_lag_seconds) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node) DO UPDATE SET"
+            " started_at = excluded.started_at, seen_at = excluded.seen_at,"
+            " backend = excluded.backend, singletons = excluded.singletons,"
+            " pending_lag_seconds = excluded.pending_lag_seconds",
+            [beat.node, to_db(beat.started_at), to_db(beat.seen_at), beat.backend,
+             json.dumps(list(beat.singletons)), beat.pending_lag_seconds]))
+
+    def nodes(self, seen_since: datetime | None = None) -> list[NodeBeat]:
+        """Heartbeats seen at or after `seen_since` (all when None), by node name."""
+        since = to_db(seen_since) if seen_since is not None else ""
+        with self._conns.reading() as db:
+            rows = list(db.query("SELECT * FROM cluster_nodes WHERE seen_at >= ?"
+                                 " ORDER BY node", [since]))
+        return [_beat(row) for row in rows]
+
+    def forget(self, node: str) -> bool:
+        """Remove a node's heartbeat row; False if it had none."""
+        return bool(self._conns.write(lambda db: db.execute(
+            "DELETE FROM cluster_nodes WHERE node = ?", [node]).rowcount))
+
+    def oldest_pending(self) -> datetime | None:
+        """When the oldest message still waiting for a decider was accepted."""
+        with self._conns.reading() as db:
+            rows = list(db.query("SELECT MIN(queued_at) AS t FROM pending_messages"))
+        return from_db(rows[0]["t"]) if rows else None
+
+    def singleton(self, name: str, check_seconds: float) -> AdvisoryLock:
+        """The advisory lock of singleton `name`, on a connection it opens on first `hold`."""
+        return AdvisoryLock(name, self._url, self._password, check_seconds)
