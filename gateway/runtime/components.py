@@ -56,9 +56,9 @@ def _imap_singleton(services: Services, held: HeldSingletons) -> Singleton:
     takes the lock it starts a fresh poller, which reads where to go on from the store."""
     config = services.config
 
-    def poller() -> ImapPoller:
+    def poller(lease: Singleton | None = None) -> ImapPoller:
         return ImapPoller(config.mail.imap, services.email, services.store.poller_state,
-                          services.clock)
+                          services.clock, lease=lease)
 
     check = config.cluster.check_seconds
     lock = services.store.cluster.singleton(poller().key, check)

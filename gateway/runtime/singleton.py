@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -31,13 +32,15 @@ class Component(Protocol):
 
 
 class Singleton:
-    """Runs the component `make` builds while `lock` is held, and only then."""
+    """Runs the component `make` builds while `lock` is held, and only then; the component
+    gets this object as its lease (`held()`), to stop acting the moment the lock lapses."""
 
-    def __init__(self, name: str, lock: SingletonLock, make: Callable[[], Component],
+    def __init__(self, name: str, lock: SingletonLock, make: Callable[[Singleton], Component],
                  held: HeldSingletons, check_seconds: float) -> None:
         self.name = name  # the component's name on /healthz
         self._lock, self._make, self._held = lock, make, held
         self._check_seconds = check_seconds
+        self._confirmed_at: float | None = None  # monotonic time of the last confirmed hold
         self._running: Component | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -55,6 +58,7 @@ class Singleton:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(self._check_seconds + 10)
+        self._confirmed_at = None  # the lease ends before the component is stopped
         self._give_up("stopping")
         self._lock.release()
 
@@ -66,18 +70,28 @@ class Singleton:
         return {"ok": True, "state": "standby", "singleton": "standby",
                 "lock": self._lock.name}
 
+    def held(self) -> bool:
+        """The lease: the lock was confirmed within 1.5 checks + 1 s. A check stuck on a lost
+        network lets it lapse before the database ends the lock's session (which waits
+        longer: store/postgres/cluster.py), so two nodes never act at once."""
+        confirmed = self._confirmed_at
+        return (confirmed is not None
+                and time.monotonic() - confirmed < 1.5 * self._check_seconds + 1)
+
     def _run(self) -> None:
         while not self._stop.wait(self._check_seconds):
             self._check()
 
     def _check(self) -> None:
+        asked = time.monotonic()
         try:
             holds = self._lock.hold()
         except StoreError as exc:
             log.warning("cluster.lock_failed", extra={"lock": self._lock.name, "error": str(exc)})
             holds = False
+        self._confirmed_at = asked if holds else None
         if holds and self._running is None and not self._stop.is_set():
-            component = self._make()
+            component = self._make(self)
             component.start()
             self._running = component
             self._held.add(self._lock.name)

@@ -5,6 +5,7 @@ as that session: a node killed, or cut off from the database, loses it."""
 from __future__ import annotations
 
 import json
+import math
 import threading
 from datetime import datetime
 from typing import Any
@@ -42,9 +43,11 @@ def _session_settings(check_seconds: float) -> dict[str, Any]:
 
     The holder pings every `check_seconds`; the client gives up on a ping the server does not
     acknowledge within that time (tcp_user_timeout), and the server, hearing nothing, probes
-    after `check_seconds` and drops the session after three unanswered probes a second
-    apart: its advisory locks go with it, and another node may take them."""
-    idle = max(1, round(check_seconds))
+    after 1.5 `check_seconds` + 1 s and drops the session after three unanswered probes a
+    second apart: its advisory locks go with it, and another node may take them. The
+    holder's own lease lapses 1.5 checks + 1 s after its last confirmed ping
+    (gateway/runtime/singleton.py), before the server lets go."""
+    idle = math.ceil(check_seconds * 1.5 + 1)
     timeout_ms = max(1000, int(check_seconds * 1000))
     return {
         "autocommit": True,

@@ -13,6 +13,8 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 
+import psycopg
+
 from twilio.request_validator import RequestValidator
 
 from store import Store
@@ -169,3 +171,28 @@ def test_kill_9_of_the_poller_node_mid_batch_another_takes_over(own_cluster: Clu
     assert outcomes["ticket"] == batch and outcomes.get("duplicate", 0) <= 1, outcomes
     assert set(outcomes) <= {"ticket", "duplicate"}, outcomes
     print(f"takeover {took:.2f} s; the killed node had taken {at_kill} of {batch}")
+
+
+def test_a_holder_cut_off_from_the_database_stops_its_poller(cluster: Cluster) -> None:
+    holder = cluster.holder()
+    # The server ends the holder's lock session, as it does for a node it lost touch with.
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                     " WHERE application_name = 'intake-singleton'")
+    cut_at = time.monotonic()
+    log = holder.folder / "serve.log"
+    wait_for(lambda: '"why": "lost its lock"' in log.read_text(encoding="utf-8"),
+             "the holder to stop its poller", timeout=TAKEOVER * 4)
+    # Within the takeover time one node (either: the lock is free for all) polls again,
+    # never two at once.
+    wait_for(lambda: len(_holders(cluster)) == 1, "a node to take the poller",
+             timeout=TAKEOVER * 4)
+    assert time.monotonic() - cut_at < TAKEOVER
+    mid, raw = _mail("after-cut", 0)
+    cluster.dovecot.deliver(cluster.user, raw)
+    wait_for(lambda: mid in _sources(cluster.store), "mail read after the takeover")
+    assert len(_holders(cluster)) == 1
+
+
+def _holders(cluster: Cluster) -> list[str]:
+    return [n.name for n in cluster.nodes if n.holds_imap()]

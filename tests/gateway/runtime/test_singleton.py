@@ -34,7 +34,7 @@ class Part:
 
 def _node(store: Store, runs: list[str], name: str, held: HeldSingletons) -> Singleton:
     lock = store.cluster.singleton("imap:support@mail/INBOX", CHECK)
-    return Singleton("imap", lock, lambda: Part(runs, name), held, CHECK)
+    return Singleton("imap", lock, lambda _lease: Part(runs, name), held, CHECK)
 
 
 def test_one_node_runs_it_and_another_takes_over(tmp_path: Path) -> None:
@@ -50,8 +50,11 @@ def test_one_node_runs_it_and_another_takes_over(tmp_path: Path) -> None:
         assert b.health() == {"ok": True, "state": "standby", "singleton": "standby",
                               "lock": "imap:support@mail/INBOX"}
         assert a.health()["singleton"] == "held" and a.health()["state"] == "polling"
+        assert a.held() and not b.held()  # the lease each gives its component
         a.stop()
+        assert not a.held()
         wait_for(lambda: runs == ["b"], "node b to take the singleton over")
+        assert b.held()
         assert held_a.names() == () and held_b.names() == ("imap:support@mail/INBOX",)
     finally:
         a.stop()
