@@ -16,6 +16,11 @@ class SingletonLock(Protocol):
     def name(self) -> str:
         """The singleton's name (e.g. the poller's mailbox key)."""
 
+    @property
+    def lease_seconds(self) -> float:
+        """How long after a `hold` that returned True this node may still act on it: the
+        database frees a lock whose holder went quiet only later than that."""
+
     def hold(self) -> bool:
         """Take the lock if it is free, or check it is still ours; False when another node
         holds it or the database cannot be reached (the singleton must stop then)."""

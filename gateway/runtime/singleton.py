@@ -71,12 +71,12 @@ class Singleton:
                 "lock": self._lock.name}
 
     def held(self) -> bool:
-        """The lease: the lock was confirmed within 1.5 checks + 1 s. A check stuck on a lost
-        network lets it lapse before the database ends the lock's session (which waits
-        longer: store/postgres/cluster.py), so two nodes never act at once."""
+        """The lease: the lock was confirmed within its `lease_seconds`. A check stuck on a
+        lost network, or a frozen process, lets it lapse before the database frees the lock
+        (which waits longer: store/postgres/cluster.py), so two nodes never act at once."""
         confirmed = self._confirmed_at
         return (confirmed is not None
-                and time.monotonic() - confirmed < 1.5 * self._check_seconds + 1)
+                and time.monotonic() - confirmed < self._lock.lease_seconds)
 
     def _run(self) -> None:
         while not self._stop.wait(self._check_seconds):

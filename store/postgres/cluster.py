@@ -38,26 +38,32 @@ def _beat(row: dict[str, Any]) -> NodeBeat:
     )
 
 
-def _session_settings(check_seconds: float) -> dict[str, Any]:
-    """libpq and server settings that end the lock's session soon after either side is gone.
+def lease_seconds(check_seconds: float) -> float:
+    """How long a holder may trust a confirmed hold: 1.5 checks + 0.5 s (a late check is
+    not a lost lock), and less than the server waits (`_session_settings`)."""
+    return 1.5 * check_seconds + 0.5
 
-    The holder pings every `check_seconds`; the client gives up on a ping the server does not
-    acknowledge within that time (tcp_user_timeout), and the server, hearing nothing, probes
-    after 1.5 `check_seconds` + 1 s and drops the session after three unanswered probes a
-    second apart: its advisory locks go with it, and another node may take them. The
-    holder's own lease lapses 1.5 checks + 1 s after its last confirmed ping
-    (gateway/runtime/singleton.py), before the server lets go."""
-    idle = math.ceil(check_seconds * 1.5 + 1)
+
+def _session_settings(check_seconds: float) -> dict[str, Any]:
+    """libpq and server settings that end the lock's session soon after its holder stops
+    confirming it, whatever the reason (killed, frozen, cut off by the network).
+
+    The holder pings every `check_seconds`. The server ends a session that sent nothing for
+    the lease + 0.5 s (idle_session_timeout: also a frozen process, whose kernel would
+    still answer TCP keepalives), and its advisory locks go with it; by then the holder's
+    own lease has lapsed, so it has stopped acting. The client gives up on a ping the
+    server does not acknowledge within a check (tcp_user_timeout, statement_timeout)."""
+    idle_ms = int((lease_seconds(check_seconds) + 0.5) * 1000)
     timeout_ms = max(1000, int(check_seconds * 1000))
+    keepalive = math.ceil(check_seconds)
     return {
         "autocommit": True,
-        "connect_timeout": max(2, idle),
-        "keepalives": 1, "keepalives_idle": idle, "keepalives_interval": 1,
+        "connect_timeout": max(2, keepalive),
+        "keepalives": 1, "keepalives_idle": keepalive, "keepalives_interval": 1,
         "keepalives_count": 3, "tcp_user_timeout": timeout_ms,
-        "options": (f"-c tcp_keepalives_idle={idle} -c tcp_keepalives_interval=1"
-                    f" -c tcp_keepalives_count=3 -c tcp_user_timeout={timeout_ms}"
-                    f" -c statement_timeout={timeout_ms}"
-                    " -c application_name=intake-singleton"),
+        "options": (f"-c idle_session_timeout={idle_ms} -c statement_timeout={timeout_ms}"
+                    f" -c tcp_keepalives_idle={keepalive} -c tcp_keepalives_interval=1"
+                    " -c tcp_keepalives_count=3 -c application_name=intake-singleton"),
     }
 
 
@@ -69,6 +75,7 @@ class AdvisoryLock:
         self._name, self._key = name, lock_key(name)
         self._conninfo = url
         self._kwargs = _session_settings(check_seconds)
+        self.lease_seconds = lease_seconds(check_seconds)
         if password:
             self._kwargs["password"] = password
         self._conn: psycopg.Connection[Any] | None = None

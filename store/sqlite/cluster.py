@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 from datetime import datetime
 from pathlib import Path
@@ -41,10 +42,13 @@ class FileLock:
     """A singleton's lock as an exclusive `flock` on a file beside the database; an
     in-memory database has a single process, so its lock is always held."""
 
-    def __init__(self, name: str, folder_file: Path | None) -> None:
+    lease_seconds = math.inf  # the kernel keeps the flock exactly as long as the process
+
+    def __init__(self, name: str, database: Path | None) -> None:
         self._name = name
-        self._path = (None if folder_file is None else
-                      folder_file.with_name(f"{folder_file.name}.{lock_key(name) & 0xFFFFFFFF:08x}.lock"))
+        suffix = f".{lock_key(name) & 0xFFFFFFFF:08x}.lock"  # one file per singleton
+        self._path = (None if database is None
+                      else database.with_name(database.name + suffix))
         self._fd: int | None = None
 
     @property

@@ -6,6 +6,8 @@ leaves the outbox once, a Twilio retry landing on the other node makes nothing n
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
 import smtplib
@@ -196,3 +198,33 @@ def test_a_holder_cut_off_from_the_database_stops_its_poller(cluster: Cluster) -
 
 def _holders(cluster: Cluster) -> list[str]:
     return [n.name for n in cluster.nodes if n.holds_imap()]
+
+
+def test_a_frozen_holder_is_taken_over_and_stands_down_when_it_wakes(
+        own_cluster: Cluster) -> None:
+    cluster = own_cluster
+    holder = cluster.holder()
+    other = next(n for n in cluster.nodes if n is not holder)
+    assert holder.proc is not None
+    # Frozen, not dead: its sockets stay open and its kernel still answers TCP, as a
+    # process stuck in a long pause does; only its silence tells the database.
+    os.killpg(holder.proc.pid, signal.SIGSTOP)
+    frozen_at = time.monotonic()
+    try:
+        wait_for(other.holds_imap, "the other node to take the poller over",
+                 timeout=TAKEOVER * 4)
+        took = time.monotonic() - frozen_at
+        mid, raw = _mail("frozen", 0)
+        cluster.dovecot.deliver(cluster.user, raw)
+        wait_for(lambda: mid in _sources(cluster.store), "mail read by the new holder")
+    finally:
+        os.killpg(holder.proc.pid, signal.SIGCONT)
+    assert took < TAKEOVER, f"takeover took {took:.1f} s"
+    log = holder.folder / "serve.log"
+    wait_for(lambda: '"why": "lost its lock"' in log.read_text(encoding="utf-8"),
+             "the woken node to stand down", timeout=TAKEOVER * 4)
+    assert _holders(cluster) == [other.name]
+    mid, raw = _mail("woken", 0)
+    cluster.dovecot.deliver(cluster.user, raw)
+    wait_for(lambda: mid in _sources(cluster.store), "mail read after the wake-up")
+    assert cluster.store.counts().messages_by_outcome == {"ticket": 2}
