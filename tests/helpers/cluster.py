@@ -26,7 +26,7 @@ from tests.helpers.postgres import Postgres
 from tests.helpers.voice import TOKEN, TOKEN_ENV
 
 API_TOKEN = "cluster-api-token"
-TAKEOVER = 3  # [cluster] takeover_seconds in these tests: short, so takeovers are quick
+TAKEOVER = 4  # [cluster] takeover_seconds in these tests: short, so takeovers are quick
 PUBLIC_URL = "https://desk.example.com"  # the load balancer's URL, the same for every node
 
 
