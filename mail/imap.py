@@ -22,7 +22,7 @@ from imapclient import IMAPClient
 from mail import imapbox
 from mail.imapconn import CONNECTION_ERRORS, ImapError, close, log_in, open_client, secure
 from mail.imapstatus import GRACE, OUTCOMES, PollerStatus
-from mail.ports import Decided, MailIntake, PollerState
+from mail.ports import Decided, Lease, MailIntake, PollerState
 from mail.settings import ImapSettings
 from store.models import Outcome
 from store import StoreError
@@ -57,8 +57,10 @@ class ImapPoller:
 
     def __init__(self, settings: ImapSettings, intake: MailIntake, state: PollerState,
                  clock: Callable[[], datetime],
-                 connect: Callable[[ImapSettings], IMAPClient] | None = None) -> None:
+                 connect: Callable[[ImapSettings], IMAPClient] | None = None,
+                 lease: Lease | None = None) -> None:
         self.settings = settings
+        self._lease = lease  # on a cluster: stop taking and filing the moment it lapses
         self._intake = intake
         self._state = state
         self._clock = clock
@@ -139,6 +141,8 @@ class ImapPoller:
                     self._stop.wait(backoff(self.status.store_failures,
                                             self.settings.reconnect_max_seconds))
                 elif found == HANDLED:
+                    if not self._holds():  # the lease lapsed mid-batch: wait for a verdict
+                        self._stop.wait(FILE_POLL)
                     continue  # more may have come meanwhile: look again before waiting
                 elif self._unfiled:
                     self._stop.wait(FILE_POLL)  # the deciders are on it: file it soon
@@ -173,12 +177,14 @@ class ImapPoller:
                 if not uids and uidnext is not None:
                     # Only expunged or \Deleted mail above `last`: never look at it again.
                     self._remember(uidvalidity, uidnext - 1)
+            taken = 0
             for uid in uids:
-                if self._stop.is_set():
+                if self._stop.is_set() or not self._holds():
                     break
                 self._handle(client, uid)
                 self._remember(uidvalidity, uid)
-            if last is None and not self._stop.is_set():
+                taken += 1
+            if last is None and taken == len(uids) and not self._stop.is_set():
                 self._remember(uidvalidity, max([*uids, (uidnext or 1) - 1]))
             self._file_decided(client, uidvalidity)
         except StoreError as exc:
@@ -186,6 +192,10 @@ class ImapPoller:
             return STORE_DOWN
         self.status.store_worked()
         return HANDLED if uids else NOTHING_NEW
+
+    def _holds(self) -> bool:
+        """Whether this poller may still act (no lease: it always may)."""
+        return self._lease is None or self._lease.held()
 
     def _last_uid(self, uidvalidity: int) -> int | None:
         """The last UID handled in this folder; None when nothing was ever saved for it."""
@@ -233,7 +243,7 @@ class ImapPoller:
         """File every message taken whose outcome is committed now."""
         for uid, row in sorted(self._unfiled.items()):
             outcome = self._intake.decided(row)
-            if outcome is None or self._stop.is_set():
+            if outcome is None or self._stop.is_set() or not self._holds():
                 continue
             self._file(client, uid, outcome)
             del self._unfiled[uid]

@@ -46,3 +46,11 @@ class PollerState(Protocol):
 
     def set(self, name: str, value: Any, at: datetime) -> None:
         """Store a JSON-able value under `name`; raises the store's StoreError on failure."""
+
+
+class Lease(Protocol):
+    """Whether this process may still act as the mailbox's one poller (a cluster's lock on
+    it, confirmed recently enough); the poller takes and files nothing once it is not."""
+
+    def held(self) -> bool:
+        """True while the lock is ours and was confirmed within its margin."""

@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 
 from store.models import (ArchivedMessage, Company, Contact, ContactRecord, Event, NewTicket,
                           OutboxItem, Rejection, Ticket)
+from store.ports_cluster import ClusterRepository
 from store.ports_paging import PageRepository
 from store.ports_pending import PendingRepository
 from store.desk import StoreCounts, TicketQuery
@@ -259,6 +260,10 @@ class Store(Protocol):
     @property
     def rate_hits(self) -> RateHitRepository:
         """Attempts counted per key, for throttling."""
+
+    @property
+    def cluster(self) -> ClusterRepository:
+        """Nodes' heartbeats and singleton locks."""
 
     def atomically(self, work: Callable[[], T]) -> T:
         """Run `work` (calls on this store's repositories) as one all-or-nothing transaction."""

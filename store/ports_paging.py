@@ -56,3 +56,7 @@ class PageRepository(Protocol):
 
     def due_tiers(self, now: datetime) -> list[TierClock]:
         """Tier clocks that ran out at `now`, oldest first."""
+
+    def claim_due_tiers(self, now: datetime, lease: timedelta, limit: int = 10) -> list[TierClock]:
+        """Tier clocks that ran out at `now`, oldest first, each hidden from other workers
+        for `lease` (moving a clock ends its lease)."""

@@ -12,6 +12,7 @@ import click
 
 from gateway.cli.call import call
 from gateway.cli.check_config import check_config
+from gateway.cli.cluster import cluster
 from gateway.cli.contacts import contacts
 from gateway.cli.ingest import ingest
 from gateway.cli.oncall import oncall
@@ -33,7 +34,8 @@ def cli() -> None:
     """
 
 
-for _command in (serve, ingest, tickets, contacts, call, check_config, oncall, users, portal):
+for _command in (serve, ingest, tickets, contacts, call, check_config, oncall, users, portal,
+                 cluster):
     cli.add_command(_command)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gateway.config.cluster import ClusterConfig, read_cluster
 from gateway.config.deciders import DecidersConfig, read_deciders
 from gateway.config.desk import (DeskConfig, RoutePriorities, SlaLevel, read_desk,
                                  read_priorities, read_routes, read_sla)
@@ -52,6 +53,7 @@ class Config:
     warnings: tuple[str, ...] = field(default=())
     web: WebDeskConfig = field(default_factory=WebDeskConfig)  # [web], [[webhooks]]
     deciders: DecidersConfig = field(default=DecidersConfig())  # [deciders]
+    cluster: ClusterConfig = field(default=ClusterConfig())  # [cluster]
 
     def sla_level(self, level: int) -> SlaLevel:
         """The targets of one level (1-4)."""
@@ -86,6 +88,7 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
     log = root.table("log")
     voice_token_env = voice.text("auth_token_env", "TWILIO_AUTH_TOKEN")
     api_token_env = api.text("token_env", "INTAKE_API_TOKEN")
+    http = read_http(root.table("http"))
     config = Config(
         source=source,
         desk=desk,
@@ -95,7 +98,7 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
         after_hours_fee_routes=read_routes(root.table("fees"), "after_hours_routes",
                                            (Route.VOICE, Route.VOICEMAIL)),
         mail=read_mail(root.table("mail"), base, store.path.parent, environ),
-        http=read_http(root.table("http")),
+        http=http,
         voice_auth_token_env=voice_token_env,
         voice_auth_token=env_secret(environ, voice_token_env),
         voice_verify_signatures=voice.boolean("verify_signatures", True),
@@ -110,6 +113,7 @@ def _build(data: dict[str, Any], file: str, base: Path, source: Path | None,
         twilio=read_twilio(root.table("twilio"), voice_token_env, desk.phone_region, environ),
         web=read_webdesk(root, environ),
         deciders=read_deciders(root.table("deciders")),
+        cluster=read_cluster(root.table("cluster"), http.port),
     )
     if config.twilio.from_number is None:  # the desk's number: its first line
         config = replace(config, twilio=replace(config.twilio,

@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 
 from gateway.outbound.pages import PageRequest, queue_page
-from gateway.paging.engine import PagingContext
+from gateway.paging.engine import LEASE, PagingContext
 from store import Ticket
 from store.models import OPEN_STATUSES, EventKind, TicketStatus
 from store.paging import TierClock
@@ -34,7 +34,8 @@ def check_clocks(ctx: PagingContext) -> int:
             if store.atomically(lambda: queue_page(store, request, ticket.id, now,
                                                    stage="triage")):
                 asked += 1
-    for clock in store.pages.due_tiers(now):
+    # Claimed with a lease: on several nodes each clock that ran out is moved by one of them.
+    for clock in store.pages.claim_due_tiers(now, LEASE, limit=50):
         asked += _move_up(ctx, clock, now)
     return asked
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from gateway.runtime.cluster import Heartbeat, HeldSingletons
 from gateway.runtime.paging import paging_worker
+from gateway.runtime.singleton import Singleton
 from gateway.desk.webhooks import WebhookSender
 from gateway.runtime.deciders import DecisionWorkers
 from gateway.runtime.services import Services
@@ -32,7 +34,11 @@ class Component(Protocol):
 def components(services: Services) -> list[Component]:
     """Everything configured, in the order it starts (and the reverse of how it stops)."""
     config = services.config
+    held = HeldSingletons()
     parts: list[Component] = [
+        # First, so it stops last: its final row says this node holds nothing.
+        Heartbeat(config.cluster.node, services.store, held, services.clock,
+                  config.cluster.heartbeat_seconds),
         OutboxMailer(config.mail.relay, services.store, services.clock),
         # Before the channels: a crash's backlog is decided first, and a stop drains last.
         DecisionWorkers(services),
@@ -41,6 +47,19 @@ def components(services: Services) -> list[Component]:
         WebhookSender(config, services.store, services.sla, services.clock),
     ]
     if config.mail.imap.enabled:
-        parts.append(ImapPoller(config.mail.imap, services.email, services.store.poller_state,
-                                services.clock))
+        parts.append(_imap_singleton(services, held))
     return parts
+
+
+def _imap_singleton(services: Services, held: HeldSingletons) -> Singleton:
+    """The mailbox's poller, run on the one node holding its lock; each time this node
+    takes the lock it starts a fresh poller, which reads where to go on from the store."""
+    config = services.config
+
+    def poller(lease: Singleton | None = None) -> ImapPoller:
+        return ImapPoller(config.mail.imap, services.email, services.store.poller_state,
+                          services.clock, lease=lease)
+
+    check = config.cluster.check_seconds
+    lock = services.store.cluster.singleton(poller().key, check)
+    return Singleton(ImapPoller.name, lock, poller, held, check)

@@ -4,6 +4,7 @@ shared by every node, reached through a repository per job."""
 from __future__ import annotations
 
 from store.postgres import schema
+from store.postgres.cluster import Cluster
 from store.postgres.db import DIALECT, Connections
 from store.sql.store import SqlStore
 
@@ -17,7 +18,8 @@ class PostgresStore(SqlStore[Connections]):
                  pool_size: int = 8, timeout_s: float = 10.0) -> None:
         # url: postgresql://USER@HOST:PORT/DB; the password apart, never in the URL
         conns = Connections(url, password=password, max_size=pool_size, timeout=timeout_s)
-        super().__init__(conns, DIALECT, schema, ticket_prefix)
+        super().__init__(conns, DIALECT, schema, ticket_prefix,
+                         Cluster(conns, url, password))
 
     def migrate(self, stop_before: str | None = None) -> list[str]:
         """Apply pending migrations (all, or those before `stop_before`); return their names."""

@@ -226,3 +226,15 @@ M0008 = """
         );
         CREATE INDEX pending_messages_lease ON pending_messages(lease_until)
         """
+
+M0009 = """
+        CREATE TABLE cluster_nodes (
+            node TEXT COLLATE "C" PRIMARY KEY,
+            started_at TEXT COLLATE "C" NOT NULL,
+            seen_at TEXT COLLATE "C" NOT NULL,
+            backend TEXT COLLATE "C" NOT NULL,
+            singletons TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+            pending_lag_seconds DOUBLE PRECISION
+        );
+        ALTER TABLE tier_clocks ADD COLUMN lease_until TEXT COLLATE "C"
+        """

@@ -40,6 +40,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0006_paging", _run(ddl.M0006)),
     ("0007_web_desk", _run(ddl.M0007)),
     ("0008_pending_messages", _run(ddl.M0008)),
+    ("0009_cluster", _run(ddl.M0009)),  # heartbeats; a lease on tier clocks
 ]
 
 

@@ -150,7 +150,7 @@ class Pages:
                        " VALUES (?, ?, ?, ?) ON CONFLICT (ticket_id) DO NOTHING")
                 return bool(db.execute(sql, [ticket_id, level, due, to_db(at)]).rowcount)
             return bool(db.execute(
-                "UPDATE tier_clocks SET level = ?, due_at = ?, updated_at = ?"
+                "UPDATE tier_clocks SET level = ?, due_at = ?, updated_at = ?, lease_until = NULL"
                 " WHERE ticket_id = ? AND level = ?",
                 [level, due, to_db(at), ticket_id, from_level]).rowcount)
         return self._conns.write(work)
@@ -160,6 +160,20 @@ class Pages:
         rows = self._rows("SELECT * FROM tier_clocks WHERE due_at IS NOT NULL AND due_at <= ?"
                           " ORDER BY due_at", [to_db(now)])
         return [_tier(row) for row in rows]
+
+    def claim_due_tiers(self, now: datetime, lease: timedelta, limit: int = 10) -> list[TierClock]:
+        """Tier clocks that ran out at `now`, oldest first, each hidden from other workers
+        for `lease` (rows another node is claiming are skipped, not waited for)."""
+        def work(db: Database) -> list[TierClock]:
+            rows = list(db.query(
+                "SELECT * FROM tier_clocks WHERE due_at IS NOT NULL AND due_at <= ?"
+                " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at, ticket_id"
+                " LIMIT ?" + self._dialect.skip_locked, [to_db(now), to_db(now), limit]))
+            for row in rows:
+                db.execute("UPDATE tier_clocks SET lease_until = ? WHERE ticket_id = ?",
+                           [to_db(now + lease), row["ticket_id"]])
+            return [_tier(row) for row in rows]
+        return self._conns.write(work)
 
 
 def _tier(row: dict[str, Any]) -> TierClock:

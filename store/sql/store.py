@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from store.desk import StoreCounts
 from store.errors import StoreError
+from store.ports_cluster import ClusterRepository
 from store.sql.connection import Connections, Dialect
 from store.sql.desk import PortalLinks, RateHits, Surveys, Users, store_counts
 from store.sql.directory import Directory
@@ -26,8 +27,10 @@ C = TypeVar("C", bound=Connections)
 class SqlStore(Generic[C]):
     """One database reached through a repository per job (`store.ports.Store`)."""
 
-    def __init__(self, conns: C, dialect: Dialect, schema: Schema, ticket_prefix: str) -> None:
+    def __init__(self, conns: C, dialect: Dialect, schema: Schema, ticket_prefix: str,
+                 cluster: ClusterRepository) -> None:
         self.conns = conns
+        self._cluster = cluster  # heartbeats and the backend's own singleton locks
         self._schema = schema
         self._tickets = Tickets(conns, ticket_prefix)
         self._messages = Messages(conns)
@@ -107,6 +110,11 @@ class SqlStore(Generic[C]):
     def pending(self) -> PendingMessages:
         """Accepted mail waiting to be decided."""
         return self._pending
+
+    @property
+    def cluster(self) -> ClusterRepository:
+        """Nodes' heartbeats and singleton locks."""
+        return self._cluster
 
     def pending_migrations(self) -> list[str]:
         """Migrations this database still needs."""

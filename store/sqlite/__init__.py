@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from store.sql.store import SqlStore
 from store.sqlite import schema
+from store.sqlite.cluster import Cluster
 from store.sqlite.db import DIALECT, Connections
 
 __all__ = ["SqliteStore"]
@@ -25,4 +26,5 @@ class SqliteStore(SqlStore[Connections]):
         busy_timeout_ms: int = 10_000,
     ) -> None:
         # target: a file, ":memory:" (one connection shared by every thread) or a Database
-        super().__init__(Connections(target, busy_timeout_ms), DIALECT, schema, ticket_prefix)
+        conns = Connections(target, busy_timeout_ms)
+        super().__init__(conns, DIALECT, schema, ticket_prefix, Cluster(conns))

@@ -222,3 +222,15 @@ M0008 = """
         );
         CREATE INDEX pending_messages_lease ON pending_messages(lease_until)
         """
+
+M0009 = """
+        CREATE TABLE cluster_nodes (
+            node TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            singletons TEXT NOT NULL DEFAULT '[]',
+            pending_lag_seconds REAL
+        );
+        ALTER TABLE tier_clocks ADD COLUMN lease_until TEXT
+        """

@@ -72,6 +72,12 @@ def _m0008(db: Database) -> None:
     _run(db, ddl.M0008)
 
 
+@migrations(name="0009_cluster")
+def _m0009(db: Database) -> None:
+    # A heartbeat row per node, and a lease on tier clocks (store/sqlite/cluster.py).
+    _run(db, ddl.M0009)
+
+
 def known_names() -> list[str]:
     """Names of every migration this release knows, oldest first."""
     return [m.name for m in migrations._migrations]

@@ -46,3 +46,19 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Calla
 def store(make_store: Callable[..., Store]) -> Store:
     """An empty, migrated store of each backend in turn."""
     return make_store()
+
+
+@pytest.fixture(params=BACKENDS)
+def two_nodes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+    """Two stores on ONE migrated database of each backend in turn, as two nodes see it
+    (SQLite: one file opened twice; PostgreSQL: two pools on one database)."""
+    if request.param == "sqlite":
+        opened = [open_store(tmp_path / "shared.db") for _ in range(2)]
+    else:
+        server: Postgres = request.getfixturevalue("postgres")
+        url = server.new_database()
+        opened = [open_store_at(url, "") for _ in range(2)]
+    opened[0].migrate()
+    yield opened[0], opened[1]
+    for s in opened:
+        s.close()

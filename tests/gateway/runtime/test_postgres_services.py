@@ -33,6 +33,6 @@ def test_services_open_the_store_at_the_url(
     other = open_store_at(url, "")
     try:
         assert other.tickets.get(ticket.number).subject == "printer"
-        assert other.schema_version()[-1] == "0008_pending_messages"
+        assert other.schema_version()[-1] == "0009_cluster"
     finally:
         other.close()
