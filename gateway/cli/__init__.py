@@ -17,6 +17,7 @@ from gateway.cli.ingest import ingest
 from gateway.cli.oncall import oncall
 from gateway.cli.portal import portal
 from gateway.cli.serve import serve
+from gateway.cli.store_copy import store_group
 from gateway.cli.tickets import tickets
 from gateway.cli.users import users
 from gateway.errors import IntakeError
@@ -33,7 +34,8 @@ def cli() -> None:
     """
 
 
-for _command in (serve, ingest, tickets, contacts, call, check_config, oncall, users, portal):
+for _command in (serve, ingest, tickets, contacts, call, check_config, oncall, users, portal,
+                 store_group):
     cli.add_command(_command)
 
 
