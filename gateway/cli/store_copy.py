@@ -15,7 +15,7 @@ from gateway.config.read import env_secret
 from store.copying import BATCH, copy_desk, open_source, open_target
 
 _PASSWORD = re.compile(r"(://[^:/@]+):[^@/]*@")
-EVERY_ROWS = 50_000  # a progress line at least this often inside a long table
+EVERY_S = 2.0  # a progress line at least this often inside a long table
 
 
 def shown(url: str) -> str:
@@ -24,19 +24,20 @@ def shown(url: str) -> str:
 
 
 class Progress:
-    """Progress on stderr: a line per table, and every EVERY_ROWS rows inside a large one."""
+    """Progress on stderr: a line per table, and every EVERY_S seconds inside a long one."""
 
     def __init__(self, tables: int) -> None:
-        self.tables, self.index, self.shown_at = tables, 0, 0
-        self.started = time.monotonic()
+        self.tables, self.index = tables, 0
+        self.started = self.shown_at = time.monotonic()
 
     def __call__(self, table: str, done: int, total: int) -> None:
         """Report `done` of `total` rows of `table` copied."""
         if done == 0:
-            self.index, self.shown_at = self.index + 1, 0
-        if done == total or done - self.shown_at >= EVERY_ROWS:
-            self.shown_at = done
-            took = time.monotonic() - self.started
+            self.index += 1
+        now = time.monotonic()
+        if done == total or now - self.shown_at >= EVERY_S:
+            self.shown_at = now
+            took = now - self.started
             click.echo(f"[{self.index}/{self.tables}] {table}: {done:,}/{total:,} rows"
                        f" ({took:.1f} s)", err=True)
 

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from store.batching import batches
 from store.errors import StoreError
 from store.ports_copy import Table
 from store.postgres.db import store_error
@@ -81,14 +82,13 @@ class PostgresSource:
             return _count(self._conn, table)
 
     def rows(self, table: Table, batch: int) -> Iterator[list[tuple[Any, ...]]]:
-        """The rows of `table` in physical order, at most `batch` at a time."""
+        """The rows of `table` in physical order, at most `batch` (or about 32 MB) at a time."""
         query = sql.SQL("SELECT {} FROM {}").format(
             sql.SQL(", ").join(map(sql.Identifier, table.columns)), sql.Identifier(table.name))
         with _errors(), self._conn.cursor(name=f"copy_{table.name}") as cursor:
             cursor.itersize = batch
             cursor.execute(query)
-            while chunk := cursor.fetchmany(batch):
-                yield [tuple(r) for r in chunk]
+            yield from batches((tuple(r) for r in cursor), batch)
 
     def close(self) -> None:
         """End the snapshot and close the connection."""

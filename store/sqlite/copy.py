@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from store.batching import batches
 from store.errors import StoreError
 from store.ports_copy import Table
 from store.sqlite.db import store_error
@@ -72,13 +73,12 @@ class SqliteSource:
             return _count(self._conn, table)
 
     def rows(self, table: Table, batch: int) -> Iterator[list[tuple[Any, ...]]]:
-        """The rows of `table` in rowid order, at most `batch` at a time."""
+        """The rows of `table` in rowid order, at most `batch` (or about 32 MB) at a time."""
         columns = ", ".join(_quoted(c) for c in table.columns)
         with _errors():
             cursor = self._conn.execute(
                 f"SELECT {columns} FROM {_quoted(table.name)} ORDER BY rowid")
-            while chunk := cursor.fetchmany(batch):
-                yield [tuple(r) for r in chunk]
+            yield from batches((tuple(r) for r in cursor), batch)
 
     def close(self) -> None:
         """End the snapshot and close the connection."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from store import Store, StoreError, open_store_at
+from store.batching import batches
 from store.copying import (TargetNotEmptyError, copy_desk, load_order, open_source,
                            open_target)
 from store.ports_copy import Table
@@ -157,3 +158,10 @@ def test_tables_load_after_those_they_reference() -> None:
               Table("companies", ("id",))]
     names = [t.name for t in load_order(tables)]
     assert names == ["companies", "contacts", "tickets", "events"]
+
+
+def test_batches_end_at_a_row_count_or_a_byte_budget() -> None:
+    rows = [(1, b"x" * 10), (2, "y" * 10), (3, None), (4, b"z" * 30), (5, b"")]
+    assert [len(b) for b in batches(rows, 2, max_bytes=1000)] == [2, 2, 1]
+    assert [[r[0] for r in b] for b in batches(rows, 10, max_bytes=20)] == [[1, 2], [3, 4],
+                                                                           [5]]
