@@ -67,16 +67,16 @@ def store_copy(config_path: Path | None, source: Path, url: str, batch: int) -> 
     config = command_config(config_path)
     secret = env_secret(os.environ, config.store.password_env)
     password = secret.reveal() if secret is not None else None
-    reader = open_source("", source)
-    try:
-        writer = open_target(url, "", password=password)
+    writer = open_target(url, "", password=password)  # first: an unreachable database
+    try:                                               # leaves the desk file untouched
+        reader = open_source("", source)
         try:
             counts = copy_desk(reader, writer, batch=batch,
                                progress=Progress(len(reader.tables())))
         finally:
-            writer.close()
+            reader.close()
     finally:
-        reader.close()
+        writer.close()
     rows = sum(counts.values())
     click.echo(f"copied {rows:,} rows in {len(counts)} tables from {source} to {shown(url)};"
                " rows per table verified")

@@ -99,3 +99,12 @@ def test_only_a_postgresql_url_is_a_target(tmp_path: Path) -> None:
     (tmp_path / "desk.db").write_bytes(b"")
     out = run("store", "copy", "--from", str(tmp_path / "desk.db"), "--to", "sqlite:///x.db")
     assert out.returncode == 2 and "postgresql://" in out.stderr
+
+
+def test_an_unreachable_database_leaves_the_desk_file_untouched(tmp_path: Path) -> None:
+    desk = tmp_path / "desk.db"
+    desk.write_bytes(b"")  # a desk file of an old release would be migrated by the copy
+    out = run("store", "copy", "--from", str(desk),
+              "--to", f"postgresql://intake:secret@127.0.0.1:{free_port()}/intake")
+    assert out.returncode == 1 and "cannot reach the database" in out.stderr
+    assert "secret" not in out.stderr and desk.read_bytes() == b""
