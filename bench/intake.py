@@ -1,4 +1,5 @@
-"""The fast-intake benchmark: `python -m bench.intake [--quick] [--json PATH]`.
+"""The fast-intake benchmark: `python -m bench.intake [--quick] [--json PATH]`, the IMAP row
+(bench/imap.py) and the PostgreSQL rows (bench/cluster.py) included.
 
 Each row is measured against a baseline from the same run on the same machine, and
 printed as a ratio plus the absolute figures; the table is also written as JSON. Load
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.bulk import bulk_ingest
+from bench.cluster import postgres_rows
+from bench.imap import imap_row
 from bench.procs import Served, Sink, http_get, pct, smtp_burst
 from bench.realistic import messages
 from bench.webhook import webhook
@@ -231,13 +234,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     scale = 0.1 if args.quick else 1.0
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         folder = Path(tmp)
-        rows = [smtp_accept(folder, int(2000 * scale)),
+        accept = smtp_accept(folder, int(2000 * scale))
+        rows = [accept,
                 pipeline(folder / "pipeline", int(2000 * scale)),
                 mail_to_ticket(folder, 10 * scale),
                 large_mail(folder, 5 * scale, max(2, int(10 * scale))),
-                parse_extract(int(1000 * scale)),
-                webhook(folder, int(1000 * scale)),
-                bulk_ingest(folder / "bulk", int(10_000 * scale))]
+                imap_row(folder, int(100 * scale)),
+                parse_extract(int(1000 * scale))]
+        hook = webhook(folder, int(1000 * scale))
+        rows += [hook, bulk_ingest(folder / "bulk", int(10_000 * scale))]
+        # PostgreSQL: half the load of the SQLite rows (four serve starts), same baselines
+        rows += postgres_rows(folder, int(1000 * scale), int(500 * scale), accept, hook)
     result = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.node()}: {platform.machine()}, {os.cpu_count()} cores, "
                          f"{platform.system()} {platform.release()}, Python {platform.python_version()}",

@@ -39,13 +39,14 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) ->
 class Served:
     """`intake-gateway serve` in its own process group on a fresh database in `folder`."""
 
-    def __init__(self, folder: Path, extra: str = "") -> None:
+    def __init__(self, folder: Path, extra: str = "", store_url: str = "") -> None:
+        # store_url: a PostgreSQL database several Served share (nodes); "" = bench.db
         self.smtp_port, self.http_port = free_port(), free_port()
         folder.mkdir(parents=True, exist_ok=True)
         self.config = folder / "config.toml"
         self.db = folder / "bench.db"
         self.config.write_text(
-            f'[store]\npath = "bench.db"\n[http]\nport = {self.http_port}\n'
+            f'[store]\npath = "bench.db"\nurl = "{store_url}"\n[http]\nport = {self.http_port}\n'
             f'[mail.smtp]\nport = {self.smtp_port}\nmax_message_bytes = 104857600\n'
             f'[log]\nlevel = "WARNING"\n{extra}\n')
         self.log = open(folder / "serve.log", "ab")  # noqa: SIM115 - closed in stop()

@@ -22,7 +22,12 @@ TOKEN_ENV, TOKEN = "BENCH_TWILIO_TOKEN", "bench-token-0123456789abcdef"
 THREADS = 8  # [http] threads, the default
 
 
-def _load(port: int, calls: int, connections: int, signed: bool) -> tuple[float, list[float]]:
+VOICE = (f'[voice]\nauth_token_env = "{TOKEN_ENV}"\n'
+         '[[voice.lines]]\nname = "toll-free"\nnumber = "+18005550100"\n')
+
+
+def _load(port: int, calls: int, connections: int, signed: bool,
+          first: int = 0) -> tuple[float, list[float]]:
     validator = RequestValidator(TOKEN)
     latencies: list[float] = []
     lock = threading.Lock()
@@ -45,7 +50,7 @@ def _load(port: int, calls: int, connections: int, signed: bool) -> tuple[float,
 
     def client(n: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        for i in range(n, calls, connections):
+        for i in range(first + n, first + calls, connections):
             call = {"CallSid": f"CA{i:032d}", "From": f"+1512555{i % 10_000:04d}",
                     "To": "+18005550100", "AccountSid": "AC" + "0" * 32}
             post(conn, "/voice/incoming", call)
@@ -73,8 +78,7 @@ def webhook(folder: Path, calls: int) -> dict[str, Any]:
         baseline.terminate()
         baseline.wait(30)
     os.environ[TOKEN_ENV] = TOKEN
-    served = Served(folder / "webhook", f'[voice]\nauth_token_env = "{TOKEN_ENV}"\n'
-                    '[[voice.lines]]\nname = "toll-free"\nnumber = "+18005550100"\n')
+    served = Served(folder / "webhook", VOICE)
     try:
         ours_s, ours_lat = _load(served.http_port, calls, 16, signed=True)
     finally:

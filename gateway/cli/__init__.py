@@ -18,6 +18,7 @@ from gateway.cli.ingest import ingest
 from gateway.cli.oncall import oncall
 from gateway.cli.portal import portal
 from gateway.cli.serve import serve
+from gateway.cli.store_copy import store_group
 from gateway.cli.tickets import tickets
 from gateway.cli.users import users
 from gateway.errors import IntakeError
@@ -35,7 +36,7 @@ def cli() -> None:
 
 
 for _command in (serve, ingest, tickets, contacts, call, check_config, oncall, users, portal,
-                 cluster):
+                 cluster, store_group):
     cli.add_command(_command)
 
 

@@ -143,6 +143,12 @@ class Connections:
     @contextlib.contextmanager
     def reading(self) -> Iterator[Database]:
         """A consistent snapshot for several reads; database errors leave as StoreError."""
+        held: Database | None = getattr(self._local, "db", None)
+        if held is not None:
+            # Inside a write: its errors stay the driver's, so that write can run again
+            # whole on a serialization failure met while reading.
+            yield held
+            return
         try:
             with self._transaction("REPEATABLE READ, READ ONLY") as db:
                 yield db
