@@ -123,6 +123,8 @@ def _http_server(config: Config, app: Flask) -> Any:
         return create_server(
             app, host=config.http.host, port=config.http.port, threads=config.http.threads,
             ident="intake-gateway", clear_untrusted_proxy_headers=True,
+            # refused with 413 from the Content-Length alone, or once a chunked body passes it
+            max_request_body_size=config.http.max_body_bytes,
         )
     except OSError as exc:
         raise StartupError(
