@@ -12,6 +12,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
+from mail.guard import printable
 from mail.ports import MailIntake
 from mail.settings import SmtpSettings
 from mail.smtp import Counters, SMTPHandler, server_tls_context
@@ -56,6 +57,8 @@ class _Session(SMTP):
         if isinstance(status, str) and status.startswith("552 Error"):
             status = (f"552 5.3.4 Message size exceeds fixed maximum message size "
                       f"({self._size_limit} bytes)")
+        if isinstance(status, str):  # aiosmtpd echoes some arguments (VRFY, commands)
+            status = printable(status)
         await super().push(status)
 
 

@@ -1,5 +1,6 @@
 """The HTTP edge of `intake-gateway serve` under hostile requests, over real sockets:
-bodies too large for any webhook or form are refused before they are read."""
+bodies too large for any webhook or form are refused before they are read, odd bearer
+tokens are a plain 401, and /healthz tells a load balancer only ok or not."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from twilio.request_validator import RequestValidator
 
 from gateway.runtime.services import build_services
 from gateway.web.app import create_app
-from tests.helpers.http import raw_request, rss_bytes, status_of, wait_until_serving
+from tests.helpers.http import get, raw_request, rss_bytes, status_of, wait_until_serving
 from tests.helpers.net import free_port
 from tests.helpers.paths import EXE
 from tests.helpers.voice import ANN, PUBLIC_URL, TOKEN, TOKEN_ENV, load, write_voice_config
@@ -95,6 +96,30 @@ def test_a_body_up_to_the_limit_is_still_read(served: Served) -> None:
             + f"Content-Length: {len(body)}\r\n\r\n".encode())
     assert status_of(raw_request(served.port, head, body)) == 403  # read, then unsigned
     assert "Traceback" not in served.stop()
+
+
+def test_an_odd_bearer_token_is_a_401_and_healthz_shows_only_the_status(served: Served
+                                                                        ) -> None:
+    for token in (b"\xc3\xa9t\xc3\xa9", b"\xff\xfe", "\u00e9".encode("latin-1"), b"x" * 5000):
+        for path in (b"/api/tickets", b"/api/tickets/SR-000001", b"/api/rejections"):
+            answer = raw_request(served.port, b"GET " + path + b" HTTP/1.1\r\nHost: desk\r\n"
+                                 b"Connection: close\r\nAuthorization: Bearer " + token
+                                 + b"\r\n\r\n")
+            assert status_of(answer) == 401, answer[:200]
+        answer = raw_request(served.port, b"GET /healthz HTTP/1.1\r\nHost: desk\r\n"
+                             b"Connection: close\r\nAuthorization: Bearer " + token + b"\r\n\r\n")
+        assert status_of(answer) == 200
+        assert answer.split(b"\r\n\r\n", 1)[1].strip() == b'{"status":"ok"}'
+    assert "Traceback" not in served.stop()
+
+
+def test_healthz_details_only_with_the_token(served: Served) -> None:
+    status, body = get(f"{served.base}/healthz")
+    assert (status, body) == (200, {"status": "ok"})  # no counters, paths or error text
+    status, body = get(f"{served.base}/healthz", API_TOKEN)
+    assert status == 200 and body["store"]["write_ok"] is True
+    assert body["store"]["disk_free_bytes"] > 0 and "smtp" in body["components"]
+    served.stop()
 
 
 def test_flask_refuses_a_large_form_too_behind_another_server(tmp_path: Path,
