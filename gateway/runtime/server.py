@@ -17,6 +17,7 @@ from gateway.web.app import create_app
 from gateway.config import Config
 from gateway.errors import StartupError
 from gateway.runtime.health import HealthChecks
+from gateway.runtime.openfiles import raise_open_files_limit
 from gateway.runtime.services import Services, build_services, local_token
 from gateway.runtime.components import Component
 from mail.settings import Secret
@@ -39,6 +40,7 @@ def serve(
     # short GIL switch interval keeps each hand-over from waiting up to the default 5 ms.
     sys.setswitchinterval(SWITCH_INTERVAL)
     _warn_about(config)
+    raise_open_files_limit()  # before any listener: the SMTP cap is sized from it
     health = HealthChecks()
     services = build_services(config, api_token=api_token(config), health=health)
     started: list[Component] = []

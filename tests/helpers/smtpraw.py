@@ -9,8 +9,11 @@ import socket
 class RawSmtp:
     """One session on a socket: `send(line)` -> the reply, its lines joined."""
 
-    def __init__(self, host: str, port: int, timeout: float = 10) -> None:
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host: str, port: int, timeout: float = 10,
+                 source: str | None = None) -> None:
+        """Connect (from `source`, an address of this machine, if given); read the greeting."""
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.buffer = b""
         self.greeting = self.reply()
 
