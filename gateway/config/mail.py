@@ -33,7 +33,8 @@ class MailConfig:
     rejection_interval: timedelta = timedelta(hours=1)  # at most one rejection reply per sender
     # Regions tried, in order, for a national-format number not valid in [desk] phone_region.
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
-    conversation_replies: int = 3  # replies to one conversation per day, at most
+    conversation_replies: int = 3  # automatic replies to one conversation per day, at most
+    sender_replies: int = 10  # automatic replies to one address per hour, at most
 
     @property
     def desk_addresses(self) -> tuple[str, ...]:
@@ -65,6 +66,7 @@ def read_mail(s: Section, base: Path, data_dir: Path, environ: Mapping[str, str]
                                      "1h"),
         phone_regions=_regions(s),
         conversation_replies=s.integer("conversation_replies", 3, 1, 100),
+        sender_replies=s.integer("sender_replies", 10, 1, 10_000),
     )
 
 

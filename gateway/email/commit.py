@@ -9,6 +9,7 @@ from datetime import datetime
 from gateway.core.intake import IntakeService, TicketRequest
 from gateway.email import replies
 from gateway.email.answers import Conversation, may_reply
+from gateway.email.caps import count_reply, held_reason
 from gateway.email.outcome import Decision, EmailOutcome
 from gateway.email.threads import Sender
 from gateway.outbound.compose import OutgoingEmail, queue_email
@@ -61,10 +62,17 @@ class Committer:
         if talk is not None:
             self._completed(ticket, talk, parsed, now)
         if result.reply and sender.reply_to:
-            self.send(replies.acknowledgement(
-                ticket, fields, sender.reply_to, subject, parsed.message_id,
-                parsed.references, self.config, self.intake.calendar), now, ticket.id,
-                f"ack:{decision.source_id}")
+            held = held_reason(self.store, self.config, sender.reply_to, parsed, now)
+            if held is None:
+                count_reply(self.store, sender.reply_to, parsed, now)
+                self.send(replies.acknowledgement(
+                    ticket, fields, sender.reply_to, subject, parsed.message_id,
+                    parsed.references, self.config, self.intake.calendar), now, ticket.id,
+                    f"ack:{decision.source_id}")
+            else:
+                self.store.tickets.add_event(ticket.number, EventKind.REPLY_HELD, now, detail={
+                    "reply": "acknowledgement", "to": sender.reply_to, "reason": held})
+                result = replace(result, reply=None)
         if result.page:
             queue_page(self.store, PageRequest.of(ticket, Route.CRITICAL_EMAIL), ticket.id, now,
                        self.config.voice.escalation)
@@ -112,7 +120,12 @@ class Committer:
         reply_id = None
         # Checked again inside the transaction, so two messages at once get one reply.
         result = replace(result, reply=rejection_reply(self.intake, sender, talk, now))
+        held = held_reason(self.store, self.config, sender.reply_to, parsed, now) if (
+            result.reply and sender.reply_to) else None
+        if held is not None:
+            result = replace(result, reply=None, reason=f"{result.reason}; reply held: {held}")
         if result.reply and sender.reply_to:
+            count_reply(self.store, sender.reply_to, parsed, now)
             reply_id = self.send(replies.rejection(
                 list(result.missing), result.fields, sender.reply_to, parsed.subject,
                 parsed.message_id, parsed.references, self.config, again=talk is not None),
