@@ -1,6 +1,7 @@
 """Repeated resource errors logged at a bounded rate: out of file descriptors (accept
-failing in waitress or asyncio), SMTP sessions refused at the cap, a busy store. Without
-it an accept loop that fails on EMFILE writes a traceback per turn (39 MB in 30 s)."""
+failing in waitress or asyncio), SMTP sessions refused at the cap, a busy, full or
+unavailable store. Without it an accept loop that fails on EMFILE writes a traceback per
+turn (39 MB in 30 s)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ import threading
 import time
 from collections.abc import Callable
 
+from store import StoreBusyError, StoreFullError, StoreUnavailableError
+
 RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 # Messages that repeat under load whatever their cause: waitress's and asyncio's accept
 # failures, and our own events for the same kind of trouble.
 REPEATING = frozenset({"server accept() threw an exception",
                        "socket.accept() out of system resource",
-                       "smtp.session_refused", "store.busy", "smtp.store_failed"})
+                       "smtp.session_refused", "store.busy", "smtp.store_failed",
+                       "deciders.claim_failed"})
+# The store failing for want of room or a lock: every poll of every worker says so.
+STORE_TROUBLE = (StoreBusyError, StoreFullError, StoreUnavailableError)
 INTERVAL = 10.0  # seconds: one line per kind of trouble in this time, then a count
 
 
@@ -61,4 +67,6 @@ def _kind(record: logging.LogRecord) -> tuple[str, str] | None:
     error = record.exc_info[1] if record.exc_info else None
     if isinstance(error, OSError) and error.errno in RESOURCE_ERRNOS:
         return record.name, f"errno {error.errno}"
+    if isinstance(error, STORE_TROUBLE):  # a worker's pass failing on every poll
+        return record.name, f"{head} {type(error).__name__}"
     return None

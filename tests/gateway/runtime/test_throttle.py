@@ -9,6 +9,7 @@ import logging
 
 from gateway.runtime.logs import JsonFormatter
 from gateway.runtime.throttle import ResourceThrottle
+from store import StoreFullError
 
 
 def logger_with(throttle: ResourceThrottle) -> tuple[logging.Logger, io.StringIO]:
@@ -52,3 +53,16 @@ def test_each_kind_is_counted_apart_and_other_records_pass() -> None:
     assert events.count("smtp.accepted") == 50  # not a resource error: untouched
     assert events.count("smtp.session_refused") == 1 and events.count("store.busy") == 1
     assert events.count("socket.accept() out of system resource") == 1
+
+
+def test_a_worker_failing_on_a_full_store_every_pass_is_one_line_a_while() -> None:
+    now = [0.0]
+    log, out = logger_with(ResourceThrottle(interval=10, clock=lambda: now[0]))
+    for second in range(60):  # a pass every half second for a minute
+        now[0] = second / 2
+        log.error("outbound.pass_failed", exc_info=StoreFullError("the disk is full"))
+        log.error("outbound.pass_failed", exc_info=ValueError("a bug"))  # not the store's room
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    full = [line for line in lines if line.get("reason", "").startswith("StoreFullError")]
+    assert len(full) == 3 and all("error" not in line for line in full)
+    assert sum(1 for line in lines if "ValueError: a bug" in line.get("error", "")) == 60
