@@ -77,3 +77,44 @@ def test_http_answers_while_the_smtp_cap_is_full(tmp_path: Path) -> None:
     refusals = [e for e in events if e["event"] == "smtp.session_refused"]
     print(f"log: {len(log)} bytes, {len(refusals)} refusal lines for 200 refusals")
     assert 1 <= len(refusals) <= 3 and "Traceback" not in log
+
+
+def tight_limit() -> None:
+    """In the child: 320 open files, soft and hard (the cap must shrink to fit)."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (320, 320))
+
+
+def test_a_thousand_idle_connections_under_a_tight_open_files_limit(tmp_path: Path) -> None:
+    # The issue's outage: about 1,000 idle connections against the open-files limit took
+    # SMTP and HTTP down together and wrote 39 MB of log in 30 s.
+    port = free_port()
+    config = write_voice_config(tmp_path, port)
+    smtp_port = load_config(config).mail.smtp.port
+    proc = subprocess.Popen(
+        [str(EXE), "serve", "--config", str(config)], text=True, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, preexec_fn=tight_limit,
+        env={**os.environ, TOKEN_ENV: TOKEN, "TEST_VOICE_API_TOKEN": API_TOKEN})
+    held: list[RawSmtp] = []
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc)
+        for n in range(1000):
+            raw = RawSmtp("127.0.0.1", smtp_port, source=f"127.0.3.{n // 50 + 1}")
+            if raw.greeting.startswith(b"220"):
+                held.append(raw)  # kept open and idle
+            else:
+                raw.close()
+        status, body = get(f"http://127.0.0.1:{port}/healthz", API_TOKEN)
+        smtp = body["components"]["smtp"]
+        print(f"1000 connections: {len(held)} held, {smtp['refused_sessions']} refused")
+        assert status == 200 and len(held) == smtp["max_sessions"] == 320 - 256
+        assert smtp["refused_sessions"] == 1000 - len(held)
+        assert signed_webhook(port) == 200
+    finally:
+        for r in held:
+            r.close()
+        proc.send_signal(signal.SIGTERM)
+        _, log = proc.communicate(timeout=30)
+    events = [json.loads(line)["event"] for line in log.splitlines() if line.startswith("{")]
+    print(f"log: {len(log)} bytes")
+    assert "smtp.sessions_capped" in events and "Traceback" not in log
+    assert len(log) < 100_000
