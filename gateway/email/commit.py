@@ -9,10 +9,10 @@ from datetime import datetime
 from gateway.core.intake import IntakeService, TicketRequest
 from gateway.email import replies
 from gateway.email.answers import Conversation, may_reply
-from gateway.email.caps import count_reply, held_reason
 from gateway.email.outcome import Decision, EmailOutcome
 from gateway.email.threads import Sender
 from gateway.outbound.compose import OutgoingEmail, queue_email
+from gateway.outbound.replycaps import count_reply, held_reason, thread_key
 from gateway.outbound.pages import PageRequest, queue_page
 from parsers.message import ParsedMessage
 from store import Ticket
@@ -62,9 +62,10 @@ class Committer:
         if talk is not None:
             self._completed(ticket, talk, parsed, now)
         if result.reply and sender.reply_to:
-            held = held_reason(self.store, self.config, sender.reply_to, parsed, now)
+            thread = thread_key(parsed)
+            held = held_reason(self.store, self.config, sender.reply_to, thread, now)
             if held is None:
-                count_reply(self.store, sender.reply_to, parsed, now)
+                count_reply(self.store, sender.reply_to, thread, now)
                 self.send(replies.acknowledgement(
                     ticket, fields, sender.reply_to, subject, parsed.message_id,
                     parsed.references, self.config, self.intake.calendar), now, ticket.id,
@@ -120,12 +121,13 @@ class Committer:
         reply_id = None
         # Checked again inside the transaction, so two messages at once get one reply.
         result = replace(result, reply=rejection_reply(self.intake, sender, talk, now))
-        held = held_reason(self.store, self.config, sender.reply_to, parsed, now) if (
+        thread = thread_key(parsed)
+        held = held_reason(self.store, self.config, sender.reply_to, thread, now) if (
             result.reply and sender.reply_to) else None
         if held is not None:
             result = replace(result, reply=None, reason=f"{result.reason}; reply held: {held}")
         if result.reply and sender.reply_to:
-            count_reply(self.store, sender.reply_to, parsed, now)
+            count_reply(self.store, sender.reply_to, thread, now)
             reply_id = self.send(replies.rejection(
                 list(result.missing), result.fields, sender.reply_to, parsed.subject,
                 parsed.message_id, parsed.references, self.config, again=talk is not None),

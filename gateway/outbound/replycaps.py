@@ -5,7 +5,9 @@ new thread still gets its tickets opened, but only the cap's worth of replies; e
 held back is recorded (on the ticket, or in the rejection's reason).
 
 The counts live in the store's rate hits, shared by every node, written in the decision's
-own transaction: two messages decided at once cannot both take the last reply."""
+own transaction: two messages decided at once cannot both take the last reply. Email
+acknowledgements and rejections count per sender and per thread; a caller's
+acknowledgement email per address (each call is a thread of its own)."""
 
 from __future__ import annotations
 
@@ -29,25 +31,30 @@ def thread_key(parsed: ParsedMessage) -> str:
     return "id:" + hashlib.sha256(root.lower().encode("utf-8", "replace")).hexdigest()
 
 
-def _keys(to: str, parsed: ParsedMessage) -> tuple[str, str]:
-    return f"reply:to:{to.lower()}", f"reply:thread:{thread_key(parsed)}"
-
-
-def held_reason(store: Store, config: Config, to: str, parsed: ParsedMessage,
+def held_reason(store: Store, config: Config, to: str, thread: str | None,
                 now: datetime) -> str | None:
-    """Why an automatic reply to `to` about `parsed` must be held back now, or None."""
-    by_sender, by_thread = _keys(to, parsed)
-    sent = store.rate_hits.count(by_sender, now - SENDER_WINDOW)
+    """Why an automatic reply to `to` (in `thread`, a `thread_key`, if it has one) must be
+    held back now, or None."""
+    sent = store.rate_hits.count(_sender(to), now - SENDER_WINDOW)
     if sent >= config.mail.sender_replies:
         return f"{sent} automatic replies to this address in the last hour"
-    sent = store.rate_hits.count(by_thread, now - THREAD_WINDOW)
-    if sent >= config.mail.conversation_replies:
-        return f"{sent} automatic replies in this conversation in the last day"
+    if thread is not None:
+        sent = store.rate_hits.count(_thread(thread), now - THREAD_WINDOW)
+        if sent >= config.mail.conversation_replies:
+            return f"{sent} automatic replies in this conversation in the last day"
     return None
 
 
-def count_reply(store: Store, to: str, parsed: ParsedMessage, now: datetime) -> None:
-    """Count one automatic reply queued to `to` about `parsed`."""
-    by_sender, by_thread = _keys(to, parsed)
-    store.rate_hits.hit(by_sender, now, now - SENDER_WINDOW)
-    store.rate_hits.hit(by_thread, now, now - THREAD_WINDOW)
+def count_reply(store: Store, to: str, thread: str | None, now: datetime) -> None:
+    """Count one automatic reply queued to `to` (in `thread`)."""
+    store.rate_hits.hit(_sender(to), now, now - SENDER_WINDOW)
+    if thread is not None:
+        store.rate_hits.hit(_thread(thread), now, now - THREAD_WINDOW)
+
+
+def _sender(to: str) -> str:
+    return f"reply:to:{to.lower()}"
+
+
+def _thread(thread: str) -> str:
+    return f"reply:thread:{thread}"
