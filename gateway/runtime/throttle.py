@@ -19,7 +19,10 @@ RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.EN
 REPEATING = frozenset({"server accept() threw an exception",
                        "socket.accept() out of system resource",
                        "smtp.session_refused", "store.busy", "smtp.store_failed",
-                       "deciders.claim_failed"})
+                       "deciders.claim_failed",
+                       # aiosmtpd's warnings about what a client sent: one per bad command
+                       "%r unrecognised: %s", "%r too many bogus commands",
+                       "%r over limit for %s", "%r aborted AUTH with '*'"})
 # The store failing for want of room or a lock: every poll of every worker says so.
 STORE_TROUBLE = (StoreBusyError, StoreFullError, StoreUnavailableError)
 INTERVAL = 10.0  # seconds: one line per kind of trouble in this time, then a count

@@ -66,3 +66,11 @@ def test_a_worker_failing_on_a_full_store_every_pass_is_one_line_a_while() -> No
     full = [line for line in lines if line.get("reason", "").startswith("StoreFullError")]
     assert len(full) == 3 and all("error" not in line for line in full)
     assert sum(1 for line in lines if "ValueError: a bug" in line.get("error", "")) == 60
+
+
+def test_aiosmtpd_warnings_about_junk_commands_are_throttled() -> None:
+    log, out = logger_with(ResourceThrottle(interval=10, clock=lambda: 0.0))
+    for n in range(1000):  # sessions of junk, one after the other
+        log.warning("%r unrecognised: %s", ("192.0.2.1", n), "XYZZY")
+        log.warning("%r too many bogus commands", ("192.0.2.1", n))
+    assert len(out.getvalue().splitlines()) == 2
