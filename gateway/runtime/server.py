@@ -127,6 +127,9 @@ def _http_server(config: Config, app: Flask) -> Any:
             ident="intake-gateway", clear_untrusted_proxy_headers=True,
             # refused with 413 from the Content-Length alone, or once a chunked body passes it
             max_request_body_size=config.http.max_body_bytes,
+            # poll(), not select(): with the open-files limit raised, sockets past 1023
+            # (SMTP sessions hold hundreds) are beyond what select() can watch
+            asyncore_use_poll=True,
         )
     except OSError as exc:
         raise StartupError(

@@ -118,3 +118,31 @@ def test_a_thousand_idle_connections_under_a_tight_open_files_limit(tmp_path: Pa
     print(f"log: {len(log)} bytes")
     assert "smtp.sessions_capped" in events and "Traceback" not in log
     assert len(log) < 100_000
+
+
+def test_http_answers_with_descriptors_past_1024(tmp_path: Path) -> None:
+    # With the open-files limit raised, HTTP's sockets can be numbered past 1023, where
+    # select() cannot watch them: waitress must poll instead.
+    port = free_port()
+    config = write_voice_config(tmp_path, port, extra="max_sessions = 1200\n"
+                                "max_sessions_per_address = 1200\n")
+    smtp_port = load_config(config).mail.smtp.port
+    proc = subprocess.Popen(
+        [str(EXE), "serve", "--config", str(config)], text=True, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, preexec_fn=low_limit,
+        env={**os.environ, TOKEN_ENV: TOKEN, "TEST_VOICE_API_TOKEN": API_TOKEN})
+    held: list[RawSmtp] = []
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc)
+        held = [RawSmtp("127.0.0.1", smtp_port) for _ in range(1100)]
+        assert all(r.greeting.startswith(b"220") for r in held)
+        assert len(os.listdir(f"/proc/{proc.pid}/fd")) > 1100
+        status, body = get(f"http://127.0.0.1:{port}/healthz", API_TOKEN)
+        assert status == 200 and body["components"]["smtp"]["open_sessions"] == 1100
+        assert signed_webhook(port) == 200
+    finally:
+        for r in held:
+            r.close()
+        proc.send_signal(signal.SIGTERM)
+        _, log = proc.communicate(timeout=30)
+    assert "Traceback" not in log
