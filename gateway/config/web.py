@@ -18,6 +18,10 @@ class HttpConfig:
     # The largest request body taken (bytes): waitress answers 413 before buffering more,
     # Flask refuses a larger form. Twilio's webhooks and the desk's forms are a few KB.
     max_body_bytes: int = 1024 * 1024
+    # Connections held at once (waitress stops accepting beyond, until one closes), and how
+    # long an idle one is kept: a few hundred idle clients cannot lock out Twilio.
+    max_connections: int = 1000
+    idle_timeout_seconds: int = 30
 
 
 def read_http(s: Section) -> HttpConfig:
@@ -31,4 +35,6 @@ def read_http(s: Section) -> HttpConfig:
         host=host, port=port, public_url=public_url.rstrip("/"),
         threads=s.integer("threads", 8, 1, 256),
         max_body_bytes=s.integer("max_body_bytes", 1024 * 1024, 16 * 1024, 1024**3),
+        max_connections=s.integer("max_connections", 1000, 10, 100_000),
+        idle_timeout_seconds=s.integer("idle_timeout_seconds", 30, 1, 3600),
     )

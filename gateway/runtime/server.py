@@ -130,6 +130,8 @@ def _http_server(config: Config, app: Flask) -> Any:
             # poll(), not select(): with the open-files limit raised, sockets past 1023
             # (SMTP sessions hold hundreds) are beyond what select() can watch
             asyncore_use_poll=True,
+            connection_limit=config.http.max_connections,
+            channel_timeout=config.http.idle_timeout_seconds,
         )
     except OSError as exc:
         raise StartupError(

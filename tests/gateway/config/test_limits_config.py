@@ -16,6 +16,8 @@ KEYS = """
 min_free_mb = 5
 [http]
 max_body_bytes = 65536
+max_connections = 300
+idle_timeout_seconds = 20
 [mail]
 sender_replies = 4
 [mail.smtp]
@@ -31,6 +33,8 @@ def test_the_shipped_file_says_what_the_code_assumes() -> None:
     assert (smtp.max_sessions, smtp.max_sessions_per_address) == (500, 50)
     assert (smtp.max_session_seconds, smtp.idle_timeout_seconds) == (600, 300)
     assert shipped.http.max_body_bytes == defaults.http.max_body_bytes == 1024 * 1024
+    assert (shipped.http.max_connections, shipped.http.idle_timeout_seconds) == (1000, 30)
+    assert (defaults.http.max_connections, defaults.http.idle_timeout_seconds) == (1000, 30)
     assert (shipped.mail.sender_replies, shipped.mail.conversation_replies) == (10, 3)
     assert defaults.mail.sender_replies == 10
     assert shipped.store.min_free_bytes == defaults.store.min_free_bytes == 100 * 1024 * 1024
@@ -45,6 +49,7 @@ def test_each_key_is_read(tmp_path: Path) -> None:
     assert (smtp.max_sessions, smtp.max_sessions_per_address, smtp.max_session_seconds) == (
         40, 4, 90)
     assert config.http.max_body_bytes == 65536 and config.mail.sender_replies == 4
+    assert (config.http.max_connections, config.http.idle_timeout_seconds) == (300, 20)
     assert config.store.min_free_bytes == 5 * 1024 * 1024
 
 
@@ -54,6 +59,7 @@ def test_each_key_is_read(tmp_path: Path) -> None:
     ("sender_replies = 4", "sender_replies = 0"),
     ("max_body_bytes = 65536", "max_body_bytes = 10"),
     ("min_free_mb = 5", "min_free_mb = -1"),
+    ("max_connections = 300", "max_connections = 0"),
 ])
 def test_a_bad_value_names_its_key(tmp_path: Path, line: str, key: str) -> None:
     path = tmp_path / "config.toml"

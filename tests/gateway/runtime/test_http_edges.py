@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import urllib.parse
 from collections.abc import Iterator
@@ -120,6 +121,22 @@ def test_healthz_details_only_with_the_token(served: Served) -> None:
     assert status == 200 and body["store"]["write_ok"] is True
     assert body["store"]["disk_free_bytes"] > 0 and "smtp" in body["components"]
     served.stop()
+
+
+def test_idle_http_connections_cannot_lock_twilio_out(served: Served) -> None:
+    # Five hundred clients connect and say nothing, or half a request (waitress took 100
+    # connections at most, and kept an idle one for two minutes).
+    idle = [socket.create_connection(("127.0.0.1", served.port), timeout=10)
+            for _ in range(500)]
+    for conn in idle[::2]:
+        conn.sendall(b"POST /voice/incoming HTTP/1.1\r\nHost: desk\r\n")
+    try:
+        status, _ = get(f"{served.base}/healthz")
+        assert status == 200 and signed_incoming(served.port) == 200
+    finally:
+        for conn in idle:
+            conn.close()
+    assert "Traceback" not in served.stop()
 
 
 def test_flask_refuses_a_large_form_too_behind_another_server(tmp_path: Path,
