@@ -8,6 +8,7 @@ import logging
 import resource
 
 log = logging.getLogger("gateway.serve")
+RESERVE = 128  # descriptors for the store, logs, the deciders' pipes and outgoing sockets
 
 
 def raise_open_files_limit() -> int:
@@ -25,3 +26,15 @@ def raise_open_files_limit() -> int:
         return soft
     log.info("process.open_files", extra={"limit": hard, "raised_from": soft})
     return hard
+
+
+def http_connection_budget(wanted: int, smtp_sessions: int, limit: int) -> int:
+    """HTTP connections that fit under the open-files `limit` beside `smtp_sessions` and
+    RESERVE descriptors for everything else (never fewer than 50); logged when below
+    `wanted`."""
+    budget = min(wanted, max(50, limit - smtp_sessions - RESERVE))
+    if budget < wanted:
+        log.warning("http.connections_capped", extra={
+            "max_connections": budget,
+            "detail": "the open-files limit leaves no room for [http] max_connections"})
+    return budget

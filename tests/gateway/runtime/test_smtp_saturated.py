@@ -114,9 +114,12 @@ def test_a_thousand_idle_connections_under_a_tight_open_files_limit(tmp_path: Pa
             r.close()
         proc.send_signal(signal.SIGTERM)
         _, log = proc.communicate(timeout=30)
-    events = [json.loads(line)["event"] for line in log.splitlines() if line.startswith("{")]
+    events = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     print(f"log: {len(log)} bytes")
-    assert "smtp.sessions_capped" in events and "Traceback" not in log
+    [http] = [e for e in events if e["event"] == "http.connections_capped"]
+    assert http["max_connections"] == 320 - 64 - 128  # what is left beside SMTP
+    assert any(e["event"] == "smtp.sessions_capped" for e in events)
+    assert "Traceback" not in log
     assert len(log) < 100_000
 
 
