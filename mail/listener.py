@@ -12,6 +12,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
+from mail.guard import printable
+from mail.limits import SessionGate, session_budget
 from mail.ports import MailIntake
 from mail.settings import SmtpSettings
 from mail.smtp import Counters, SMTPHandler, server_tls_context
@@ -23,21 +25,47 @@ class _Session(SMTP):
     """aiosmtpd's protocol with a limit on the whole session and RFC 3463 codes for size."""
 
     def __init__(self, handler: SMTPHandler, *, max_session_seconds: int, size_limit: int,
-                 **kwargs: Any) -> None:
+                 gate: SessionGate, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self._max_session = max_session_seconds
         self._size_limit = size_limit
         self._counters = handler.counters
         self._session_timer: Any = None
+        self._gate = gate
+        self._address: str | None = None  # set once admitted: the gate counts it
+        self._refused = False
 
     def connection_made(self, transport: Any) -> None:
         first = self.transport is None  # STARTTLS calls this again for the same session
+        if first and not self._admitted(transport):
+            return
         super().connection_made(transport)
         if first:
             self._counters.sessions += 1
             self._session_timer = self.loop.call_later(self._max_session, self._session_over)
 
+    def _admitted(self, transport: Any) -> bool:
+        """Count the session in, or answer 421 and close at once, freeing its descriptor
+        (aiosmtpd never sees it: no reader, no timer, no task)."""
+        peer = transport.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
+        refusal = self._gate.admit(address)
+        if refusal is None:
+            self._address = address
+            return True
+        self._refused = True
+        log.warning("smtp.session_refused", extra={
+            "reason": refusal[10:].decode().strip(), "peer": address})
+        transport.write(refusal)
+        transport.close()
+        return False
+
     def connection_lost(self, error: Exception | None) -> None:
+        if self._refused:
+            return
+        if self._address is not None:
+            self._gate.leave(self._address)
+            self._address = None
         if self._session_timer is not None:
             self._session_timer.cancel()
             self._session_timer = None
@@ -56,6 +84,8 @@ class _Session(SMTP):
         if isinstance(status, str) and status.startswith("552 Error"):
             status = (f"552 5.3.4 Message size exceeds fixed maximum message size "
                       f"({self._size_limit} bytes)")
+        if isinstance(status, str):  # aiosmtpd echoes some arguments (VRFY, commands)
+            status = printable(status)
         await super().push(status)
 
 
@@ -75,10 +105,13 @@ class _Controller(Controller):
             timeout=settings.idle_timeout_seconds,
         )
         self._settings = settings
+        self.gate = SessionGate(session_budget(settings.max_sessions),
+                                settings.max_sessions_per_address)
 
     def factory(self) -> SMTP:
         return _Session(self.handler, max_session_seconds=self._settings.max_session_seconds,
-                        size_limit=self._settings.max_message_bytes, **self.SMTP_kwargs)
+                        size_limit=self._settings.max_message_bytes, gate=self.gate,
+                        **self.SMTP_kwargs)
 
 
 class SmtpListener:
@@ -109,10 +142,15 @@ class SmtpListener:
             raise OSError(exc.errno, f"cannot listen on {self.settings.host}:"
                           f"{self.settings.port}: {reason} (see [mail.smtp] host/port)") from exc
         self._controller = controller
+        if controller.gate.total < self.settings.max_sessions:
+            log.warning("smtp.sessions_capped", extra={
+                "max_sessions": controller.gate.total,
+                "detail": "the open-files limit leaves no room for [mail.smtp] max_sessions"})
         log.info("smtp.listening", extra={
             "address": f"{self.settings.host}:{self.settings.port}",
             "starttls": controller.SMTP_kwargs.get("tls_context") is not None,
-            "max_message_bytes": self.settings.max_message_bytes})
+            "max_message_bytes": self.settings.max_message_bytes,
+            "max_sessions": controller.gate.total})
 
     def stop(self) -> None:
         """Stop accepting, let commits in flight finish, release the threads."""
@@ -123,9 +161,10 @@ class SmtpListener:
 
     def health(self) -> dict[str, Any]:
         """Listening or not, and what the listener has done."""
+        gate = self._controller.gate.as_dict() if self._controller is not None else {}
         return {"ok": self._controller is not None,
                 "address": f"{self.settings.host}:{self.settings.port}",
-                **self.counters.as_dict()}
+                **self.counters.as_dict(), **gate}
 
 
 def _check_bindable(host: str, port: int) -> None:

@@ -74,7 +74,9 @@ class SmtpSettings:
     max_message_bytes: int = 35 * 1024 * 1024  # advertised as SIZE, enforced with 552 5.3.4
     max_recipients: int = 20  # per message; more get 452 4.5.3
     idle_timeout_seconds: int = 300  # a client silent this long is disconnected
-    max_session_seconds: int = 1800  # a whole session, however busy, ends with 421 4.4.2
+    max_session_seconds: int = 600  # a whole session, however busy, ends with 421 4.4.2
+    max_sessions: int = 500  # sessions at once; more are answered 421 4.7.0 and closed
+    max_sessions_per_address: int = 50  # the same, per client IP address
     tls_cert: Path | None = None  # PEM certificate chain; STARTTLS is offered when set
     tls_key: Path | None = None
     require_tls: bool = False  # refuse MAIL until the client has said STARTTLS

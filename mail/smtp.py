@@ -20,6 +20,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from mail.guard import address_fault
 from mail.outfolder import write_atomically
 from mail.ports import MailIntake
 from mail.redact import redact_address
@@ -64,9 +65,25 @@ class SMTPHandler:
         self._small.shutdown(wait=True)
         self._large.shutdown(wait=True)
 
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, mail_options: list[str]) -> str:
+        """Any sender whose address can become a Return-Path header as it is."""
+        fault = address_fault(address)
+        if fault is not None:
+            log.info("smtp.sender_refused", extra={"reason": fault, "peer": _peer(session)})
+            return "553 5.1.7 Bad sender mailbox address syntax"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 Sender OK"
+
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
         """Only the desk's addresses, and not too many of them."""
+        fault = address_fault(address)
+        if fault is not None:  # never echoed: it would carry the bytes back
+            self.counters.refused_recipients += 1
+            log.info("smtp.recipient_refused", extra={"reason": fault, "peer": _peer(session)})
+            return "553 5.1.3 Bad destination mailbox address syntax"
         if address.lower() not in self.accepted:
             self.counters.refused_recipients += 1
             log.info("smtp.recipient_refused", extra={

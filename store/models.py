@@ -68,6 +68,7 @@ class EventKind(StrEnum):
     TICKET_STATUS = "ticket.status"
     EMAIL_REPLY = "email.reply"
     ACK_QUEUED = "ack.queued"
+    REPLY_HELD = "reply.held"  # an automatic reply not sent: the sender's or thread's cap
     REQUEST_COMPLETED = "request.completed"  # an answer to our reply completed the request
     PAGE_REQUESTED = "page.requested"
     PAGE_NOTIFIED = "page.notified"  # a step of a page: who was sent an SMS and an email

@@ -10,6 +10,7 @@ from gateway.calls.notes import ack_email
 from gateway.config import Config
 from gateway.core.sla import SlaPolicy
 from gateway.outbound.compose import queue_email
+from gateway.outbound.replycaps import count_reply, held_reason
 from store import Store, Ticket
 from store.models import EventKind, Route
 
@@ -43,6 +44,15 @@ def queue_call_ack(store: Store, config: Config, sla: SlaPolicy, ticket: Ticket,
     """Queue the caller's acknowledgement; due later while the transcription is awaited."""
     if not ticket.email:
         return None
+    # Capped like every automatic reply; a replacement (with the transcription) or a
+    # webhook retried after the first was queued is the same reply, counted once.
+    queued = key_suffix or any(e.kind == EventKind.ACK_QUEUED for e in ticket.events)
+    held = None if queued else held_reason(store, config, ticket.email, None, at)
+    if held is not None:
+        store.tickets.add_event(ticket.number, EventKind.REPLY_HELD, at, detail={
+            "reply": "call acknowledgement", "to": ticket.email, "reason": held},
+            dedupe_key=f"reply-held:{call_sid}")
+        return None
     wait = awaiting_transcription(ticket, config) and not key_suffix
     due = at + timedelta(seconds=config.voice.ack_wait_seconds) if wait else at
     message_id = queue_email(store, sender=config.mail.support_address,
@@ -50,6 +60,8 @@ def queue_call_ack(store: Store, config: Config, sla: SlaPolicy, ticket: Ticket,
                              email=ack_email(ticket, config.desk.name, sla), at=due,
                              ticket_id=ticket.id, dedupe_key=f"voice-ack:{call_sid}{key_suffix}")
     if message_id is not None:
+        if not queued:
+            count_reply(store, ticket.email, None, at)
         detail = {"to": ticket.email, "message_id": message_id}
         if wait:
             detail["waiting_for_transcription_until"] = due.isoformat()

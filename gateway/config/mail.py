@@ -33,7 +33,8 @@ class MailConfig:
     rejection_interval: timedelta = timedelta(hours=1)  # at most one rejection reply per sender
     # Regions tried, in order, for a national-format number not valid in [desk] phone_region.
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
-    conversation_replies: int = 3  # replies to one conversation per day, at most
+    conversation_replies: int = 3  # automatic replies to one conversation per day, at most
+    sender_replies: int = 10  # automatic replies to one address per hour, at most
 
     @property
     def desk_addresses(self) -> tuple[str, ...]:
@@ -65,6 +66,7 @@ def read_mail(s: Section, base: Path, data_dir: Path, environ: Mapping[str, str]
                                      "1h"),
         phone_regions=_regions(s),
         conversation_replies=s.integer("conversation_replies", 3, 1, 100),
+        sender_replies=s.integer("sender_replies", 10, 1, 10_000),
     )
 
 
@@ -103,7 +105,9 @@ def _smtp(s: Section, base: Path, data_dir: Path) -> SmtpSettings:
         max_message_bytes=s.integer("max_message_bytes", 35 * 1024 * 1024, 1024),
         max_recipients=s.integer("max_recipients", 20, 1, 1000),
         idle_timeout_seconds=s.integer("idle_timeout_seconds", 300, 1, 3600),
-        max_session_seconds=s.integer("max_session_seconds", 1800, 1, 86400),
+        max_session_seconds=s.integer("max_session_seconds", 600, 1, 86400),
+        max_sessions=s.integer("max_sessions", 500, 1, 100_000),
+        max_sessions_per_address=s.integer("max_sessions_per_address", 50, 1, 100_000),
         tls_cert=cert,
         tls_key=key,
         require_tls=require_tls,

@@ -22,7 +22,8 @@ class StoreConfig:
     url: str = ""  # postgresql://USER@HOST:PORT/DB; empty: the SQLite file at `path`
     password_env: str = "INTAKE_STORE_PASSWORD"
     password: Secret | None = None  # the value of password_env; None when unset
-
+    # /healthz is red when the disk under the SQLite file has less room than this
+    min_free_bytes: int = 100 * 1024 * 1024
 
 
 def read_store(s: Section, base: Path, environ: Mapping[str, str] | None = None) -> StoreConfig:
@@ -38,4 +39,5 @@ def read_store(s: Section, base: Path, environ: Mapping[str, str] | None = None)
         url=url,
         password_env=password_env,
         password=env_secret(environ or {}, password_env) if url else None,
+        min_free_bytes=s.integer("min_free_mb", 100, 0, 1024 * 1024) * 1024 * 1024,
     )

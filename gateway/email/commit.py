@@ -12,6 +12,7 @@ from gateway.email.answers import Conversation, may_reply
 from gateway.email.outcome import Decision, EmailOutcome
 from gateway.email.threads import Sender
 from gateway.outbound.compose import OutgoingEmail, queue_email
+from gateway.outbound.replycaps import count_reply, held_reason, thread_key
 from gateway.outbound.pages import PageRequest, queue_page
 from parsers.message import ParsedMessage
 from store import Ticket
@@ -61,10 +62,18 @@ class Committer:
         if talk is not None:
             self._completed(ticket, talk, parsed, now)
         if result.reply and sender.reply_to:
-            self.send(replies.acknowledgement(
-                ticket, fields, sender.reply_to, subject, parsed.message_id,
-                parsed.references, self.config, self.intake.calendar), now, ticket.id,
-                f"ack:{decision.source_id}")
+            thread = thread_key(parsed)
+            held = held_reason(self.store, self.config, sender.reply_to, thread, now)
+            if held is None:
+                count_reply(self.store, sender.reply_to, thread, now)
+                self.send(replies.acknowledgement(
+                    ticket, fields, sender.reply_to, subject, parsed.message_id,
+                    parsed.references, self.config, self.intake.calendar), now, ticket.id,
+                    f"ack:{decision.source_id}")
+            else:
+                self.store.tickets.add_event(ticket.number, EventKind.REPLY_HELD, now, detail={
+                    "reply": "acknowledgement", "to": sender.reply_to, "reason": held})
+                result = replace(result, reply=None)
         if result.page:
             queue_page(self.store, PageRequest.of(ticket, Route.CRITICAL_EMAIL), ticket.id, now,
                        self.config.voice.escalation)
@@ -112,7 +121,13 @@ class Committer:
         reply_id = None
         # Checked again inside the transaction, so two messages at once get one reply.
         result = replace(result, reply=rejection_reply(self.intake, sender, talk, now))
+        thread = thread_key(parsed)
+        held = held_reason(self.store, self.config, sender.reply_to, thread, now) if (
+            result.reply and sender.reply_to) else None
+        if held is not None:
+            result = replace(result, reply=None, reason=f"{result.reason}; reply held: {held}")
         if result.reply and sender.reply_to:
+            count_reply(self.store, sender.reply_to, thread, now)
             reply_id = self.send(replies.rejection(
                 list(result.missing), result.fields, sender.reply_to, parsed.subject,
                 parsed.message_id, parsed.references, self.config, again=talk is not None),

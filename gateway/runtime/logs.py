@@ -8,6 +8,8 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
+from gateway.runtime.throttle import ResourceThrottle
+
 # Attributes every LogRecord has; anything else was passed with `extra=` and is event data.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -48,6 +50,7 @@ def setup_logging(level: str = "INFO", fmt: str = "json", stream: TextIO | None 
     """Send every log record to stderr (or `stream`) in the chosen format."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(ResourceThrottle())  # a flood of the same resource error: a few lines
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -17,8 +17,10 @@ from gateway.web.app import create_app
 from gateway.config import Config
 from gateway.errors import StartupError
 from gateway.runtime.health import HealthChecks
+from gateway.runtime.openfiles import http_connection_budget, raise_open_files_limit
 from gateway.runtime.services import Services, build_services, local_token
 from gateway.runtime.components import Component
+from mail.limits import session_budget
 from mail.settings import Secret
 
 log = logging.getLogger("gateway.serve")
@@ -39,6 +41,7 @@ def serve(
     # short GIL switch interval keeps each hand-over from waiting up to the default 5 ms.
     sys.setswitchinterval(SWITCH_INTERVAL)
     _warn_about(config)
+    files = raise_open_files_limit()  # before any listener: their caps are sized from it
     health = HealthChecks()
     services = build_services(config, api_token=api_token(config), health=health)
     started: list[Component] = []
@@ -46,7 +49,9 @@ def serve(
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         _start(components(services), health, started)
-        server = _http_server(config, create_app(config, services))
+        connections = http_connection_budget(
+            config.http.max_connections, session_budget(config.mail.smtp.max_sessions), files)
+        server = _http_server(config, create_app(config, services), connections)
         _install_handlers()
         log.info("http.listening", extra={
             "url": f"http://{config.http.host}:{server.socket.getsockname()[1]}",  # type: ignore[union-attr]
@@ -117,12 +122,19 @@ def _stop(started: list[Component]) -> None:
             log.exception("component.stop_failed", extra={"component": component.name})
 
 
-def _http_server(config: Config, app: Flask) -> Any:
+def _http_server(config: Config, app: Flask, connections: int) -> Any:
     """Waitress bound to [http] host/port, or a StartupError naming the keys."""
     try:
         return create_server(
             app, host=config.http.host, port=config.http.port, threads=config.http.threads,
             ident="intake-gateway", clear_untrusted_proxy_headers=True,
+            # refused with 413 from the Content-Length alone, or once a chunked body passes it
+            max_request_body_size=config.http.max_body_bytes,
+            # poll(), not select(): with the open-files limit raised, sockets past 1023
+            # (SMTP sessions hold hundreds) are beyond what select() can watch
+            asyncore_use_poll=True,
+            connection_limit=connections,
+            channel_timeout=config.http.idle_timeout_seconds,
         )
     except OSError as exc:
         raise StartupError(

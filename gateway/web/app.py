@@ -33,6 +33,7 @@ def create_app(config: Config, services: Services) -> Flask:
     """Build the WSGI app around already-built services (no globals, no import-time work)."""
     app = Flask("gateway")
     app.json = _InOrder(app)
+    app.config["MAX_CONTENT_LENGTH"] = config.http.max_body_bytes  # 413, never buffered
     install(app, services)
     app.register_blueprint(health)
     app.register_blueprint(api)

@@ -7,6 +7,7 @@ import hmac
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from gateway.runtime.storeprobe import probe_store
 from gateway.web import context
 
 health = Blueprint("health", __name__)
@@ -21,11 +22,15 @@ def _has_token() -> bool:
 
 @health.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """200 when the store and every running component are well, 503 otherwise; the details
-    only to a caller with the API token (a load balancer needs the status alone)."""
+    """200 when the store (answering, writable, room on its disk) and every running component
+    are well, 503 otherwise; the details only to a caller with the API token (a load
+    balancer needs the status alone)."""
     services = context.services()
     now = services.clock()
     store = services.store.health()
+    probe = probe_store(services.store, services.config.store, now)
+    store = {**store, **{k: v for k, v in probe.items() if k != "ok"},
+             "ok": bool(store.get("ok", False)) and probe["ok"]}
     components = services.health.run()
     ok = store.get("ok", False) and all(c.get("ok", False) for c in components.values())
     body = {

@@ -73,7 +73,7 @@ def store_error(exc: BaseException) -> StoreError | None:
     """The store's error for a database error (or a full disk); None for anything else."""
     if isinstance(exc, OSError):
         return StoreFullError(f"no space left on the device: {exc}") if (
-            exc.errno == errno.ENOSPC) else None
+            exc.errno in (errno.ENOSPC, errno.EDQUOT)) else None
     if not isinstance(exc, sqlite3.Error):
         return None
     code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # extended -> primary

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from tests.helpers.waiting import wait_for
 
@@ -35,3 +37,33 @@ def wait_until_serving(url: str, proc: subprocess.Popen[str]) -> None:
             return False
 
     wait_for(answers, f"{url} to answer")
+
+
+def raw_request(port: int, head: bytes, body: bytes = b"", timeout: float = 10) -> bytes:
+    """Send bytes exactly as given (no client rewrites them) and read the whole answer; a
+    server that answers and closes before the body is through is fine."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+        try:
+            conn.sendall(head + body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # answered early: what it said is still waiting to be read
+        answer = b""
+        try:
+            while chunk := conn.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+        return answer
+
+
+def status_of(answer: bytes) -> int:
+    """The status code of a raw HTTP answer."""
+    return int(answer.split(b" ", 2)[1])
+
+
+def rss_bytes(pid: int) -> int:
+    """The resident memory of a process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for process {pid}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import multiprocessing
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -12,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from store import StoreBusyError, StoreConflictError, StoreError, StoreFullError
+from store import StoreBusyError, StoreConflictError, StoreError, StoreFullError, open_store
 from store.sqlite import SqliteStore
 from store.sqlite.db import store_error
+from tests.helpers.disk import fill, small_disk
 from tests.helpers.store import T0, new
 
 
@@ -161,3 +163,24 @@ def test_a_failed_read_leaves_as_a_store_error_with_the_original_chained(
         with store.conns.reading() as db:
             db.execute("SELECT * FROM nowhere")
     assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+
+
+def test_a_full_disk_is_store_full_on_every_write_path() -> None:
+    # A real full disk (a tmpfs), not a page limit: each kind of write leaves as
+    # StoreFullError, reads keep working, and writes work again once there is room.
+    with small_disk(2) as folder:
+        store = open_store(folder / "store.db")
+        store.migrate()
+        try:
+            filler = fill(folder)
+            with pytest.raises(StoreFullError):
+                for _ in range(200):  # past whatever room the WAL still has
+                    store.pending.accept("email", "smtp", T0, os.urandom(20_000))
+            with pytest.raises(StoreFullError):
+                for _ in range(200):
+                    store.messages.archive("email", "smtp", T0, raw=os.urandom(20_000))
+            assert store.health()["migrations"] > 0 and store.pending.count() >= 0
+            filler.unlink()
+            assert store.pending.accept("email", "smtp", T0, b"room again") > 0
+        finally:
+            store.close()
