@@ -26,6 +26,7 @@ from gateway.email.outcome import Decision, EmailOutcome
 from gateway.email.threads import Sender, Target, may_update, thread_target
 from parsers.classify import automatic_reason
 from parsers.errors import MessageError
+from parsers.limits import first_message_id
 from parsers.message import ParsedMessage, parse_message
 from store import DuplicateSourceError, PendingMessage
 from store.models import Channel, Outcome, Route
@@ -128,13 +129,20 @@ class EmailIntake:
     # -- deciding (reads only) -------------------------------------------------------
 
     def _decide(self, raw: bytes, recipients: Sequence[str], now: datetime) -> Decision:
+        # A duplicate is recognised before any parsing: a retry costs a look-up, no more.
+        early = first_message_id(raw)
+        earlier = self.store.messages.seen(Channel.EMAIL, early, raw)
+        if earlier is not None:
+            return Decision(EmailOutcome(Outcome.DUPLICATE, message_id=early,
+                                         reason=f"already received (message {earlier})"))
         try:
             parsed = parse_message(raw)
         except MessageError as exc:
             return Decision(EmailOutcome(Outcome.ERROR, reason=str(exc)))
         source_id = parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
         base = EmailOutcome(Outcome.ERROR, message_id=parsed.message_id)
-        earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id, raw)
+        earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id) \
+            if parsed.message_id != early else None
         if earlier is not None:
             return Decision(replace(base, outcome=Outcome.DUPLICATE,
                                     reason=f"already received (message {earlier})"))
