@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from parsers.errors import LimitError
+from parsers.msgid import read_ids
 
 # Each header field where a line may hold one: a name, a colon, the value with its folded
 # continuation lines. The body is searched too: nested messages and MIME parts carry
@@ -158,7 +159,6 @@ def check_limits(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
 
 _MESSAGE_ID_FIELD = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)",
                                re.IGNORECASE | re.MULTILINE)
-_ID = re.compile(r"<([^<>\s]+)>")
 
 
 def first_message_id(raw: bytes) -> str | None:
@@ -167,8 +167,5 @@ def first_message_id(raw: bytes) -> str | None:
     found = _MESSAGE_ID_FIELD.search(header_block(raw)[:1_048_576])
     if found is None:
         return None
-    value = found.group(1)[:2048].decode("utf-8", "replace")
-    ids = _ID.findall(value)
-    if not ids and "@" in value and " " not in value.strip():
-        ids = [value.strip()]
-    return f"<{ids[0]}>" if ids else None
+    ids = read_ids(found.group(1)[:2048].decode("utf-8", "replace"))
+    return ids[0] if ids else None

@@ -153,6 +153,8 @@ class EmailIntake:
                             source_id=source_id)
         fields = read_fields(parsed, sender.requester, self.config, self.store)
         target, flags = self._target(parsed, sender)
+        if sender.address is None:  # no reply and no directory fill: a person looks at it
+            flags += ("unreadable_sender",)
         if target.number:
             return Decision(replace(base, outcome=Outcome.UPDATED, ticket=target.number,
                                     fields=fields, reason="answer to an existing ticket"),
@@ -189,6 +191,10 @@ class EmailIntake:
         reference = next((f for f in decision.flags if f.startswith("references:")), None)
         note = (f"mentions {reference.partition(':')[2]} but is not from its requester: "
                 "a new request, flagged for a technician") if reference else None
+        if "unreadable_sender" in decision.flags:
+            unread = (decision.parsed.from_problem if decision.parsed else None) or \
+                "the From address is not a valid address"
+            note = "; ".join(filter(None, [note, f"{unread}: no sender, never answered"]))
         if missing and decision.route != Route.CRITICAL_EMAIL:
             refused = "missing " + ", ".join(missing) + (f"; {note}" if note else "")
             reply = rejection_reply(self.intake, sender, decision.conversation, now)

@@ -240,3 +240,35 @@ def test_random_bytes_are_kept_with_a_precise_error(services: Services) -> None:
     assert out.outcome == "error" and "no headers" in (out.reason or "")
     row = services.store.messages.get(1)
     assert row.raw == F.RANDOM_BYTES and row.outcome == "error"
+
+
+def test_a_display_name_never_chooses_who_is_answered(services: Services) -> None:
+    # Issue 22: the decoded display name held "To: ceo@victim.example", a directory contact.
+    services.store.directory.upsert_contact(ContactRecord(
+        email="ceo@victim.example", name="Vic Tim", company="Victim Inc",
+        phones=("+15125550134",)), services.clock())
+    raw = F.plain("The printer on floor three is jammed again.",
+                  sender="=?utf-8?q?x=0D=0ATo:_ceo@victim.example?= <mallory@attacker.example>")
+    out = services.email.receive(raw, "t")
+    assert "directory" not in out.fields.sources.values()
+    assert [i.recipient for i in sent(services)] == ["mallory@attacker.example"]
+
+
+def test_a_from_without_an_address_is_never_answered_and_is_flagged(
+        services: Services) -> None:
+    raw = F.LABELLED.replace(b"From: jsmith@contoso.example",
+                             b"From: John Smith jsmith contoso\r\nReply-To: jsmith@contoso.example")
+    out = services.email.receive(raw, "t")
+    assert (out.outcome, out.reply) == ("ticket", None) and sent(services) == []
+    ticket = services.store.tickets.get(out.ticket or "")
+    assert "unreadable_sender" in ticket.flags and ticket.email is None
+    assert "no sender, never answered" in (out.reason or "")
+
+
+def test_control_characters_in_references_never_reach_our_reply(services: Services) -> None:
+    raw = F.LABELLED.replace(b"Message-ID: <t1@acme.example>", b"Message-ID: <t1@acme.example>"
+                             b"\r\nReferences: <a\x01b@x.example> <ok@x.example> <c\x00d@x>")
+    services.email.receive(raw, "t")
+    reply = mail(sent(services)[0])
+    assert reply["References"] == "<ok@x.example> <t1@acme.example>"
+    assert reply["In-Reply-To"] == "<t1@acme.example>"
