@@ -137,8 +137,8 @@ class EmailIntake:
                                          reason=f"already received (message {earlier})"))
         try:
             parsed = parse_message(raw)
-        except MessageError as exc:
-            return Decision(EmailOutcome(Outcome.ERROR, reason=str(exc)))
+        except MessageError as exc:  # nothing to parse, or over the limits: for a person
+            return Decision(EmailOutcome(Outcome.ERROR, reason=str(exc), message_id=early))
         source_id = parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
         base = EmailOutcome(Outcome.ERROR, message_id=parsed.message_id)
         earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id) \

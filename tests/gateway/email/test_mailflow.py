@@ -272,3 +272,26 @@ def test_control_characters_in_references_never_reach_our_reply(services: Servic
     reply = mail(sent(services)[0])
     assert reply["References"] == "<ok@x.example> <t1@acme.example>"
     assert reply["In-Reply-To"] == "<t1@acme.example>"
+
+
+def test_a_message_over_the_parsing_limits_is_kept_and_decided_once_as_an_error(
+        services: Services) -> None:
+    raw = F.plain("Printer down.", sender=". " * 20000, message_id="<poison@b.example>")
+    row = services.email.accept(raw, "smtp:test")
+    now = services.clock()
+    [item] = services.store.pending.claim("d", now, timedelta(seconds=30))
+    out = services.email.decide_pending(item, "d")
+    assert out is not None and (out.outcome, out.message_id) == ("error", "<poison@b.example>")
+    assert "message over the parsing limits: From header of 40,001 bytes" in (out.reason or "")
+    assert services.store.messages.get(row).raw == raw  # kept for a person
+    assert services.store.pending.claim("e", now + timedelta(hours=1),
+                                        timedelta(seconds=30)) == []  # never tried again
+
+
+def test_a_duplicate_is_recognised_before_its_bytes_are_parsed(services: Services) -> None:
+    assert services.email.receive(F.LABELLED, "t").outcome == "ticket"
+    # The same Message-ID again, with a From that parsing would refuse as over the limits:
+    # it is found a duplicate first, so nothing of it is parsed.
+    again = F.LABELLED.replace(b"From: jsmith@contoso.example", b"From: " + b". " * 20000)
+    out = services.email.receive(again, "t")
+    assert (out.outcome, out.message_id) == ("duplicate", "<t1@acme.example>")
