@@ -23,6 +23,8 @@ from parsers.text import ReplyParts, html_to_text, split_reply
 from parsers.textcodec import decode_bytes, unmangle
 
 
+_VERBATIM = policy.default.clone(refold_source="none")  # what an attached message is saved as
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -182,7 +184,9 @@ class _Body:
 
 def _bytes_of(msg: Message) -> bytes:
     try:
-        return msg.as_bytes()
+        # Headers as they came: refolding a long one parses it first, and an attached
+        # message's address headers would reach the header parser's slow paths.
+        return msg.as_bytes(policy=_VERBATIM)
     except (LookupError, UnicodeError, ValueError, TypeError) as exc:
         # Serialising a broken part can fail; its text is still worth keeping.
         return f"(part could not be serialised: {exc})".encode()

@@ -30,6 +30,13 @@ def _words(count: int, word: bytes = b"=?utf-8?q?a?=") -> bytes:
     return b" ".join([word] * count)
 
 
+def _attached(count: int, headers: bytes) -> bytes:
+    part = (b"--b\r\nContent-Type: message/rfc822\r\n\r\n" + headers
+            + b"Subject: s\r\n\r\nhi\r\n")
+    return (HEAD + b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+            + part * count + b"--b--\r\n")
+
+
 # The inputs, and the other slow paths found when reproducing them.
 HOSTILE: dict[str, Callable[[], bytes]] = {
     "10 KB of blank lines": lambda: HEAD + b"\r\n" + b"\r\n" * 5000 + b"hello\r\n",
@@ -87,4 +94,14 @@ NEAR_LIMITS: dict[str, Callable[[], bytes]] = {
     + b"<p>call 512-555-0100</p>" * 40000,
     "20,000 attributions": lambda: HEAD + b"\r\n"
     + b"On Mon, Bob <b@x.example> wrote:\r\n> a\r\n" * 20000,
+    "attached messages with dotted addresses": lambda: _attached(
+        50, b"From: " + b". " * 1000 + b"\r\nTo: " + b". " * 4000 + b"\r\nCc: "
+        + b". " * 4000 + b"\r\n"),
+    "350 fields of 200 encoded words": lambda: HEAD + b"".join(
+        b"X-W%d: " % i + _words(200) + b"\r\n" for i in range(350)) + b"\r\nhi\r\n",
+    "one line of capitalised words": lambda: HEAD + b"\r\n" + b"Alpha Beta Gamma " * 50000,
+    "one line of introductions": lambda: HEAD + b"\r\n" + (
+        b"I'm Jane Doe, office manager at Elm Court Dental, call me on 512-555-0100. " * 12000),
+    "40,000 lines of labels": lambda: HEAD + b"\r\n" + b"Name: Jane Doe at Acme\r\n" * 40000,
+    "a sentence without end": lambda: HEAD + b"\r\n" + b"we are over at the " * 50000,
 }

@@ -4,6 +4,7 @@ child process under CPU-time and address-space limits, within 1 s of CPU and 100
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -69,6 +70,11 @@ def test_a_message_just_inside_the_limits_is_decided_within_the_budget(
     row = hostile_figures[name]
     _check(row)
     assert row["outcome"] != "error", f"{name}: {row['reason']}"
+
+
+@pytest.mark.parametrize("make", [*hostile.HOSTILE.values(), *hostile.NEAR_LIMITS.values()])
+def test_every_hostile_input_is_under_one_megabyte(make: Callable[[], bytes]) -> None:
+    assert len(make()) < 1_000_000  # the promise is for messages under 1 MB
 
 
 def test_a_message_over_the_limits_is_a_message_error_naming_the_limit() -> None:
