@@ -65,6 +65,10 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "deep HTML": lambda: HEAD + b"Content-Type: text/html\r\n\r\n" + b"<div>" * 150000,
     "100,000 signature delimiters": lambda: HEAD + b"\r\n" + b"-- \r\n" * 100000,
     "50,000 quoted attributions": lambda: HEAD + b"\r\n" + b"> a\r\nb:\r\n" * 50000,
+    "a 500 KB HTML table of 50,000 cells": lambda: HEAD + b"Content-Type: text/html\r\n\r\n"
+    + b"<table><tr>" + b"<td>x</td>" * 50000 + b"</tr></table>",
+    "an 870 KB HTML table of 30,000 rows": lambda: HEAD + b"Content-Type: text/html\r\n\r\n"
+    + b"<table>" + b"<tr><td>x</td><td>y</td></tr>" * 30000 + b"</table>",
     "CTE with comments": lambda: HEAD + b"Content-Transfer-Encoding: " + b"(a)" * 4000
     + b"\r\n\r\nhi\r\n",
 }
@@ -103,5 +107,7 @@ NEAR_LIMITS: dict[str, Callable[[], bytes]] = {
     "one line of introductions": lambda: HEAD + b"\r\n" + (
         b"I'm Jane Doe, office manager at Elm Court Dental, call me on 512-555-0100. " * 12000),
     "40,000 lines of labels": lambda: HEAD + b"\r\n" + b"Name: Jane Doe at Acme\r\n" * 40000,
+    "an HTML table of 2,000 cells": lambda: HEAD + b"Content-Type: text/html\r\n\r\n"
+    + b"<table><tr>" + (b"<td>" + b"word " * 24 + b"</td>") * 2000 + b"</tr></table>",
     "a sentence without end": lambda: HEAD + b"\r\n" + b"we are over at the " * 50000,
 }
