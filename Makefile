@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= config.toml
 
-.PHONY: run test corpus accuracy bench lint check-config clean
+.PHONY: run test faults corpus accuracy bench lint check-config clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP)
 	@.ci/packages
 	@test -x $(PRISM) || (cd tests/twilio && npm ci --no-audit --no-fund)
 	$(BIN)/python -m pytest
+
+# The long fault suite (tests marked `faults`: fuzzing with many more examples, ...).
+faults: $(STAMP)
+	@.ci/packages
+	$(BIN)/python -m pytest -m faults
 
 # The shared corpus of real mail (../shared/corpus) through `ingest --dry-run --json`.
 corpus: $(STAMP)

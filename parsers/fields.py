@@ -20,7 +20,7 @@ from parsers.labels import labelled_values
 from parsers.prose import Introduction, introduction
 from parsers.regions import region_chain
 from parsers.signature import find_signature, looks_like_name, name_from_display, split_signature
-from parsers.text import ReplyParts
+from parsers.text import ReplyParts, bounded
 
 FIELDS = ("requester_name", "company", "callback_numbers", "description")
 
@@ -189,6 +189,7 @@ def extract_fields(body: ReplyParts, sender_name: str, region: str = "US",
     """Find name, company, call-back numbers and description in a message's new text, and
     what the new text lacks in the sender's own quoted earlier message."""
     context = context or Context()
+    body = bounded(body)  # the work per message stays bounded, whatever its length
     fields = _extract(body, sender_name, region, min_description_words, context)
     if _own_quote(body.quoted_from, context.sender, sender_name) and body.first_quoted:
         own = _extract(ReplyParts(new=body.first_quoted, quoted="", signature=""), sender_name,

@@ -26,6 +26,7 @@ from gateway.email.outcome import Decision, EmailOutcome
 from gateway.email.threads import Sender, Target, may_update, thread_target
 from parsers.classify import automatic_reason
 from parsers.errors import MessageError
+from parsers.limits import first_message_id
 from parsers.message import ParsedMessage, parse_message
 from store import DuplicateSourceError, PendingMessage
 from store.models import Channel, Outcome, Route
@@ -128,13 +129,20 @@ class EmailIntake:
     # -- deciding (reads only) -------------------------------------------------------
 
     def _decide(self, raw: bytes, recipients: Sequence[str], now: datetime) -> Decision:
+        # A duplicate is recognised before any parsing: a retry costs a look-up, no more.
+        early = first_message_id(raw)
+        earlier = self.store.messages.seen(Channel.EMAIL, early, raw)
+        if earlier is not None:
+            return Decision(EmailOutcome(Outcome.DUPLICATE, message_id=early,
+                                         reason=f"already received (message {earlier})"))
         try:
             parsed = parse_message(raw)
-        except MessageError as exc:
-            return Decision(EmailOutcome(Outcome.ERROR, reason=str(exc)))
+        except MessageError as exc:  # nothing to parse, or over the limits: for a person
+            return Decision(EmailOutcome(Outcome.ERROR, reason=str(exc), message_id=early))
         source_id = parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
         base = EmailOutcome(Outcome.ERROR, message_id=parsed.message_id)
-        earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id, raw)
+        earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id) \
+            if parsed.message_id != early else None
         if earlier is not None:
             return Decision(replace(base, outcome=Outcome.DUPLICATE,
                                     reason=f"already received (message {earlier})"))
@@ -145,6 +153,8 @@ class EmailIntake:
                             source_id=source_id)
         fields = read_fields(parsed, sender.requester, self.config, self.store)
         target, flags = self._target(parsed, sender)
+        if sender.address is None:  # no reply and no directory fill: a person looks at it
+            flags += ("unreadable_sender",)
         if target.number:
             return Decision(replace(base, outcome=Outcome.UPDATED, ticket=target.number,
                                     fields=fields, reason="answer to an existing ticket"),
@@ -181,6 +191,10 @@ class EmailIntake:
         reference = next((f for f in decision.flags if f.startswith("references:")), None)
         note = (f"mentions {reference.partition(':')[2]} but is not from its requester: "
                 "a new request, flagged for a technician") if reference else None
+        if "unreadable_sender" in decision.flags:
+            unread = (decision.parsed.from_problem if decision.parsed else None) or \
+                "the From address is not a valid address"
+            note = "; ".join(filter(None, [note, f"{unread}: no sender, never answered"]))
         if missing and decision.route != Route.CRITICAL_EMAIL:
             refused = "missing " + ", ".join(missing) + (f"; {note}" if note else "")
             reply = rejection_reply(self.intake, sender, decision.conversation, now)
