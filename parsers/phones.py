@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import phonenumbers
 
@@ -26,12 +26,17 @@ def normalise_phone(text: str, region: str = "US") -> str:
 
 
 _DIGIT = re.compile(r"\d")
+Match = tuple[int, int, phonenumbers.PhoneNumberMatch]
+# The matches of one block of lines read with one region, kept for the message's other reads.
+BlockCache = dict[tuple[str, str], list[Match]]
 
 
-def match_numbers(text: str, region: str) -> Iterator[tuple[int, int, phonenumbers.PhoneNumberMatch]]:
+def match_numbers(text: str, region: str, wanted: Callable[[int, str], bool] | None = None,
+                  cache: BlockCache | None = None) -> Iterator[Match]:
     """phonenumbers' matcher over `text` (valid numbers only), with offsets in `text`. The
     matcher is slow on prose, so it reads only runs of lines holding a digit: a number never
-    spans a line without one."""
+    spans a line without one. `wanted(offset, block)`, when given, says which runs are
+    worth reading; `cache` keeps each run's matches for the same run read again."""
     offset, block_start, block_end = 0, -1, -1
     for line in [*text.split("\n"), ""]:
         if _DIGIT.search(line):
@@ -39,8 +44,18 @@ def match_numbers(text: str, region: str) -> Iterator[tuple[int, int, phonenumbe
             block_end = offset + len(line)
         elif block_start >= 0:
             block = text[block_start:block_end]
-            for match in phonenumbers.PhoneNumberMatcher(block, region,
-                                                         leniency=phonenumbers.Leniency.VALID):
-                yield block_start + match.start, block_start + match.end, match
+            if wanted is None or wanted(block_start, block):
+                for start, end, match in _block_matches(block, region, cache):
+                    yield block_start + start, block_start + end, match
             block_start = -1
         offset += len(line) + 1
+
+
+def _block_matches(block: str, region: str, cache: BlockCache | None) -> list[Match]:
+    found = cache.get((block, region)) if cache is not None else None
+    if found is None:
+        found = [(m.start, m.end, m) for m in phonenumbers.PhoneNumberMatcher(
+            block, region, leniency=phonenumbers.Leniency.VALID)]
+        if cache is not None:
+            cache[(block, region)] = found
+    return found
