@@ -222,22 +222,31 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+# Each row by the name `--only` takes, with its counts at full scale.
+ROWS: dict[str, Callable[[Path, float], Row]] = {
+    "smtp": lambda folder, scale: smtp_accept(folder, int(2000 * scale)),
+    "pipeline": lambda folder, scale: pipeline(folder / "pipeline", int(2000 * scale)),
+    "latency": lambda folder, scale: mail_to_ticket(folder, 10 * scale),
+    "large": lambda folder, scale: large_mail(folder, 5 * scale, max(2, int(10 * scale))),
+    "parse": lambda folder, scale: parse_extract(int(1000 * scale)),
+    "webhook": lambda folder, scale: webhook(folder, int(1000 * scale)),
+    "bulk": lambda folder, scale: bulk_ingest(folder / "bulk", int(10_000 * scale)),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every row, print the table, write the JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.intake")
     parser.add_argument("--quick", action="store_true", help="a smoke run, small counts")
     parser.add_argument("--json", type=Path, default=Path("bench-intake.json"))
+    parser.add_argument("--only", action="append", choices=sorted(ROWS), metavar="ROW",
+                        help=f"run only this row (repeatable): {', '.join(ROWS)}")
     args = parser.parse_args(argv)
     scale = 0.1 if args.quick else 1.0
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         folder = Path(tmp)
-        rows = [smtp_accept(folder, int(2000 * scale)),
-                pipeline(folder / "pipeline", int(2000 * scale)),
-                mail_to_ticket(folder, 10 * scale),
-                large_mail(folder, 5 * scale, max(2, int(10 * scale))),
-                parse_extract(int(1000 * scale)),
-                webhook(folder, int(1000 * scale)),
-                bulk_ingest(folder / "bulk", int(10_000 * scale))]
+        rows = [run(folder, scale) for name, run in ROWS.items()
+                if not args.only or name in args.only]
     result = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.node()}: {platform.machine()}, {os.cpu_count()} cores, "
                          f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
