@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
 from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from parsers.errors import MessageError
+from parsers.mailpolicy import DEFAULT
 from parsers.text import ReplyParts, html_to_text, split_reply
 from parsers.textcodec import decode_bytes, unmangle
 
@@ -211,7 +211,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if not raw.strip():
         raise MessageError("empty input: no headers and no body")
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = BytesParser(policy=DEFAULT).parsebytes(raw)
     except Exception as exc:  # noqa: BLE001 - the parser is documented never to raise
         raise MessageError(f"not an RFC 5322 message: {exc}") from exc
     assert isinstance(msg, EmailMessage)
