@@ -41,3 +41,29 @@ def test_written_as_the_standard_library_writes_it() -> None:
         return msg.as_string()
 
     assert build(SMTP) == build(policy.SMTP)
+
+
+def test_a_header_text_is_parsed_once() -> None:
+    registry = CachedRegistry()
+    first = registry("Content-Type", "text/plain; charset=utf-8")
+    assert registry("Content-Type", "text/plain; charset=utf-8") is first
+    assert registry("content-type", "text/html") is not first
+    long_value = "text/plain; x=" + "a" * 2000
+    assert registry("Content-Type", long_value) is not registry("Content-Type", long_value)
+
+
+def test_a_part_read_many_times_as_the_standard_library_reads_it() -> None:
+    raw = (b"From: a@acme.example\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+           b"Content-Type: text/plain; charset=iso-8859-1\r\n\r\nol\xe9\r\n--XX\r\n"
+           b"Content-Type: application/pdf; name=\"a.pdf\"\r\n"
+           b"Content-Disposition: attachment; filename=\"r\xc3\xa9sum\xc3\xa9.pdf\"\r\n\r\n"
+           b"%PDF\r\n--XX--\r\n")
+    for _ in range(2):  # the second time from what the registry kept
+        ours = [(p.get_content_type(), p.get_content_charset(), p.get_filename(),
+                 p.get_content_disposition())
+                for p in BytesParser(policy=DEFAULT).parsebytes(raw).walk()]
+        stdlib = [(p.get_content_type(), p.get_content_charset(), p.get_filename(),
+                   p.get_content_disposition())
+                  for p in BytesParser(policy=policy.default).parsebytes(raw).walk()]
+        assert ours == stdlib
