@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from parsers.phones import BlockCache, match_numbers
+from parsers.phones import BlockCache, digit_runs, match_numbers
 
 CALLBACK, FAX, DESK, OTHER = "callback", "fax", "desk", "other"
 
@@ -77,8 +77,10 @@ def _matches(text: str, regions: Sequence[str], cache: BlockCache | None = None
         return any(not any(start <= offset + t.start() < end for start, end, _ in spans)
                    for t in _TRUNK.finditer(block))
 
+    runs = digit_runs(text)
     for n, region in enumerate(regions):
-        for m_start, m_end, match in match_numbers(text, region, unread if n else None, cache):
+        for m_start, m_end, match in match_numbers(text, region, unread if n else None, cache,
+                                                    runs):
             if any(m_start < end and start < m_end for start, end, _ in spans):
                 continue
             spans.append((m_start, m_end, _e164(match.number)))

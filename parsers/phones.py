@@ -31,24 +31,33 @@ Match = tuple[int, int, phonenumbers.PhoneNumberMatch]
 BlockCache = dict[tuple[str, str], list[Match]]
 
 
-def match_numbers(text: str, region: str, wanted: Callable[[int, str], bool] | None = None,
-                  cache: BlockCache | None = None) -> Iterator[Match]:
-    """phonenumbers' matcher over `text` (valid numbers only), with offsets in `text`. The
-    matcher is slow on prose, so it reads only runs of lines holding a digit: a number never
-    spans a line without one. `wanted(offset, block)`, when given, says which runs are
-    worth reading; `cache` keeps each run's matches for the same run read again."""
+def digit_runs(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of each run of consecutive lines holding a digit: a number never
+    spans a line without one."""
+    runs: list[tuple[int, str]] = []
     offset, block_start, block_end = 0, -1, -1
     for line in [*text.split("\n"), ""]:
         if _DIGIT.search(line):
             block_start = offset if block_start < 0 else block_start
             block_end = offset + len(line)
         elif block_start >= 0:
-            block = text[block_start:block_end]
-            if wanted is None or wanted(block_start, block):
-                for start, end, match in _block_matches(block, region, cache):
-                    yield block_start + start, block_start + end, match
+            runs.append((block_start, text[block_start:block_end]))
             block_start = -1
         offset += len(line) + 1
+    return runs
+
+
+def match_numbers(text: str, region: str, wanted: Callable[[int, str], bool] | None = None,
+                  cache: BlockCache | None = None,
+                  runs: list[tuple[int, str]] | None = None) -> Iterator[Match]:
+    """phonenumbers' matcher over `text` (valid numbers only), with offsets in `text`. The
+    matcher is slow on prose, so it reads only the runs of lines holding a digit (`runs`,
+    when the caller has them already). `wanted(offset, run)`, when given, says which runs
+    are worth reading; `cache` keeps each run's matches for the same run read again."""
+    for block_start, block in digit_runs(text) if runs is None else runs:
+        if wanted is None or wanted(block_start, block):
+            for start, end, match in _block_matches(block, region, cache):
+                yield block_start + start, block_start + end, match
 
 
 def _block_matches(block: str, region: str, cache: BlockCache | None) -> list[Match]:
