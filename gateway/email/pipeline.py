@@ -23,6 +23,7 @@ from gateway.core.intake import IntakeService
 from gateway.email.answers import conversation, merge_fields
 from gateway.email.commit import Committer, rejection_reply
 from gateway.email.extract import read_fields
+from gateway.email.groupcommit import GroupCommit
 from gateway.email.outcome import Decision, EmailOutcome
 from gateway.email.threads import Sender, Target, may_update, thread_target
 from parsers.classify import automatic_reason
@@ -36,6 +37,8 @@ __all__ = ["EmailIntake", "EmailOutcome", "OUTCOMES"]
 log = logging.getLogger(__name__)
 OUTCOMES = tuple(Outcome)
 MAX_ATTEMPTS = 3  # claims of one message without an outcome before it is left for a person
+GROUP_BYTES = 256 * 1024  # larger messages commit on their own (the store writes them in parts)
+_Accept = tuple[bytes, str, tuple[str, ...], datetime]  # raw, source, recipients, when
 
 
 def _nobody() -> None:
@@ -52,14 +55,25 @@ class EmailIntake:
         self.committer = Committer(intake)
         self._dry_seen: set[str] = set()  # a dry run writes nothing, so it remembers here
         self.doorbell: Callable[[], None] = _nobody  # rung after each accept (the deciders)
+        self._accepts: GroupCommit[_Accept, int] = GroupCommit(self._accept_many,
+                                                              self._accept_one)
 
     def accept(self, raw: bytes, source: str, recipients: Sequence[str] = ()) -> int:
         """Commit the raw bytes as a pending message, to be decided soon by a decider; its
-        archive row. Raises the store's StoreError when nothing could be committed."""
-        row = self.store.pending.accept(Channel.EMAIL, source, self.intake.clock(), raw,
-                                        tuple(recipients))
+        archive row. Raises the store's StoreError when nothing could be committed. Small
+        messages accepted at the same moment by several threads commit together (group
+        commit); each call returns once its own message is committed."""
+        item = (raw, source, tuple(recipients), self.intake.clock())
+        row = self._accepts.submit(item) if len(raw) <= GROUP_BYTES else self._accept_one(item)
         self.doorbell()
         return row
+
+    def _accept_one(self, item: _Accept) -> int:
+        raw, source, recipients, at = item
+        return self.store.pending.accept(Channel.EMAIL, source, at, raw, recipients)
+
+    def _accept_many(self, items: Sequence[_Accept]) -> list[int]:
+        return self.store.atomically(lambda: [self._accept_one(item) for item in items])
 
     def decide_pending(self, item: PendingMessage, owner: str) -> EmailOutcome | None:
         """Decide a message `owner` claimed and commit the outcome with the end of the claim;
