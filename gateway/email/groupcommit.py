@@ -66,16 +66,22 @@ class GroupCommit(Generic[T, R]):
     def _lead(self) -> None:
         with self._lock:
             group, self._queue = self._queue[:self._most], self._queue[self._most:]
-        self._write(group)
-        with self._lock:
-            if self._queue:
-                self._queue[0].lead = True
-                self._queue[0].ready.set()  # the next group's leader
-            else:
-                self._leading = False
-        for slot in group:
-            slot.done = True
-            slot.ready.set()
+        try:
+            self._write(group)
+        except BaseException as exc:  # even then no caller may wait for ever
+            for slot in group:
+                slot.error = slot.error or exc
+            raise
+        finally:
+            with self._lock:
+                if self._queue:
+                    self._queue[0].lead = True
+                    self._queue[0].ready.set()  # the next group's leader
+                else:
+                    self._leading = False
+            for slot in group:
+                slot.done = True
+                slot.ready.set()
 
     def _write(self, group: list[_Slot[T, R]]) -> None:
         self.groups += 1
