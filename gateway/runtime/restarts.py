@@ -19,11 +19,13 @@ class Restarter:
     """Watches `workers` (anything with is_alive()) and replaces those that die."""
 
     def __init__(self, workers: list[Any], replace: Callable[[int, Any], Any],
-                 interval: float = 0.2, pause: float = 1.0) -> None:
+                 interval: float = 0.2, pause: float = 1.0, longest: float = 60.0) -> None:
         self.workers = workers
         self._replace = replace  # (slot, the dead worker) -> the new, started worker
         self._interval = interval
-        self._pause = pause  # at least this long between two starts in one slot
+        self._first_pause = pause  # at least this long between two starts in one slot,
+        self._longest = longest  # doubled (up to this) while its workers die young
+        self._pauses = [pause] * len(workers)
         self._started = [time.monotonic()] * len(workers)
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -48,8 +50,14 @@ class Restarter:
         for slot, worker in enumerate(self.workers):
             if self._stopped.is_set():
                 break
-            if worker.is_alive() or time.monotonic() - self._started[slot] < self._pause:
+            lived = time.monotonic() - self._started[slot]
+            if worker.is_alive() or lived < self._pauses[slot]:
                 continue
+            # One that keeps dying at start (a bad config, a missing module) is not started
+            # again every second for ever: each young death doubles the wait.
+            young = lived < 2 * self._pauses[slot] + 10
+            doubled = min(self._longest, max(1.0, 2 * self._pauses[slot]))
+            self._pauses[slot] = doubled if young else self._first_pause
             self.workers[slot] = self._replace(slot, worker)
             self._started[slot] = time.monotonic()
             self.restarts += 1

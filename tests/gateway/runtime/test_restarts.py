@@ -75,3 +75,16 @@ def test_a_decider_process_killed_is_replaced_and_pending_mail_decided(
     finally:
         workers.stop()
         services.close()
+
+
+def test_a_worker_that_keeps_dying_young_waits_longer_each_time() -> None:
+    def died() -> threading.Thread:
+        thread = threading.Thread(target=lambda: None)
+        thread.start()
+        thread.join()
+        return thread
+
+    workers: list[Any] = [died()]
+    restarter = Restarter(workers, lambda slot, worker: died(), pause=0.0, longest=3600.0)
+    assert restarter.check() == 1  # the first death: replaced at once
+    assert restarter.check() == 0  # the replacement died young: it now waits a while
