@@ -14,7 +14,7 @@ from email import policy
 from email.headerregistry import BaseHeader, HeaderRegistry
 from typing import Any
 
-KEPT = 2048  # parsed header values kept; past that the memory starts afresh
+KEPT = 256  # parsed header values kept; past that the memory starts afresh
 LONGEST = 1000  # longer header values are parsed every time rather than kept
 
 
