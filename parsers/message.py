@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
 from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -19,11 +18,12 @@ from parsers.errors import MessageError
 from parsers.limits import check_limits
 from parsers.mailboxes import mailboxes
 from parsers.msgid import read_ids
+from parsers.mailpolicy import DEFAULT
 from parsers.text import ReplyParts, html_to_text, split_reply
 from parsers.textcodec import decode_bytes, unmangle
 
 
-_VERBATIM = policy.default.clone(refold_source="none")  # what an attached message is saved as
+_VERBATIM = DEFAULT.clone(refold_source="none")  # what an attached message is saved as
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         raise MessageError("empty input: no headers and no body")
     check_limits(raw)  # before the standard library sees it: its slow paths stay out of reach
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = BytesParser(policy=DEFAULT).parsebytes(raw)
     except Exception as exc:  # noqa: BLE001 - the parser is documented never to raise
         raise MessageError(f"not an RFC 5322 message: {exc}") from exc
     assert isinstance(msg, EmailMessage)

@@ -11,18 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from parsers.msgid import strict_ids
+from parsers.mailpolicy import SMTP
 from store import Store
 from store.models import OutboxKind
 
 EMAIL_KIND = OutboxKind.EMAIL
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-_SMTP = policy.SMTP.clone(max_line_length=78)
+_SMTP = SMTP.clone(max_line_length=78)  # header classes made once (parsers.mailpolicy)
 
 
 @dataclass(frozen=True)
