@@ -207,7 +207,8 @@ def test_mail_delivered_during_idle_becomes_a_ticket_and_is_filed(
     assert health["ok"] and health["last_uid"] == 3 and health["down_since"] is None
     assert {k: v for k, v in health["messages"].items() if v} == {
         "ticket": 1, "rejected": 1, "automatic": 1}
-    assert services.store.poller_state.get(poller.key)["last_uid"] == 3
+    wait_for(lambda: services.store.poller_state.get(poller.key)["last_uid"] == 3,
+             "the position saved (just after the count moves)")
     assert PASSWORD not in caplog.text
 
 
@@ -377,7 +378,9 @@ def test_uidvalidity_change_loses_nothing_and_doubles_nothing(
     assert second.health()["last_uid"] == 2
     assert {k: v for k, v in second.health()["messages"].items() if v} == {
         "duplicate": 1, "ticket": 1}
-    assert services.store.poller_state.get(second.key) == {"uidvalidity": new, "last_uid": 2}
+    # The position is saved just after the count moves: wait for it, then it must be exact.
+    wait_for(lambda: services.store.poller_state.get(second.key) == {
+        "uidvalidity": new, "last_uid": 2}, "the renumbered position saved, nothing unfiled")
     assert [r.new for r in events(caplog, "imap.uidvalidity_changed")] == [new]  # type: ignore[attr-defined]
     # The automatic one, now "duplicate", went to Processed with the two requests.
     assert flags(dovecot, user, "INBOX") == [] and len(flags(dovecot, user, "Processed")) == 3
