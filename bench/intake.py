@@ -225,15 +225,31 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def only(part: str, folder: Path, scale: float) -> list[Row]:
+    """The rows of one part and the rows whose baselines they need from the same run:
+    "webhook" (the SQLite webhook row), "postgres" (SMTP accept and webhook on SQLite, then
+    the PostgreSQL rows against their baselines)."""
+    hook = webhook(folder, int(1000 * scale))
+    if part == "webhook":
+        return [hook]
+    accept = smtp_accept(folder, int(2000 * scale))
+    return [accept, hook, *postgres_rows(folder, int(1000 * scale), int(500 * scale), accept,
+                                         hook)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run every row, print the table, write the JSON."""
+    """Run every row (or one part's), print the table, write the JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.intake")
     parser.add_argument("--quick", action="store_true", help="a smoke run, small counts")
+    parser.add_argument("--only", choices=("webhook", "postgres"),
+                        help="only these rows (and the baselines they need)")
     parser.add_argument("--json", type=Path, default=Path("bench-intake.json"))
     args = parser.parse_args(argv)
     scale = 0.1 if args.quick else 1.0
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         folder = Path(tmp)
+        if args.only:
+            return _report(only(args.only, folder, scale), args.json)
         accept = smtp_accept(folder, int(2000 * scale))
         rows = [accept,
                 pipeline(folder / "pipeline", int(2000 * scale)),
@@ -245,14 +261,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += [hook, bulk_ingest(folder / "bulk", int(10_000 * scale))]
         # PostgreSQL: half the load of the SQLite rows (four serve starts), same baselines
         rows += postgres_rows(folder, int(1000 * scale), int(500 * scale), accept, hook)
+    return _report(rows, args.json)
+
+
+def _report(rows: list[Row], path: Path) -> int:
+    """Print the table and write it as JSON to `path`."""
     result = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.node()}: {platform.machine()}, {os.cpu_count()} cores, "
                          f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
               "rows": rows}
     print(f"{result['date']} on {result['machine']}")
     print(table(rows))
-    args.json.write_text(json.dumps(result, indent=2))
-    print(f"written to {args.json}", file=sys.stderr)
+    path.write_text(json.dumps(result, indent=2))
+    print(f"written to {path}", file=sys.stderr)
     return 0
 
 
