@@ -72,8 +72,9 @@ class Tickets:
             rows = list(db.query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
             return self._single(db, rows[0])
 
-        # The check and the insert share one IMMEDIATE transaction: no other writer can
-        # open the same source in between.
+        # No other writer can open the same source between the check and the insert: on
+        # SQLite they share one IMMEDIATE transaction, on PostgreSQL the source is looked up
+        # again behind the counter row's lock (and the unique index stands behind both).
         return self._conns.write(work)
 
     @classmethod
