@@ -92,8 +92,7 @@ def smtp_rows(server: Postgres, folder: Path, count: int, base_msg_s: float) -> 
 
 def _failed(served: list[Served]) -> int:
     """Webhooks the nodes logged as failed (the caller heard the apology, still HTTP 200)."""
-    return sum((s.config.parent / "serve.log").read_text(errors="replace")
-               .count('"voice.webhook_failed"') for s in served)
+    return sum(s.failed_webhooks() for s in served)
 
 
 def webhook_rows(server: Postgres, folder: Path, calls: int, base_req_s: float) -> list[Row]:

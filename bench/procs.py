@@ -56,6 +56,11 @@ class Served:
         _wait_port(self.http_port, self.proc)
         _wait_port(self.smtp_port, self.proc)
 
+    def failed_webhooks(self) -> int:
+        """Webhooks this node logged as failed (the caller heard the apology, still HTTP 200)."""
+        return (self.config.parent / "serve.log").read_text(errors="replace").count(
+            '"voice.webhook_failed"')
+
     def stop(self) -> None:
         """SIGTERM, as an operator stops it; then close the log."""
         if self.proc.poll() is None:

@@ -1,5 +1,6 @@
 """Connections to PostgreSQL (psycopg 3, psycopg_pool): one pooled connection per
-transaction, SERIALIZABLE writes retried whole on serialization failures and deadlocks,
+transaction, READ COMMITTED writes (the repositories lock what decides a write: README
+"PostgreSQL") retried whole on deadlocks, lock timeouts and serialization failures,
 every database error turned into the store's own (store/errors.py); and `DIALECT`, what
 PostgreSQL's SQL needs of the shared repositories (store/sql)."""
 
@@ -24,6 +25,10 @@ from store.sql.connection import Database as SqlDatabase, Dialect
 T = TypeVar("T")
 
 RETRIES = 8  # whole-transaction attempts before StoreBusyError
+# Writes run READ COMMITTED: each statement sees what committed before it, and a row another
+# writer holds is waited for, then read as that writer left it. What a read decides is kept
+# true by a lock (FOR UPDATE, the counter row, a key lock) or a constraint; README "PostgreSQL".
+ISOLATION = "READ COMMITTED"
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -101,8 +106,12 @@ def _write_blob(db: SqlDatabase, row: int, offset: int, data: bytes) -> None:
 
 # blob_space: an empty bytea (a substring of nothing, so that the statement takes the size
 # SQLite's zeroblob needs); each chunk then lands after the last, by overlay.
+# lock_key: a transaction advisory lock in a key space of its own (two int4 keys, never
+# equal to the cluster's and the migrations' one-bigint session locks).
 DIALECT = Dialect(skip_locked=" FOR UPDATE SKIP LOCKED", string_agg="string_agg",
-                  blob_space="substr(''::bytea, 1, ?::int)", write_blob=_write_blob)
+                  blob_space="substr(''::bytea, 1, ?::int)", write_blob=_write_blob,
+                  for_update=" FOR UPDATE",
+                  lock_key="SELECT pg_advisory_xact_lock(7411, hashtext(?))")
 
 
 class Connections:
@@ -155,9 +164,14 @@ class Connections:
         except (psycopg.Error, PoolTimeout) as exc:
             raise (store_error(exc) or StoreError(str(exc))) from exc
 
+    def writing(self) -> bool:
+        """True inside a write transaction on this thread."""
+        return bool(getattr(self._local, "writing", False))
+
     def write(self, work: Callable[[Database], T]) -> T:
-        """Run `work` in one SERIALIZABLE transaction, run again whole on serialization
-        failures and deadlocks, then StoreBusyError; other database errors as StoreError."""
+        """Run `work` in one READ COMMITTED transaction, run again whole on deadlocks, lock
+        timeouts and serialization failures, then StoreBusyError; other database errors as
+        StoreError. Writers of one row queue on its lock instead of failing."""
         held: Database | None = getattr(self._local, "db", None)
         if held is not None:
             return work(held)
@@ -167,8 +181,12 @@ class Connections:
                                     wait=wait_random_exponential(multiplier=0.02, max=0.5),
                                     reraise=False):
                 with attempt:
-                    with self._transaction("SERIALIZABLE") as db:
-                        return work(db)
+                    with self._transaction(ISOLATION) as db:
+                        self._local.writing = True
+                        try:
+                            return work(db)
+                        finally:
+                            self._local.writing = False
         except RetryError as exc:
             raise StoreBusyError(f"database stayed busy: {exc.last_attempt.exception()}") from exc
         except (psycopg.Error, PoolTimeout) as exc:

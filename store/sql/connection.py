@@ -49,6 +49,9 @@ class Connections(Protocol):
     def write(self, work: Callable[[Database], T]) -> T:
         """Run `work` in one write transaction; a write inside another joins it."""
 
+    def writing(self) -> bool:
+        """True inside a write transaction on this thread (its reads may lock rows)."""
+
     def close(self) -> None:
         """Close every connection."""
 
@@ -65,3 +68,10 @@ class Dialect:
     # are written in chunks by `write_blob(db, message_row, offset, data)`.
     blob_space: str
     write_blob: Callable[[Database, int, int, bytes], None]
+    # Appended to a SELECT inside a write whose rows decide that write: they stay locked
+    # until it ends, so a concurrent writer waits and then reads what this one committed.
+    # Empty where writers take turns anyway (SQLite).
+    for_update: str = ""
+    # A statement (one text parameter) holding a lock on that key until the transaction
+    # ends, for writes that decide on rows that may not exist yet; empty on SQLite.
+    lock_key: str = ""

@@ -8,7 +8,7 @@ from typing import Any
 
 from store.errors import NotFoundError, StoreConflictError
 from store.desk import Role, StoreCounts, Survey, User
-from store.sql.connection import Connections, Database
+from store.sql.connection import Connections, Database, Dialect
 from store.rows import from_db, to_db
 
 
@@ -122,13 +122,16 @@ class PortalLinks:
 class RateHits:
     """Counts attempts per key in a sliding window, shared by every node on the database."""
 
-    def __init__(self, conns: Connections) -> None:
+    def __init__(self, conns: Connections, dialect: Dialect | None = None) -> None:
         self._conns = conns
+        self._lock_key = dialect.lock_key if dialect is not None else ""
 
     def hit(self, key: str, at: datetime, since: datetime) -> int:
         """Record one attempt under `key`; return how many it has had since `since`."""
 
         def work(db: Database) -> int:
+            if self._lock_key:  # concurrent hits of one key count each other, none missed
+                db.execute(self._lock_key, [f"rate_hits:{key}"])
             db.execute("DELETE FROM rate_hits WHERE key = ? AND at < ?", [key, to_db(since)])
             db.execute("INSERT INTO rate_hits (key, at) VALUES (?, ?)", [key, to_db(at)])
             return int(next(db.query("SELECT count(*) AS n FROM rate_hits WHERE key = ?",

@@ -34,12 +34,23 @@ class Directory:
     def __init__(self, conns: Connections, dialect: Dialect) -> None:
         self._conns = conns
         self._contact_select = _CONTACT_SELECT.format(string_agg=dialect.string_agg)
+        # Upserts match on rows that may not exist yet (a company by name, a person by
+        # phone or name): they take turns on one key, so two imports never both insert.
+        self._lock_key = dialect.lock_key
+
+    def _turn(self, db: Database) -> None:
+        if self._lock_key:
+            db.execute(self._lock_key, ["directory"])
 
     def upsert_company(
         self, name: str, at: datetime, domains: tuple[str, ...] = (), site: str | None = None
     ) -> tuple[int, bool]:
         """Create or update a company by name (any case); return (id, created)."""
-        return self._conns.write(lambda db: self._upsert_company(db, name, at, domains, site))
+        def work(db: Database) -> tuple[int, bool]:
+            self._turn(db)
+            return self._upsert_company(db, name, at, domains, site)
+
+        return self._conns.write(work)
 
     @staticmethod
     def _upsert_company(
@@ -72,6 +83,7 @@ class Directory:
         company; return (id, created)."""
 
         def work(db: Database) -> tuple[int, bool]:
+            self._turn(db)
             company_id = None
             if record.company:
                 company_id, _ = self._upsert_company(db, record.company, at, (), None)

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from store.sql.connection import Connections, Database
+from store.sql.connection import Connections, Database, Dialect
 from store.rows import from_db, to_db
 from store.errors import NotFoundError
 from store.models import ArchivedMessage, Rejection
@@ -131,8 +131,16 @@ _REJECTION_SELECT = (
 class Rejections:
     """Messages that lacked required fields, with what was missing."""
 
-    def __init__(self, conns: Connections) -> None:
+    def __init__(self, conns: Connections, dialect: Dialect | None = None) -> None:
         self._conns = conns
+        self._for_update = dialect.for_update if dialect is not None else ""
+
+    def _lock(self, db: Database, column: str, value: Any) -> None:
+        # Inside a write (an answer completing a rejection): the row stays locked until it
+        # ends, so a second answer waits and then reads the ticket the first one opened.
+        if self._for_update and self._conns.writing():
+            list(db.query(f"SELECT id FROM rejections WHERE {column} = ?{self._for_update}",
+                          [value]))
 
     def add(
         self,
@@ -168,6 +176,7 @@ class Rejections:
     def get(self, rejection_id: int) -> Rejection:
         """One rejection by id; NotFoundError otherwise."""
         with self._conns.reading() as db:
+            self._lock(db, "id", rejection_id)
             rows = list(db.query(f"{_REJECTION_SELECT} WHERE r.id = ?", [rejection_id]))
         if not rows:
             raise NotFoundError(f"no rejection {rejection_id}")
@@ -182,6 +191,7 @@ class Rejections:
     def by_reply(self, reply_message_id: str) -> Rejection | None:
         """The rejection whose reply carried this Message-ID."""
         with self._conns.reading() as db:
+            self._lock(db, "reply_message_id", reply_message_id)
             rows = list(
                 db.query(f"{_REJECTION_SELECT} WHERE r.reply_message_id = ?", [reply_message_id])
             )

@@ -32,9 +32,9 @@ class SqlStore(Generic[C]):
         self.conns = conns
         self._cluster = cluster  # heartbeats and the backend's own singleton locks
         self._schema = schema
-        self._tickets = Tickets(conns, ticket_prefix)
+        self._tickets = Tickets(conns, ticket_prefix, dialect)
         self._messages = Messages(conns)
-        self._rejections = Rejections(conns)
+        self._rejections = Rejections(conns, dialect)
         self._keys = Keys(conns)
         self._poller_state = PollerState(conns)
         self._directory = Directory(conns, dialect)
@@ -43,7 +43,7 @@ class SqlStore(Generic[C]):
         self._users = Users(conns)
         self._surveys = Surveys(conns)
         self._portal_links = PortalLinks(conns)
-        self._rate_hits = RateHits(conns)
+        self._rate_hits = RateHits(conns, dialect)
         self._pending = PendingMessages(conns, dialect, self._messages)
 
     @property

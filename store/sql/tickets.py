@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from store.sql.connection import Connections, Database
+from store.sql.connection import Connections, Database, Dialect
 from store.rows import to_db
 from store.rows import UPDATABLE, column_value, dumps, event_record, ticket_record, page_sql
 from store.errors import DuplicateSourceError, TicketNotFound
@@ -18,9 +18,16 @@ from store.models import OPEN_STATUSES, STATUSES, Event, EventKind, NewTicket, T
 class Tickets:
     """Opens, reads and annotates tickets. Numbers are PREFIX + six digits, never reused."""
 
-    def __init__(self, conns: Connections, prefix: str = "SR-") -> None:
+    def __init__(self, conns: Connections, prefix: str = "SR-",
+                 dialect: Dialect | None = None) -> None:
         self._conns = conns
         self.prefix = prefix
+        # A ticket read inside a write is locked until that write ends: what the caller
+        # computes from it (flags, description, status) cannot overwrite a concurrent change.
+        self._for_update = dialect.for_update if dialect is not None else ""
+
+    def _locking(self) -> str:
+        return self._for_update if self._conns.writing() else ""
 
     def create(self, new: NewTicket, at: datetime) -> Ticket:
         """Open a ticket and its 'created' event; raise DuplicateSourceError on a repeated source."""
@@ -30,10 +37,13 @@ class Tickets:
                 existing = self._number_for_source(db, new.channel, new.source_id)
                 if existing is not None:
                     raise DuplicateSourceError(existing)
-            # The counter row stays locked until this transaction ends: numbers have no gaps.
+            # The counter row stays locked until this transaction ends: numbers have no gaps,
+            # and concurrent creates queue here (never fail) on either database.
             seq = db.execute(
                 "UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value"
             ).fetchone()[0]
+            if new.source_id is not None:
+                self._recheck_source(db, new.channel, new.source_id)
             number = f"{self.prefix}{seq:06d}"
             now = to_db(at)
             ticket_id = int(db.insert(
@@ -62,9 +72,21 @@ class Tickets:
             rows = list(db.query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
             return self._single(db, rows[0])
 
-        # The check and the insert share one IMMEDIATE transaction: no other writer can
-        # open the same source in between.
+        # No other writer can open the same source between the check and the insert: on
+        # SQLite they share one IMMEDIATE transaction, on PostgreSQL the source is looked up
+        # again behind the counter row's lock (and the unique index stands behind both).
         return self._conns.write(work)
+
+    @classmethod
+    def _recheck_source(cls, db: Database, channel: str, source_id: str) -> None:
+        """After the counter lock: a ticket of this source that a writer ahead of us
+        committed meanwhile (read committed sees it now) makes this one a duplicate."""
+        existing = cls._number_for_source(db, channel, source_id)
+        if existing is not None:
+            # Give the number back (the row is still ours): a caller that catches the
+            # duplicate inside a larger transaction must not leave a gap.
+            db.execute("UPDATE counters SET value = value - 1 WHERE name = 'ticket'")
+            raise DuplicateSourceError(existing)
 
     @staticmethod
     def _number_for_source(db: Database, channel: str, source_id: str) -> str | None:
@@ -90,7 +112,8 @@ class Tickets:
     def get(self, number: str) -> Ticket:
         """The ticket with this number and its events; TicketNotFound otherwise."""
         with self._conns.reading() as db:
-            rows = list(db.query("SELECT * FROM tickets WHERE number = ?", [number]))
+            rows = list(db.query("SELECT * FROM tickets WHERE number = ?" + self._locking(),
+                                 [number]))
             if not rows:
                 raise TicketNotFound(number)
             return self._single(db, rows[0])
@@ -144,11 +167,8 @@ class Tickets:
 
         def work(db: Database) -> bool:
             ticket_id = self._id_for(db, number)
-            if dedupe_key is not None and list(
-                db.query("SELECT 1 FROM ticket_events WHERE dedupe_key = ?", [dedupe_key])
-            ):
+            if not self._insert_event(db, ticket_id, at, kind, actor, detail or {}, dedupe_key):
                 return False
-            self._insert_event(db, ticket_id, at, kind, actor, detail or {}, dedupe_key)
             db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", [to_db(at), ticket_id])
             return True
 
@@ -173,15 +193,13 @@ class Tickets:
 
         def work(db: Database) -> bool:
             ticket_id = self._id_for(db, number)
-            if dedupe_key is not None and list(
-                db.query("SELECT 1 FROM ticket_events WHERE dedupe_key = ?", [dedupe_key])
-            ):
+            # The event first: a key seen before (or committed meanwhile) changes nothing.
+            if not self._insert_event(db, ticket_id, at, kind, actor,
+                                      {"changed": sorted(columns), **(detail or {})}, dedupe_key):
                 return False
             assignments = "".join(f"{name} = ?, " for name in columns)
             db.execute(f"UPDATE tickets SET {assignments}updated_at = ? WHERE id = ?",
                        [*columns.values(), to_db(at), ticket_id])
-            self._insert_event(db, ticket_id, at, kind, actor,
-                               {"changed": sorted(columns), **(detail or {})}, dedupe_key)
             return True
 
         return self._conns.write(work)
@@ -202,9 +220,10 @@ class Tickets:
 
         self._conns.write(work)
 
-    @staticmethod
-    def _id_for(db: Database, number: str) -> int:
-        rows = list(db.query("SELECT id FROM tickets WHERE number = ?", [number]))
+    def _id_for(self, db: Database, number: str) -> int:
+        # Locked: writers of one ticket take turns from here to their commit.
+        rows = list(db.query("SELECT id FROM tickets WHERE number = ?" + self._for_update,
+                             [number]))
         if not rows:
             raise TicketNotFound(number)
         return int(rows[0]["id"])
@@ -218,12 +237,13 @@ class Tickets:
         actor: str | None,
         detail: dict[str, Any],
         dedupe_key: str | None,
-    ) -> None:
-        db.execute(
+    ) -> bool:
+        # A key committed by a concurrent writer is waited for, then skipped: no conflict.
+        return db.execute(
             "INSERT INTO ticket_events (ticket_id, at, kind, actor, detail, dedupe_key) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
             [ticket_id, to_db(at), kind, actor, dumps(detail), dedupe_key],
-        )
+        ).rowcount == 1
 
     def events_after(self, event_id: int, limit: int = 500) -> list[tuple[str, Event]]:
         """Events of every ticket newer than `event_id`, oldest first, with their number."""

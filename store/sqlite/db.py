@@ -213,6 +213,10 @@ class Connections:
                 raise
             raise error from exc
 
+    def writing(self) -> bool:
+        """True inside a write transaction on this thread."""
+        return bool(getattr(self._local, "writing", False))
+
     def _write_retrying(self, work: Callable[[Database], T]) -> T:
         try:
             return self._write_once(work)  # the usual case: no contention worth retrying
