@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store import NotFoundError, Store
+from store import NotFoundError, Store, open_store
 from tests.helpers.http import wait_until_serving
 from tests.helpers.paths import EXE
 
@@ -48,7 +48,7 @@ class Figures:
 
     def __str__(self) -> str:
         more = "".join(f", {k} {v}" for k, v in self.extra.items())
-        return (f"faults {self.channel}: {self.trials} trials, {self.inputs} inputs accepted"
+        return (f"faults {self.channel}: {self.trials} trials, {self.inputs} inputs"
                 f"{more}, {time.monotonic() - self.started:.1f} s, FAULT_SEED={self.seed}")
 
     def report(self) -> None:
@@ -106,3 +106,18 @@ def message_outcomes(store: Store) -> dict[str, list[str]]:
         assert message.outcome is not None, f"message {row} was never decided"
         found.setdefault(message.source_id or f"row {row}", []).append(message.outcome)
         row += 1
+
+
+def message_rows(db: Path) -> int:
+    """How many messages the store at `db` holds (accepted, pending or decided)."""
+    store = open_store(db)
+    try:
+        row = 0
+        while True:
+            try:
+                store.messages.get(row + 1)
+            except NotFoundError:
+                return row
+            row += 1
+    finally:
+        store.close()
