@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= config.toml
 
-.PHONY: run test corpus accuracy bench lint check-config clean
+.PHONY: run test faults soak corpus accuracy bench lint check-config clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ test: $(STAMP)
 	@.ci/packages
 	@test -x $(PRISM) || (cd tests/twilio && npm ci --no-audit --no-fund)
 	$(BIN)/python -m pytest
+
+# The fault suite (README "Guarantees"): kill -9 during every channel, FAULT_TRIALS trials
+# each (make test runs 4), and the outages; each test prints its figures and seed.
+FAULT_TRIALS ?= 50
+faults: $(STAMP)
+	@.ci/packages
+	@test -x $(PRISM) || (cd tests/twilio && npm ci --no-audit --no-fund)
+	FAULT_TRIALS=$(FAULT_TRIALS) $(BIN)/python -m pytest -m faults -s -q
+
+# The long version: ten times the trials.
+soak: $(STAMP)
+	$(MAKE) faults FAULT_TRIALS=500
 
 # The shared corpus of real mail (../shared/corpus) through `ingest --dry-run --json`.
 corpus: $(STAMP)

@@ -48,8 +48,9 @@ class Figures:
 
     def __str__(self) -> str:
         more = "".join(f", {k} {v}" for k, v in self.extra.items())
+        seed = f", FAULT_SEED={self.seed}" if self.seed else ""
         return (f"faults {self.channel}: {self.trials} trials, {self.inputs} inputs"
-                f"{more}, {time.monotonic() - self.started:.1f} s, FAULT_SEED={self.seed}")
+                f"{more}, {time.monotonic() - self.started:.1f} s{seed}")
 
     def report(self) -> None:
         """Print the figures (seen with -s)."""
