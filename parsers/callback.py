@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from parsers.phones import match_numbers
+from parsers.phones import BlockCache, digit_runs, match_numbers
 
 CALLBACK, FAX, DESK, OTHER = "callback", "fax", "desk", "other"
 
@@ -60,16 +60,31 @@ def _e164(number: phonenumbers.PhoneNumber) -> str:
     return f"{text};ext={number.extension}" if number.extension else text
 
 
-def _matches(text: str, regions: Sequence[str]) -> list[tuple[int, int, str]]:
+# A national trunk prefix ("020 ...", "(0)20", "0412"); after a letter ("FS01") it cannot
+# start a number: phonenumbers' matcher refuses a number that follows a Latin letter.
+_TRUNK = re.compile(r"(?<![A-Za-z\d+])0\d")
+
+
+def _matches(text: str, regions: Sequence[str], cache: BlockCache | None = None
+             ) -> list[tuple[int, int, str]]:
     """(start, end, E.164) of every valid number; each span read with the first region of
-    `regions` in which it is valid."""
+    `regions` in which it is valid. The regions after the first read only the runs of lines
+    that hold a trunk prefix (what only another region could read) outside the numbers
+    found so far."""
     spans: list[tuple[int, int, str]] = []
-    for region in regions:
-        for m_start, m_end, match in match_numbers(text, region):
+
+    def unread(offset: int, block: str) -> bool:
+        return any(not any(start <= offset + t.start() < end for start, end, _ in spans)
+                   for t in _TRUNK.finditer(block))
+
+    runs = digit_runs(text)
+    for n, region in enumerate(regions):
+        for m_start, m_end, match in match_numbers(text, region, unread if n else None, cache,
+                                                    runs):
             if any(m_start < end and start < m_end for start, end, _ in spans):
                 continue
             spans.append((m_start, m_end, _e164(match.number)))
-        if not re.search(r"(?<![\d+])0\d", text):
+        if not _TRUNK.search(text):
             break  # nothing left that only another region could read
     return sorted(spans)
 
@@ -97,12 +112,13 @@ def _sentence_before(text: str, start: int) -> str:
     return window[ends[-1].end():] if ends else window
 
 
-def find_numbers(text: str, regions: Sequence[str], desk_numbers: Collection[str] = ()
-                 ) -> list[FoundNumber]:
-    """Every valid number in `text`, in order, with whose it is."""
+def find_numbers(text: str, regions: Sequence[str], desk_numbers: Collection[str] = (),
+                 cache: BlockCache | None = None) -> list[FoundNumber]:
+    """Every valid number in `text`, in order, with whose it is; `cache` shares the
+    matcher's work between reads of the same message."""
     found: list[FoundNumber] = []
     previous_end = 0
-    for start, end, e164 in _matches(text, regions):
+    for start, end, e164 in _matches(text, regions, cache):
         line_start = text.rfind("\n", 0, start) + 1
         label = text[max(line_start, previous_end):start]
         after = text[end:end + 60].split("\n")[0]

@@ -114,5 +114,5 @@ def automatic_reason(msg: ParsedMessage) -> str | None:
         return f"automatic subject {msg.subject[:60]!r}"
     if not msg.sender and not msg.reply_to:
         # No one to answer and no one to name: treat as machine mail, never answered.
-        return "no sender address"
+        return msg.from_problem or "no sender address"
     return None

@@ -15,3 +15,7 @@ class AddressError(ParseError):
 
 class MessageError(ParseError):
     "Bytes that are not an email message at all"
+
+
+class LimitError(MessageError):
+    "A message beyond the bounds one message may hold (parsing it could take too long)"

@@ -17,10 +17,11 @@ from parsers.callback import CALLBACK, FAX, OTHER, callback_numbers, find_number
 from parsers.company import domain_confirms, has_company_word, spelled_domain
 from parsers.issue import says_something
 from parsers.labels import labelled_values
+from parsers.phones import BlockCache
 from parsers.prose import Introduction, introduction
 from parsers.regions import region_chain
 from parsers.signature import find_signature, looks_like_name, name_from_display, split_signature
-from parsers.text import ReplyParts
+from parsers.text import ReplyParts, bounded
 
 FIELDS = ("requester_name", "company", "callback_numbers", "description")
 
@@ -74,10 +75,11 @@ def _numbers(values: dict[str, list[str]], text: str, signature: str, regions: t
              desk: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
     """Call-back numbers, fax numbers and where the call-back numbers came from: labelled
     call-back lines first, then the requester's numbers anywhere in the text or signature."""
+    cache: BlockCache = {}
     labelled = [n for n in find_numbers("\n".join(values.get("callback_numbers", [])),
-                                        regions, desk) if n.kind in (CALLBACK, OTHER)]
+                                        regions, desk, cache) if n.kind in (CALLBACK, OTHER)]
     fax_text = "\n".join(f"fax: {v}" for v in values.get("fax", []))
-    free = find_numbers("\n".join([text, signature, fax_text]), regions, desk)
+    free = find_numbers("\n".join([text, signature, fax_text]), regions, desk, cache)
     fax = tuple(dict.fromkeys(n.e164 for n in free if n.kind == FAX))
     first = tuple(dict.fromkeys(n.e164 for n in labelled if n.e164 not in fax))
     more = callback_numbers([n for n in free if n.e164 not in fax])
@@ -85,7 +87,7 @@ def _numbers(values: dict[str, list[str]], text: str, signature: str, regions: t
         return tuple(dict.fromkeys([*first, *more])), fax, "label"
     if not more:
         return (), fax, None
-    in_signature = callback_numbers(find_numbers(signature, regions, desk))
+    in_signature = callback_numbers(find_numbers(signature, regions, desk, cache))
     return more, fax, ("signature" if set(more) <= set(in_signature) else "text")
 
 
@@ -189,6 +191,7 @@ def extract_fields(body: ReplyParts, sender_name: str, region: str = "US",
     """Find name, company, call-back numbers and description in a message's new text, and
     what the new text lacks in the sender's own quoted earlier message."""
     context = context or Context()
+    body = bounded(body)  # the work per message stays bounded, whatever its length
     fields = _extract(body, sender_name, region, min_description_words, context)
     if _own_quote(body.quoted_from, context.sender, sender_name) and body.first_quoted:
         own = _extract(ReplyParts(new=body.first_quoted, quoted="", signature=""), sender_name,

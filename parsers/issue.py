@@ -10,6 +10,8 @@ say something.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import islice
 
 # Words that arrange contact or are politeness, not a description of anything.
 _CONTACT_TALK = frozenset("""
@@ -36,15 +38,23 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*|\d[\w'’./-]*")
 _ADDRESS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
 
 
+def _content(text: str, own_words: str) -> Iterator[str]:
+    own = {w.lower() for w in _WORD.findall(own_words)}
+    for match in _WORD.finditer(_ADDRESS.sub(" ", text)):
+        word = match.group().lower().strip("'’-")
+        if word and word not in _CONTACT_TALK and word not in own \
+                and not word[0].isdigit() and len(word) > 1:
+            yield word
+
+
 def content_words(text: str, own_words: str = "") -> list[str]:
     """The words of `text` that say something beyond arranging contact; the words of
     `own_words` (the writer's name and company) do not count either."""
-    own = {w.lower() for w in _WORD.findall(own_words)}
-    words = [w.lower().strip("'’-") for w in _WORD.findall(_ADDRESS.sub(" ", text))]
-    return [w for w in words if w and w not in _CONTACT_TALK and w not in own
-            and not w[0].isdigit() and len(w) > 1]
+    return list(_content(text, own_words))
 
 
 def says_something(text: str, own_words: str = "", minimum: int = 2) -> bool:
-    """True when `text` holds at least `minimum` words that describe something."""
-    return len(content_words(text, own_words)) >= minimum
+    """True when `text` holds at least `minimum` words that describe something (read only
+    as far as the `minimum`-th)."""
+    return next(islice(_content(text, own_words), minimum - 1, None), None) is not None \
+        if minimum > 0 else True

@@ -7,20 +7,23 @@ be, unknown charsets fall back to UTF-8 or Windows-1252, and what went wrong is 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
 from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
 from parsers.errors import MessageError
+from parsers.limits import check_limits
+from parsers.mailboxes import mailboxes
+from parsers.msgid import read_ids
+from parsers.mailpolicy import DEFAULT
 from parsers.text import ReplyParts, html_to_text, split_reply
 from parsers.textcodec import decode_bytes, unmangle
 
-_MSG_ID = re.compile(r"<([^<>\s]+)>")
+
+_VERBATIM = DEFAULT.clone(refold_source="none")  # what an attached message is saved as
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class ParsedMessage:
     attachments: tuple[Attachment, ...]
     part_types: tuple[str, ...]  # every MIME type in the message, outermost first
     defects: tuple[str, ...]
+    from_problem: str | None = None  # why a From header gave no address: no sender then
 
     def header(self, name: str) -> str:
         """The first value of a header, decoded, or ''."""
@@ -82,28 +86,8 @@ def _headers(msg: Message) -> dict[str, tuple[str, ...]]:
     return {name: tuple(values) for name, values in result.items()}
 
 
-def _addresses(msg: EmailMessage, name: str, decoded: dict[str, tuple[str, ...]]
-               ) -> list[tuple[str, str]]:
-    """(display name, address) pairs; the header parser first, a lenient split second."""
-    try:
-        header = msg.get(name)
-        if header is not None and getattr(header, "addresses", None):
-            pairs = [(unmangle(a.display_name), unmangle(a.addr_spec)) for a in header.addresses]
-            if all("@" in addr for _, addr in pairs):
-                return pairs
-    except Exception:  # noqa: BLE001 - the stdlib header parser has raised many kinds
-        pass
-    return [(n, a) for n, a in getaddresses(list(decoded.get(name.lower(), ()))) if a]
-
-
 def _message_ids(values: tuple[str, ...]) -> tuple[str, ...]:
-    found: list[str] = []
-    for value in values:
-        ids = _MSG_ID.findall(value)
-        if not ids and "@" in value and " " not in value.strip():
-            ids = [value.strip()]
-        found.extend(f"<{i}>" for i in ids)
-    return tuple(dict.fromkeys(found))
+    return tuple(dict.fromkeys(i for value in values for i in read_ids(value)))
 
 
 def _date(decoded: dict[str, tuple[str, ...]]) -> datetime | None:
@@ -200,7 +184,9 @@ class _Body:
 
 def _bytes_of(msg: Message) -> bytes:
     try:
-        return msg.as_bytes()
+        # Headers as they came: refolding a long one parses it first, and an attached
+        # message's address headers would reach the header parser's slow paths.
+        return msg.as_bytes(policy=_VERBATIM)
     except (LookupError, UnicodeError, ValueError, TypeError) as exc:
         # Serialising a broken part can fail; its text is still worth keeping.
         return f"(part could not be serialised: {exc})".encode()
@@ -210,8 +196,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
     """Parse raw message bytes; MessageError only when there is nothing to parse."""
     if not raw.strip():
         raise MessageError("empty input: no headers and no body")
+    check_limits(raw)  # before the standard library sees it: its slow paths stay out of reach
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = BytesParser(policy=DEFAULT).parsebytes(raw)
     except Exception as exc:  # noqa: BLE001 - the parser is documented never to raise
         raise MessageError(f"not an RFC 5322 message: {exc}") from exc
     assert isinstance(msg, EmailMessage)
@@ -222,9 +209,11 @@ def parse_message(raw: bytes) -> ParsedMessage:
     walker.walk(msg)
     plain = "\n\n".join(t for t in walker.plain if t.strip())
     text = plain if plain.strip() else "\n\n".join(html_to_text(h) for h in walker.html)
-    senders = _addresses(msg, "From", decoded) or _addresses(msg, "Sender", decoded)
-    reply_to = _addresses(msg, "Reply-To", decoded)
-    recipients = _addresses(msg, "To", decoded) + _addresses(msg, "Cc", decoded)
+    senders, from_problem = mailboxes(msg, "From")
+    if not senders and from_problem is None:  # no From at all: the Sender header
+        senders = mailboxes(msg, "Sender")[0]
+    reply_to = mailboxes(msg, "Reply-To")[0]
+    recipients = mailboxes(msg, "To")[0] + mailboxes(msg, "Cc")[0]
     return_path = decoded.get("return-path")
     return ParsedMessage(
         message_id=next(iter(_message_ids(decoded.get("message-id", ()))), None),
@@ -244,4 +233,5 @@ def parse_message(raw: bytes) -> ParsedMessage:
         attachments=tuple(walker.attachments),
         part_types=tuple(walker.types),
         defects=tuple(dict.fromkeys(walker.defects)),
+        from_problem=from_problem,
     )

@@ -54,6 +54,9 @@ _WEAK = [
     rf"(?i:\bour\s+{_ORG_NOUN}\s+(?:at|in))\s+{_COMPANY_START}",
 ]
 _STRONG_RE = [re.compile(p) for p in _STRONG]
+# What the first strong pattern cannot match without (a title is slow to look for at every
+# word): one of its prepositions after a space, then the company's first letter.
+_TITLE_AFTER = re.compile(rf"\s(?i:at|for|of|with)\s+{_COMPANY_START}")
 _WEAK_RE = [re.compile(p) for p in _WEAK]
 _CONNECTORS = {"&", "and", "of", "+", "de", "du", "la", "y", "-"}
 _STOP = {"I", "I'm", "I’m", "We", "Our", "Please", "Thanks", "Thank", "Hi", "Hello", "Can",
@@ -79,13 +82,22 @@ _AT_MOST = 120  # company_at reads no further
 _ENDS = (".", "!", "?", ":")
 
 
+def _line_end(text: str) -> int:
+    """Where company_at stops reading: the first line, at most _AT_MOST characters."""
+    end = text.find("\n", 0, _AT_MOST)
+    return end if end >= 0 else min(len(text), _AT_MOST)
+
+
 def company_at(text: str) -> str | None:
     """The company name that starts `text` ("Northgate Tyre & Auto on Route 9" ->
     "Northgate Tyre & Auto"): capitalised words, joined by connectors such as "&" or "of"
     only when another capitalised word follows."""
     words: list[str] = []
-    tokens = _TOKEN.findall(text[:_AT_MOST].split("\n")[0])
-    for index, token in enumerate(tokens):
+    # Read token by token (most capitalised words end after one or two), one ahead.
+    tokens = _TOKEN.finditer(text, 0, _line_end(text))
+    ahead = next(tokens, None)
+    while ahead is not None:
+        token, ahead = ahead.group(), next(tokens, None)
         bare = token.rstrip(".")
         if (bare in _STOP and words) or (token.lower() == "the" and words):
             break
@@ -96,7 +108,7 @@ def company_at(text: str) -> str | None:
             if token.endswith(".") and len(bare) > 3:
                 break  # "... Elm Court Dental." ends the sentence
             continue
-        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        following = ahead.group() if ahead is not None else ""
         if token.lower() in _CONNECTORS and words and following[:1].isupper():
             words.append(token)
             continue
@@ -120,6 +132,8 @@ def _name(text: str) -> str | None:
 
 def _first_company(patterns: list[re.Pattern[str]], text: str) -> str | None:
     for pattern in patterns:
+        if pattern is _STRONG_RE[0] and not _TITLE_AFTER.search(text):
+            continue
         for match in pattern.finditer(text):
             company = company_at(text[match.end():match.end() + _AT_MOST])
             if company:

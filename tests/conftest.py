@@ -37,7 +37,7 @@ def fault_seconds(request: pytest.FixtureRequest) -> Iterator[None]:
     """The fault suite's tests print how long each took (seen with -s, as `make faults` runs)."""
     began = time.monotonic()
     yield
-    if request.node.get_closest_marker("faults"):
+    if any(request.node.get_closest_marker(m) for m in ("faults", "faultsuite")):
         print(f"\nfaults {request.node.name}: {time.monotonic() - began:.1f} s")
 
 

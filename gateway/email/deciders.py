@@ -49,21 +49,21 @@ class LoopSettings:
 
 
 def decide_some(email: EmailIntake, settings: LoopSettings) -> int:
-    """Claim up to `batch` pending messages and decide them; how many were claimed."""
+    """Claim up to `batch` pending messages, decide them and commit their outcomes together;
+    how many were claimed."""
     try:
         items = email.store.pending.claim(settings.owner, email.intake.clock(), settings.lease,
                                           settings.batch)
     except StoreError as exc:
         log.warning("deciders.claim_failed", extra={"owner": settings.owner, "error": str(exc)})
         return 0
-    for item in items:
-        try:
-            outcome = email.decide_pending(item, settings.owner)
-        except StoreError as exc:
+    if not items:
+        return 0
+    for item, result in zip(items, email.decide_claimed(items, settings.owner)):
+        if isinstance(result, StoreError):
             # Nothing committed: the row stays claimed and goes to a decider after the lease.
-            log.error("deciders.commit_failed", extra={"row": item.row, "error": str(exc)})
-            continue
-        if outcome is None:
+            log.error("deciders.commit_failed", extra={"row": item.row, "error": str(result)})
+        elif result is None:
             log.warning("deciders.taken_over", extra={"row": item.row, "owner": settings.owner})
     return len(items)
 

@@ -2,8 +2,9 @@
 
 The channels call `EmailIntake.accept(raw, ...)`: the bytes are committed as a pending
 message and the channel answers its sender; a decider (gateway/email/deciders.py) then
-claims the message and calls `decide_pending`, which decides and commits the outcome with
-the end of its claim, so each message is decided exactly once. `receive(raw, ...)` (ingest)
+claims a few messages and calls `decide_claimed` (`decide_pending` for one), which decides
+them and commits each outcome with the end of its claim, all in one transaction, so each
+message is decided exactly once. `receive(raw, ...)` (ingest)
 archives the bytes first (nothing is lost whatever happens next), then decides (duplicate,
 automatic, update of a ticket, answer to a rejection, ticket, rejection) and commits the outcome, the ticket, the replies and the page request
 in one transaction: a crash leaves either all of it or none of it, and a re-delivery of
@@ -22,12 +23,14 @@ from gateway.core.intake import IntakeService
 from gateway.email.answers import conversation, merge_fields
 from gateway.email.commit import Committer, rejection_reply
 from gateway.email.extract import read_fields
+from gateway.email.groupcommit import GroupCommit
 from gateway.email.outcome import Decision, EmailOutcome
 from gateway.email.threads import Sender, Target, may_update, thread_target
 from parsers.classify import automatic_reason
 from parsers.errors import MessageError
+from parsers.limits import first_message_id
 from parsers.message import ParsedMessage, parse_message
-from store import DuplicateSourceError, PendingMessage
+from store import DuplicateSourceError, PendingMessage, StoreError
 from store.models import Channel, Outcome, Route
 
 __all__ = ["EmailIntake", "EmailOutcome", "OUTCOMES"]
@@ -35,6 +38,8 @@ __all__ = ["EmailIntake", "EmailOutcome", "OUTCOMES"]
 log = logging.getLogger(__name__)
 OUTCOMES = tuple(Outcome)
 MAX_ATTEMPTS = 3  # claims of one message without an outcome before it is left for a person
+GROUP_BYTES = 256 * 1024  # larger messages commit on their own (the store writes them in parts)
+_Accept = tuple[bytes, str, tuple[str, ...], datetime]  # raw, source, recipients, when
 
 
 def _nobody() -> None:
@@ -51,34 +56,89 @@ class EmailIntake:
         self.committer = Committer(intake)
         self._dry_seen: set[str] = set()  # a dry run writes nothing, so it remembers here
         self.doorbell: Callable[[], None] = _nobody  # rung after each accept (the deciders)
+        self._accepts: GroupCommit[_Accept, int] = GroupCommit(self._accept_many,
+                                                              self._accept_one)
 
     def accept(self, raw: bytes, source: str, recipients: Sequence[str] = ()) -> int:
         """Commit the raw bytes as a pending message, to be decided soon by a decider; its
-        archive row. Raises the store's StoreError when nothing could be committed."""
-        row = self.store.pending.accept(Channel.EMAIL, source, self.intake.clock(), raw,
-                                        tuple(recipients))
+        archive row. Raises the store's StoreError when nothing could be committed. Small
+        messages accepted at the same moment by several threads commit together (group
+        commit); each call returns once its own message is committed."""
+        item = (raw, source, tuple(recipients), self.intake.clock())
+        row = self._accepts.submit(item) if len(raw) <= GROUP_BYTES else self._accept_one(item)
         self.doorbell()
         return row
+
+    def _accept_one(self, item: _Accept) -> int:
+        raw, source, recipients, at = item
+        return self.store.pending.accept(Channel.EMAIL, source, at, raw, recipients)
+
+    def _accept_many(self, items: Sequence[_Accept]) -> list[int]:
+        return self.store.atomically(lambda: [self._accept_one(item) for item in items])
 
     def decide_pending(self, item: PendingMessage, owner: str) -> EmailOutcome | None:
         """Decide a message `owner` claimed and commit the outcome with the end of the claim;
         None (nothing committed) when another decider took it over meanwhile."""
-        now = item.received_at  # decided as of its arrival: due times count from then
-        if item.attempts > MAX_ATTEMPTS:
-            decision = Decision(EmailOutcome(Outcome.ERROR, reason=(
-                f"no outcome after {item.attempts - 1} attempts (a decider died on it)")))
-        else:
-            decision = self._decision(item.raw, item.recipients, now, item.row)
-
-        def work() -> EmailOutcome | None:
-            if not self.store.pending.finish(item.row, owner):
-                return None
-            return self._commit(item.row, decision, now)
-
-        outcome = self.store.atomically(work)
+        decision = self._pending_decision(item)
+        outcome = self.store.atomically(lambda: self._finish(item, owner, decision))
         if outcome is not None:
             self._log(item.row, outcome)
         return outcome
+
+    def decide_claimed(self, items: Sequence[PendingMessage], owner: str
+                       ) -> list[EmailOutcome | None | StoreError]:
+        """Decide the messages `owner` claimed, then commit all their outcomes in one
+        transaction (one writer's turn instead of one per message). When that transaction
+        fails, each is committed on its own, so one bad message does not hold back the
+        others: per message its outcome, None (taken over), or the StoreError that left it
+        claimed; any other error is raised once the others are committed."""
+        decided = [(item, self._pending_decision(item)) for item in items]
+        try:
+            results: list[EmailOutcome | None | StoreError] = list(self.store.atomically(
+                lambda: [self._finish(item, owner, decision) for item, decision in decided]))
+        except Exception:  # noqa: BLE001 - retried one by one below, where it is raised
+            return self._one_by_one(decided, owner)
+        self._log_all(items, results)
+        return results
+
+    def _one_by_one(self, decided: list[tuple[PendingMessage, Decision]], owner: str
+                    ) -> list[EmailOutcome | None | StoreError]:
+        results: list[EmailOutcome | None | StoreError] = []
+        failure: Exception | None = None
+        for item, decision in decided:
+            try:
+                results.append(self.store.atomically(
+                    lambda: self._finish(item, owner, decision)))  # noqa: B023 - called at once
+            except StoreError as exc:
+                results.append(exc)
+            except Exception as exc:  # noqa: BLE001 - a bug: raised after the others commit
+                failure = failure or exc
+                results.append(None)
+        self._log_all([item for item, _ in decided], results)
+        if failure is not None:
+            raise failure
+        return results
+
+    def _log_all(self, items: Sequence[PendingMessage],
+                 results: Sequence[EmailOutcome | None | StoreError]) -> None:
+        for item, result in zip(items, results):
+            if isinstance(result, EmailOutcome):
+                self._log(item.row, result)
+
+    def _pending_decision(self, item: PendingMessage) -> Decision:
+        """The decision of a claimed message, as of its arrival (due times count from then)."""
+        if item.attempts > MAX_ATTEMPTS:
+            return Decision(EmailOutcome(Outcome.ERROR, reason=(
+                f"no outcome after {item.attempts - 1} attempts (a decider died on it)")))
+        return self._decision(item.raw, item.recipients, item.received_at, item.row)
+
+    def _finish(self, item: PendingMessage, owner: str, decision: Decision
+                ) -> EmailOutcome | None:
+        """Inside the transaction: end the claim and commit the outcome; None if the claim
+        is no longer ours."""
+        if not self.store.pending.finish(item.row, owner):
+            return None
+        return self._commit(item.row, decision, item.received_at)
 
     def decided(self, row: int) -> EmailOutcome | None:
         """The outcome committed for an accepted message; None while it is pending."""
@@ -128,13 +188,20 @@ class EmailIntake:
     # -- deciding (reads only) -------------------------------------------------------
 
     def _decide(self, raw: bytes, recipients: Sequence[str], now: datetime) -> Decision:
+        # A duplicate is recognised before any parsing: a retry costs a look-up, no more.
+        early = first_message_id(raw)
+        earlier = self.store.messages.seen(Channel.EMAIL, early, raw)
+        if earlier is not None:
+            return Decision(EmailOutcome(Outcome.DUPLICATE, message_id=early,
+                                         reason=f"already received (message {earlier})"))
         try:
             parsed = parse_message(raw)
-        except MessageError as exc:
-            return Decision(EmailOutcome(Outcome.ERROR, reason=str(exc)))
+        except MessageError as exc:  # nothing to parse, or over the limits: for a person
+            return Decision(EmailOutcome(Outcome.ERROR, reason=str(exc), message_id=early))
         source_id = parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
         base = EmailOutcome(Outcome.ERROR, message_id=parsed.message_id)
-        earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id, raw)
+        earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id) \
+            if parsed.message_id != early else None
         if earlier is not None:
             return Decision(replace(base, outcome=Outcome.DUPLICATE,
                                     reason=f"already received (message {earlier})"))
@@ -145,6 +212,8 @@ class EmailIntake:
                             source_id=source_id)
         fields = read_fields(parsed, sender.requester, self.config, self.store)
         target, flags = self._target(parsed, sender)
+        if sender.address is None:  # no reply and no directory fill: a person looks at it
+            flags += ("unreadable_sender",)
         if target.number:
             return Decision(replace(base, outcome=Outcome.UPDATED, ticket=target.number,
                                     fields=fields, reason="answer to an existing ticket"),
@@ -181,6 +250,10 @@ class EmailIntake:
         reference = next((f for f in decision.flags if f.startswith("references:")), None)
         note = (f"mentions {reference.partition(':')[2]} but is not from its requester: "
                 "a new request, flagged for a technician") if reference else None
+        if "unreadable_sender" in decision.flags:
+            unread = (decision.parsed.from_problem if decision.parsed else None) or \
+                "the From address is not a valid address"
+            note = "; ".join(filter(None, [note, f"{unread}: no sender, never answered"]))
         if missing and decision.route != Route.CRITICAL_EMAIL:
             refused = "missing " + ", ".join(missing) + (f"; {note}" if note else "")
             reply = rejection_reply(self.intake, sender, decision.conversation, now)

@@ -38,7 +38,8 @@ class Sender:
     def of(cls, parsed: ParsedMessage, desk_addresses: tuple[str, ...]) -> Sender:
         """Read the sender of a message; never a reply to an invalid or desk address."""
         address = valid_address(parsed.sender)
-        target = valid_address(parsed.reply_to) or address
+        # No From address, no reply: not even to Reply-To (the sender is the From address).
+        target = (valid_address(parsed.reply_to) or address) if address else None
         own = bool(address and address.lower() in desk_addresses)
         if target and target.lower() in desk_addresses:
             target = None

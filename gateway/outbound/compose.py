@@ -11,18 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from parsers.msgid import strict_ids
+from parsers.mailpolicy import SMTP
 from store import Store
 from store.models import OutboxKind
 
 EMAIL_KIND = OutboxKind.EMAIL
-_MSG_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-_SMTP = policy.SMTP.clone(max_line_length=78)
+_SMTP = SMTP.clone(max_line_length=78)  # header classes made once (parsers.mailpolicy)
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,9 @@ def one_line(value: str, limit: int = 200) -> str:
 
 
 def message_ids(value: str | None) -> list[str]:
-    """The well-formed <id@host> tokens in a header value, in order."""
-    return _MSG_ID.findall(value or "")
+    """The RFC 5322 msg-ids in a header value, in order (nothing else from outside reaches
+    In-Reply-To or References: no control characters, no spaces)."""
+    return strict_ids(value)
 
 
 def render(email: OutgoingEmail, sender: str, sender_name: str, message_id: str,

@@ -3,8 +3,10 @@ them: processes of the gateway itself (one per core by default), each with its o
 connection, claiming pending mail from the store; or threads, for an in-process store.
 
 On start, claims left by deciders of this host that died (a crash, kill -9) are freed and
-the backlog is decided before the channels open; on stop, the channels have already
-stopped accepting, and what is pending is decided within `[deciders] drain_seconds`.
+the backlog is decided before the channels open. A decider that dies while serving is
+replaced at once (gateway/runtime/restarts.py), what it held freed and the death logged.
+On stop, the channels have already stopped accepting, and what is pending is decided
+within `[deciders] drain_seconds`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from gateway.config import load_config
 from gateway.config.deciders import DecidersConfig
 from gateway.email import deciders
 from gateway.runtime.services import Services, build_services
+from gateway.runtime.doorbell import Doorbell, StopFlag
 from gateway.runtime.logs import setup_logging
+from gateway.runtime.restarts import Restarter
 
 log = logging.getLogger("gateway.deciders")
 _PR_SET_PDEATHSIG = 1
@@ -86,9 +90,13 @@ class DecisionWorkers:
         self.threads = threads  # > 0: threads in this process (tests, in-memory stores)
         self.host = socket.gethostname()
         self._context = multiprocessing.get_context("spawn")
-        self._wake: Any = threading.Event() if threads else self._context.Event()
-        self._stop: Any = threading.Event() if threads else self._context.Event()
+        self._wake: Any = threading.Event()  # threads only; processes get a Bell each
+        self._bells = Doorbell(self._context)
+        self._stop: Any = threading.Event() if threads else StopFlag(self._context)
         self._workers: list[Any] = []
+        self._owners: dict[int, str] = {}  # slot -> the owner name its worker claims as
+        self._spawned = 0
+        self._restarter: Restarter | None = None
 
     def start(self) -> None:
         """Free what dead deciders of this host held, start the workers, and wait (at most
@@ -96,17 +104,23 @@ class DecisionWorkers:
         self._free_dead_claims()
         backlog = self.services.store.pending.count()
         self._stop.clear()
-        self.services.email.doorbell = self._wake.set
+        self.services.email.doorbell = self._wake.set if self.threads else self._bells.ring
         for n in range(self.threads or self.config.processes):
             self._workers.append(self._spawn(n))
+        self._restarter = Restarter(self._workers, self._replace)
+        self._restarter.start()
         if backlog:
             log.info("deciders.backlog", extra={"pending": backlog})
             self._wait_drained(self.config.drain_seconds)
 
     def stop(self) -> None:
         """Decide what is pending (at most `drain_seconds`), then end the workers."""
+        if self._restarter is not None:  # stopping on purpose: no more replacements
+            self._restarter.stop()
+            self._restarter = None
         self._stop.set()
         self._wake.set()
+        self._bells.ring()
         deadline = time.monotonic() + self.config.drain_seconds + 2
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
@@ -116,6 +130,7 @@ class DecisionWorkers:
                 worker.kill()
                 worker.join(2)
         self._workers = []
+        self._bells.close()
         left = self.services.store.pending.count()
         if left:  # decided by the next start, or by another node's deciders
             log.warning("deciders.left_pending", extra={"pending": left})
@@ -126,19 +141,38 @@ class DecisionWorkers:
         return {"ok": alive == len(self._workers) and alive > 0, "workers": alive,
                 "pending": self.services.store.pending.count()}
 
+    def pids(self) -> list[int | None]:
+        """The process id of each decider now (None for a thread), in slot order."""
+        return [getattr(w, "pid", None) if self.threads == 0 else None for w in self._workers]
+
+    def _replace(self, slot: int, dead: Any) -> Any:
+        """A worker died on its own: free what it held, log it, start another in its slot."""
+        freed = self.services.store.pending.release(self._owners[slot])
+        log.error("deciders.restarted", extra={
+            "worker": slot, "pid": getattr(dead, "pid", None),
+            "exitcode": getattr(dead, "exitcode", None), "freed": freed})
+        return self._spawn(slot)
+
     def _spawn(self, n: int) -> Any:
-        owner = f"{self.host}:{os.getpid()}:{n}"
+        # Unique per start ("host:pid:slot.start"), so freeing a dead one's rows never
+        # frees those of the one started in its place; fixed width, so no name is the
+        # beginning of another (release() takes a prefix).
+        self._spawned += 1
+        owner = self._owners[n] = f"{self.host}:{os.getpid()}:{n}.{self._spawned:06d}"
         if self.threads:
             worker: Any = threading.Thread(
                 target=deciders.run, name=f"decider-{n}",
                 args=(self.services.email, _settings(owner, self.config), self._wake, self._stop),
                 daemon=True)
-        else:
-            worker = self._context.Process(
-                target=child, name=f"decider-{n}", daemon=True,
-                args=(self.services.config.source, os.getcwd(), owner, self._wake, self._stop,
-                      os.getpid()))
+            worker.start()
+            return worker
+        bell = self._bells.bell(n)
+        worker = self._context.Process(
+            target=child, name=f"decider-{n}", daemon=True,
+            args=(self.services.config.source, os.getcwd(), owner, bell, self._stop,
+                  os.getpid()))
         worker.start()
+        bell.close()  # the decider has its own copy now
         return worker
 
     def _free_dead_claims(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from parsers.callback import CALLBACK, DESK, FAX, OTHER, callback_numbers, find_numbers
+from parsers.phones import BlockCache
 
 REGIONS = ("US", "CA", "GB", "AU", "NZ", "IE")
 DESK_LINES = frozenset({"+18665206414"})
@@ -49,3 +50,25 @@ def test_a_trunk_zero_number_is_read_in_the_first_region_it_is_valid_in() -> Non
 def test_callback_numbers_keep_only_the_requesters_once() -> None:
     found = find_numbers("Fax 512-555-0199. Me: 512-555-0100, again 512-555-0100", REGIONS)
     assert callback_numbers(found) == ("+15125550100",)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # The US number is read first; the UK one on another line still needs its region.
+    ("Server FS01 is down.\nCall me on 512-555-0134.\n\nMy UK mobile is 07911 123456.",
+     [("+15125550134", CALLBACK), ("+447911123456", CALLBACK)]),
+    # A trunk 0 inside a number already read, or after a letter, asks no other region.
+    ("Server FS01 is down.\nTel: (512) 555-0134\nFax: (512) 555-0199",
+     [("+15125550134", CALLBACK), ("+15125550199", FAX)]),
+])
+def test_later_regions_read_what_is_left(text: str, expected: list[tuple[str, str]]) -> None:
+    assert kinds(text) == expected
+
+
+def test_a_shared_cache_gives_the_same_numbers() -> None:
+    text = "Tel: 0161 496 0000\nThanks,\nJo\nMobile 07911 123456"
+    cache: BlockCache = {}
+    first = find_numbers(text, REGIONS, DESK_LINES, cache)
+    assert cache  # the runs of lines read, kept
+    again = find_numbers(text, REGIONS, DESK_LINES, cache)
+    assert first == again == find_numbers(text, REGIONS, DESK_LINES)
+    assert [n.e164 for n in first] == ["+441614960000", "+447911123456"]

@@ -1,5 +1,5 @@
-"""gateway.email.deciders and EmailIntake.accept/decide_pending: mail accepted as pending is
-decided exactly once, whoever holds it and whatever dies on the way."""
+"""gateway.email.deciders and EmailIntake.accept/decide_pending/decide_claimed: mail accepted
+as pending is decided exactly once, whoever holds it and whatever dies on the way."""
 
 from __future__ import annotations
 
@@ -72,3 +72,28 @@ def test_two_deciders_at_once_decide_each_message_once(services: Services) -> No
     assert services.store.pending.count() == 0
     tickets = services.store.tickets.queue()
     assert len(tickets) == 30 and len({t.source_id for t in tickets}) == 30
+
+
+def test_a_batch_commits_each_outcome_and_skips_what_was_taken_over(
+        services: Services, clock: Clock) -> None:
+    rows = [services.email.accept(F.LABELLED.replace(b"<t1@acme.example>", f"<b{n}@x>".encode()),
+                                  "smtp:test") for n in range(3)]
+    slow = services.store.pending.claim("slow", clock(), LEASE, limit=3)
+    clock.advance(seconds=31)
+    [fast] = services.store.pending.claim("fast", clock(), LEASE)  # the oldest, rows[0]
+    assert services.email.decide_claimed([fast], "fast")[0] is not None
+    results = services.email.decide_claimed(slow, "slow")
+    assert results[0] is None  # taken over: nothing committed twice
+    assert [getattr(r, "outcome", None) for r in results[1:]] == ["ticket", "ticket"]
+    assert [services.store.messages.get(r).outcome for r in rows] == ["ticket"] * 3
+    assert services.store.tickets.count() == 3 and services.store.pending.count() == 0
+    assert len(services.store.outbox.items()) == 3
+
+
+def test_the_same_message_twice_in_one_batch_is_one_ticket(services: Services) -> None:
+    # An SMTP retry: the same Message-ID accepted twice, both claimed by one decider.
+    rows = [services.email.accept(F.LABELLED, "smtp:test") for _ in range(2)]
+    assert decide_some(services.email, loop("a")) == 2
+    outcomes = sorted(services.store.messages.get(r).outcome or "" for r in rows)
+    assert outcomes == ["duplicate", "ticket"]
+    assert services.store.tickets.count() == 1

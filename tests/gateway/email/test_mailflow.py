@@ -240,3 +240,58 @@ def test_random_bytes_are_kept_with_a_precise_error(services: Services) -> None:
     assert out.outcome == "error" and "no headers" in (out.reason or "")
     row = services.store.messages.get(1)
     assert row.raw == F.RANDOM_BYTES and row.outcome == "error"
+
+
+def test_a_display_name_never_chooses_who_is_answered(services: Services) -> None:
+    # Issue 22: the decoded display name held "To: ceo@victim.example", a directory contact.
+    services.store.directory.upsert_contact(ContactRecord(
+        email="ceo@victim.example", name="Vic Tim", company="Victim Inc",
+        phones=("+15125550134",)), services.clock())
+    raw = F.plain("The printer on floor three is jammed again.",
+                  sender="=?utf-8?q?x=0D=0ATo:_ceo@victim.example?= <mallory@attacker.example>")
+    out = services.email.receive(raw, "t")
+    assert "directory" not in out.fields.sources.values()
+    assert [i.recipient for i in sent(services)] == ["mallory@attacker.example"]
+
+
+def test_a_from_without_an_address_is_never_answered_and_is_flagged(
+        services: Services) -> None:
+    raw = F.LABELLED.replace(b"From: jsmith@contoso.example",
+                             b"From: John Smith jsmith contoso\r\nReply-To: jsmith@contoso.example")
+    out = services.email.receive(raw, "t")
+    assert (out.outcome, out.reply) == ("ticket", None) and sent(services) == []
+    ticket = services.store.tickets.get(out.ticket or "")
+    assert "unreadable_sender" in ticket.flags and ticket.email is None
+    assert "no sender, never answered" in (out.reason or "")
+
+
+def test_control_characters_in_references_never_reach_our_reply(services: Services) -> None:
+    raw = F.LABELLED.replace(b"Message-ID: <t1@acme.example>", b"Message-ID: <t1@acme.example>"
+                             b"\r\nReferences: <a\x01b@x.example> <ok@x.example> <c\x00d@x>")
+    services.email.receive(raw, "t")
+    reply = mail(sent(services)[0])
+    assert reply["References"] == "<ok@x.example> <t1@acme.example>"
+    assert reply["In-Reply-To"] == "<t1@acme.example>"
+
+
+def test_a_message_over_the_parsing_limits_is_kept_and_decided_once_as_an_error(
+        services: Services) -> None:
+    raw = F.plain("Printer down.", sender=". " * 20000, message_id="<poison@b.example>")
+    row = services.email.accept(raw, "smtp:test")
+    now = services.clock()
+    [item] = services.store.pending.claim("d", now, timedelta(seconds=30))
+    out = services.email.decide_pending(item, "d")
+    assert out is not None and (out.outcome, out.message_id) == ("error", "<poison@b.example>")
+    assert "message over the parsing limits: From header of 40,001 bytes" in (out.reason or "")
+    assert services.store.messages.get(row).raw == raw  # kept for a person
+    assert services.store.pending.claim("e", now + timedelta(hours=1),
+                                        timedelta(seconds=30)) == []  # never tried again
+
+
+def test_a_duplicate_is_recognised_before_its_bytes_are_parsed(services: Services) -> None:
+    assert services.email.receive(F.LABELLED, "t").outcome == "ticket"
+    # The same Message-ID again, with a From that parsing would refuse as over the limits:
+    # it is found a duplicate first, so nothing of it is parsed.
+    again = F.LABELLED.replace(b"From: jsmith@contoso.example", b"From: " + b". " * 20000)
+    out = services.email.receive(again, "t")
+    assert (out.outcome, out.message_id) == ("duplicate", "<t1@acme.example>")

@@ -49,7 +49,7 @@ def _burst(port: int, trial: int, accepted: list[str], stop: threading.Event
     return threads
 
 
-@pytest.mark.faults
+@pytest.mark.faultsuite
 def test_kill_9_during_an_smtp_burst_loses_and_doubles_nothing(
         write_config: Callable[..., Path], tmp_path: Path) -> None:
     http_port, smtp_port = free_port(), free_port()

@@ -41,7 +41,7 @@ def message(trial: int, n: int) -> tuple[str, bytes]:
                         message_id=mid)
 
 
-@pytest.mark.faults
+@pytest.mark.faultsuite
 def test_kill_9_during_an_imap_batch_loses_and_doubles_nothing(
         write_config: Callable[..., Path], tmp_path: Path, dovecot: Dovecot) -> None:
     user = dovecot.add_user()

@@ -52,7 +52,7 @@ def states(db: Path) -> dict[str, str]:
         store.close()
 
 
-@pytest.mark.faults
+@pytest.mark.faultsuite
 def test_kill_9_while_sending_the_outbox_loses_nothing_and_doubles_only_in_doubt(
         write_config: Callable[..., Path], tmp_path: Path) -> None:
     sink = CountingSink()

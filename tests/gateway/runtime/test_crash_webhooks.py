@@ -89,7 +89,7 @@ class Burst:
             thread.join(15)
 
 
-@pytest.mark.faults
+@pytest.mark.faultsuite
 def test_kill_9_during_a_webhook_burst_loses_and_doubles_nothing(
         tmp_path: Path) -> None:
     port = free_port()

@@ -42,7 +42,7 @@ def send(port: int, mid: str) -> int:
         return int(next(iter(exc.recipients.values()))[0])
 
 
-@pytest.mark.faults
+@pytest.mark.faultsuite
 def test_smtp_answers_451_while_the_disk_is_full_then_catches_up(disk: Path) -> None:
     http_port, smtp_port = free_port(), free_port()
     config = disk / "config.toml"

@@ -10,6 +10,7 @@ import resource
 import signal
 import subprocess
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 from twilio.request_validator import RequestValidator
@@ -40,14 +41,27 @@ def signed_webhook(port: int) -> int:
     return status_of(raw_request(port, head, body))
 
 
+def start(config: Path, limit: Callable[[], None]) -> subprocess.Popen[str]:
+    """`serve` on `config`, with `limit` applied in the child before it starts."""
+    return subprocess.Popen(
+        [str(EXE), "serve", "--config", str(config)], text=True, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, preexec_fn=limit,
+        env={**os.environ, TOKEN_ENV: TOKEN, "TEST_VOICE_API_TOKEN": API_TOKEN})
+
+
+def stop(proc: subprocess.Popen[str], held: list[RawSmtp]) -> str:
+    """Close the held sessions, stop `serve`, and return its log."""
+    for r in held:
+        r.close()
+    proc.send_signal(signal.SIGTERM)
+    return proc.communicate(timeout=30)[1]
+
+
 def test_http_answers_while_the_smtp_cap_is_full(tmp_path: Path) -> None:
     port = free_port()
     config = write_voice_config(tmp_path, port)  # the defaults: 500 sessions, 50 an address
     smtp_port = load_config(config).mail.smtp.port
-    proc = subprocess.Popen(
-        [str(EXE), "serve", "--config", str(config)], text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, preexec_fn=low_limit,
-        env={**os.environ, TOKEN_ENV: TOKEN, "TEST_VOICE_API_TOKEN": API_TOKEN})
+    proc = start(config, low_limit)
     held: list[RawSmtp] = []
     try:
         wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc)
@@ -67,10 +81,7 @@ def test_http_answers_while_the_smtp_cap_is_full(tmp_path: Path) -> None:
         print(f"500 sessions held, 200 refused; serve holds {descriptors} descriptors")
         assert descriptors < 700
     finally:
-        for r in held:
-            r.close()
-        proc.send_signal(signal.SIGTERM)
-        _, log = proc.communicate(timeout=30)
+        log = stop(proc, held)
     events = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     [limit] = [e for e in events if e["event"] == "process.open_files"]
     assert (limit["limit"], limit["raised_from"]) == (4096, 1024)
@@ -90,10 +101,7 @@ def test_a_thousand_idle_connections_under_a_tight_open_files_limit(tmp_path: Pa
     port = free_port()
     config = write_voice_config(tmp_path, port)
     smtp_port = load_config(config).mail.smtp.port
-    proc = subprocess.Popen(
-        [str(EXE), "serve", "--config", str(config)], text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, preexec_fn=tight_limit,
-        env={**os.environ, TOKEN_ENV: TOKEN, "TEST_VOICE_API_TOKEN": API_TOKEN})
+    proc = start(config, tight_limit)
     held: list[RawSmtp] = []
     try:
         wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc)
@@ -110,10 +118,7 @@ def test_a_thousand_idle_connections_under_a_tight_open_files_limit(tmp_path: Pa
         assert smtp["refused_sessions"] == 1000 - len(held)
         assert signed_webhook(port) == 200
     finally:
-        for r in held:
-            r.close()
-        proc.send_signal(signal.SIGTERM)
-        _, log = proc.communicate(timeout=30)
+        log = stop(proc, held)
     events = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     print(f"log: {len(log)} bytes")
     [http] = [e for e in events if e["event"] == "http.connections_capped"]
@@ -130,10 +135,7 @@ def test_http_answers_with_descriptors_past_1024(tmp_path: Path) -> None:
     config = write_voice_config(tmp_path, port, extra="max_sessions = 1200\n"
                                 "max_sessions_per_address = 1200\n")
     smtp_port = load_config(config).mail.smtp.port
-    proc = subprocess.Popen(
-        [str(EXE), "serve", "--config", str(config)], text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, preexec_fn=low_limit,
-        env={**os.environ, TOKEN_ENV: TOKEN, "TEST_VOICE_API_TOKEN": API_TOKEN})
+    proc = start(config, low_limit)
     held: list[RawSmtp] = []
     try:
         wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc)
@@ -144,8 +146,5 @@ def test_http_answers_with_descriptors_past_1024(tmp_path: Path) -> None:
         assert status == 200 and body["components"]["smtp"]["open_sessions"] == 1100
         assert signed_webhook(port) == 200
     finally:
-        for r in held:
-            r.close()
-        proc.send_signal(signal.SIGTERM)
-        _, log = proc.communicate(timeout=30)
+        log = stop(proc, held)
     assert "Traceback" not in log

@@ -1,0 +1,66 @@
+"""The addresses of From, Sender, Reply-To, To and Cc, read from the raw header alone.
+
+An address is only ever what the header parser reads as one (the addr-spec); a display
+name is only ever a name. Decoding the display name first and searching the text for an
+address let `From: =?utf-8?q?x=0D=0ATo:_ceo@victim.example?= <mallory@attacker.example>`
+become ceo@victim.example's mail (issue 22); here it is mallory's, with the name
+"x To: ceo@victim.example". An address holding a control character, a space or an angle
+bracket is no address, so CR, LF and NUL never reach a stored or sent header. A From
+that yields no address gives no sender, and says why.
+"""
+
+from __future__ import annotations
+
+import re
+from email._header_value_parser import get_address_list
+from email.message import Message
+from email.utils import getaddresses
+
+from parsers.textcodec import unmangle
+
+LONG_LIST = 1024  # To and Cc longer than this are split by the linear parser
+_UNSAFE = re.compile(r"[\x00-\x20\x7f<>]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+Pair = tuple[str, str]  # (display name, address)
+
+
+def raw_header(msg: Message, name: str) -> str | None:
+    """The first raw value of a header, unfolded, its encoded words left as they are."""
+    wanted = name.lower()
+    value = next((str(v) for k, v in msg.raw_items() if k.lower() == wanted), None)
+    return None if value is None else "".join(value.splitlines())
+
+
+def _parsed(value: str) -> list[Pair] | None:
+    """Every mailbox of an address list, groups included; None when the parser gives up."""
+    try:
+        found, _ = get_address_list(value)
+    except Exception:  # noqa: BLE001 - the token parser raises several kinds on junk
+        return None
+    pairs = []
+    for address in found.addresses:
+        for box in address.all_mailboxes:
+            local, domain = unmangle(box.local_part or ""), unmangle(box.domain or "")
+            name = _CONTROL.sub(" ", unmangle(box.display_name or ""))
+            pairs.append((" ".join(name.split()), f"{local}@{domain}" if domain else local))
+    return pairs
+
+
+def mailboxes(msg: Message, name: str) -> tuple[list[Pair], str | None]:
+    """The (display name, address) pairs of a header, those with a domain first, and why
+    a header that is there gave none (None when it gave some, or is absent)."""
+    value = raw_header(msg, name)
+    if value is None:
+        return [], None
+    recipients = name.lower() in ("to", "cc")
+    pairs = None if recipients and len(value) > LONG_LIST else _parsed(value)
+    if pairs is None and recipients:
+        # Only the addresses matter here (is the desk's address among them), and the
+        # header parser's time grows faster than the list: the linear split reads it.
+        pairs = [("", unmangle(a)) for _, a in getaddresses([value])]
+    if pairs is None:
+        return [], f"the {name} header could not be parsed"
+    clean = [(n, a) for n, a in pairs if a and not _UNSAFE.search(a)]
+    if not clean:
+        return [], f"the {name} header holds no address that can be read"
+    return [p for p in clean if "@" in p[1]] + [p for p in clean if "@" not in p[1]], None

@@ -1,0 +1,118 @@
+"""parsers.limits and the work per message: every hostile input of issue 22 (and inputs
+just inside the limits on the same slow paths) is decided through the email pipeline in a
+child process under CPU-time and address-space limits, within 1 s of CPU and 100 MB."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from parsers.errors import LimitError, MessageError
+from parsers.limits import Limits, check_limits, first_message_id, over_limits
+from parsers.message import parse_message
+from tests.helpers import hostile
+from tests.helpers.budget import measure
+
+CPU_S, MEMORY_MB = 1.0, 100.0  # the promise (issue 22): per message under 1 MB
+REFUSED = {  # the inputs the limits refuse, and the words their reason names
+    "40 KB From: . . .": "From header of 40,001 bytes",
+    "Cc: ; ; ;": "Cc header of 40,001 bytes",
+    "400 KB Content-Type parameters": "Content-Type header",
+    "20,000 MIME parts": "MIME parts",
+    "140 KB of encoded words in From": "From header of 140,014 bytes",
+    "40,000 encoded words in Subject": "Subject header",
+    "long References": "References header",
+    "800 KB Message-ID": "Message-ID header",
+    "2,000 nested multiparts": "MIME parts",
+    "900 KB header line": "X-Junk header",
+    "40,000 addresses in Cc": "Cc header",
+    "nested comments in From": "From header",
+    "quoted words in From": "From header",
+    "CTE with comments": "Content-Transfer-Encoding header",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_figures() -> dict[str, dict[str, Any]]:
+    """Every input of both tables measured once (one process, a forked child per input)."""
+    figures = measure("HOSTILE", list(hostile.HOSTILE))
+    figures.update(measure("NEAR_LIMITS", list(hostile.NEAR_LIMITS)))
+    return figures
+
+
+def _check(row: dict[str, Any]) -> None:
+    assert "error" not in row, row.get("error")
+    assert row["cpu_s"] < CPU_S and row["peak_mb"] < MEMORY_MB, (
+        f"{row['name']}: {row['cpu_s']} s of CPU, {row['peak_mb']} MB above the start "
+        f"(limits {CPU_S} s, {MEMORY_MB} MB); outcome {row['outcome']}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(hostile.HOSTILE))
+def test_a_hostile_message_is_decided_within_the_budget(
+        name: str, hostile_figures: dict[str, dict[str, Any]]) -> None:
+    row = hostile_figures[name]
+    _check(row)
+    if name in REFUSED:
+        assert row["outcome"] == "error" and REFUSED[name] in (row["reason"] or ""), (
+            f"{name}: {row['outcome']} ({row['reason']}); {row['cpu_s']} s, "
+            f"{row['peak_mb']} MB")
+    else:
+        assert row["outcome"] != "error", f"{name}: {row['reason']}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(hostile.NEAR_LIMITS))
+def test_a_message_just_inside_the_limits_is_decided_within_the_budget(
+        name: str, hostile_figures: dict[str, dict[str, Any]]) -> None:
+    row = hostile_figures[name]
+    _check(row)
+    assert row["outcome"] != "error", f"{name}: {row['reason']}"
+
+
+@pytest.mark.parametrize("make", [*hostile.HOSTILE.values(), *hostile.NEAR_LIMITS.values()])
+def test_every_hostile_input_is_under_one_megabyte(make: Callable[[], bytes]) -> None:
+    assert len(make()) < 1_000_000  # the promise is for messages under 1 MB
+
+
+def test_a_message_over_the_limits_is_a_message_error_naming_the_limit() -> None:
+    raw = hostile.HOSTILE["40 KB From: . . ."]()
+    with pytest.raises(LimitError, match="From header of 40,001 bytes") as caught:
+        parse_message(raw)
+    assert isinstance(caught.value, MessageError)  # the pipeline's `error` outcome
+
+
+@pytest.mark.parametrize(("limit", "allowed", "raw"), [
+    ("parts", 5, hostile._parts(4)),  # the multipart itself and its four parts
+    ("encoded_words", 4, b"Subject: " + hostile._words(4) + b"\r\n\r\nhi\r\n"),
+    ("comments", 4, b"From: (a) (b) (c) (d) a@b.example\r\n\r\nhi\r\n"),
+    ("parameters", 4, b"Content-Type: text/plain; a=1; b=2; c=3; d=4\r\n\r\nhi\r\n"),
+    ("addresses", 4, b"To: a@b.example, c@d.example, e@f.example, g@h.example\r\n\r\nhi"),
+    ("sender_header", 12, b"From: a@b.example\r\n\r\nhi\r\n"),
+])
+def test_each_limit_refuses_one_more_than_it_allows(limit: str, allowed: int, raw: bytes
+                                                    ) -> None:
+    assert over_limits(raw, Limits(**{limit: allowed - 1})) is not None  # type: ignore[arg-type]
+    assert over_limits(raw, Limits(**{limit: allowed})) is None  # type: ignore[arg-type]
+
+
+def test_a_nested_part_is_measured_like_the_top_header_block() -> None:
+    nested = (b"From: a@b.example\r\nContent-Type: message/rfc822\r\n\r\n"
+              b"From: " + b". " * 2000 + b"\r\n\r\nhi\r\n")
+    with pytest.raises(LimitError, match="From header"):
+        check_limits(nested)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (b"Message-ID: <a@b.example>\r\n\r\nhi", "<a@b.example>"),
+    (b"message-id:\r\n  <folded@b.example>\r\nX: y\r\n\r\nhi", "<folded@b.example>"),
+    (b"Message-ID: bare@b.example\r\n\r\nhi", "<bare@b.example>"),
+    (b"Subject: s\r\n\r\nMessage-ID: <in-body@b.example>\r\n", None),
+])
+def test_the_message_id_is_read_cheaply_from_the_top_header_block(
+        raw: bytes, expected: str | None) -> None:
+    assert first_message_id(raw) == expected
+    if expected:
+        assert parse_message(raw).message_id == expected  # the same id parsing finds

@@ -1,0 +1,68 @@
+"""parsers.mailboxes and parsers.msgid: the sender is the From address as parsed, never
+text from a display name; no control character reaches an address or a message id."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.message import parse_message
+from parsers.msgid import read_ids, strict_ids
+from tests.helpers import mail as F
+
+SPOOF = "=?utf-8?q?x=0D=0ATo:_ceo@victim.example?= <mallory@attacker.example>"
+
+
+def test_a_display_name_never_becomes_the_sender() -> None:
+    parsed = parse_message(F.plain("Printer down.", sender=SPOOF))
+    assert parsed.sender == "mallory@attacker.example"
+    assert parsed.sender_name == "x To: ceo@victim.example"  # a name, on one line
+    assert parsed.from_problem is None
+
+
+@pytest.mark.parametrize(("sender", "problem"), [
+    ("Big Bug bb@bug.com", "the From header holds no address that can be read"),
+    ("<a\x00b@x.example>", "the From header holds no address that can be read"),
+])
+def test_a_from_without_a_readable_address_gives_no_sender(sender: str, problem: str) -> None:
+    raw = F.plain("Printer down.", sender=sender)
+    parsed = parse_message(raw)
+    assert (parsed.sender, parsed.from_problem) == (None, problem)
+
+
+def test_a_bare_cr_in_from_ends_the_header_line_and_never_reaches_the_address() -> None:
+    parsed = parse_message(F.plain("Printer down.", sender="<a\rb@x.example>"))
+    assert "\r" not in (parsed.sender or "") and "\n" not in (parsed.sender or "")
+
+
+def test_an_unquoted_comma_in_a_name_leaves_the_address_the_sender() -> None:
+    parsed = parse_message(F.plain("Printer down.", sender="Doe, Jane <jane@acme.example>"))
+    assert parsed.sender == "jane@acme.example"
+
+
+def test_control_characters_never_reach_recipients_or_reply_to() -> None:
+    raw = F.plain("Printer down.", extra="Reply-To: <r\x01@x.example>\nCc: <c\x00@x.example>")
+    parsed = parse_message(raw)
+    assert parsed.reply_to is None
+    assert all("\x00" not in r for r in parsed.recipients)
+
+
+def test_a_long_recipient_list_is_read_by_the_linear_parser() -> None:
+    many = ", ".join(f"user{i}@client.example" for i in range(100))
+    parsed = parse_message(F.plain("Printer down.", extra=f"Cc: {many}, Critical@Desk.example"))
+    assert "Critical@Desk.example" in parsed.recipients and len(parsed.recipients) == 102
+
+
+@pytest.mark.parametrize(("value", "lenient", "strict"), [
+    ("<a.b@c.example>", ["<a.b@c.example>"], ["<a.b@c.example>"]),
+    ("<a\x00b@c.example> <ok@c.example>", ["<ok@c.example>"], ["<ok@c.example>"]),
+    ("<a\x01b@c.example>", [], []),
+    ("<no-at-sign>", ["<no-at-sign>"], []),
+    ("<a b@c.example>", [], []),
+    ("<1234@[192.168.0.1]>", ["<1234@[192.168.0.1]>"], ["<1234@[192.168.0.1]>"]),
+    ("bare@c.example", ["<bare@c.example>"], []),
+    ("<\"quoted\"@c.example>", ["<\"quoted\"@c.example>"], []),
+])
+def test_message_ids_are_read_leniently_and_written_strictly(
+        value: str, lenient: list[str], strict: list[str]) -> None:
+    assert read_ids(value) == lenient
+    assert strict_ids(value) == strict
