@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= config.toml
 
-.PHONY: run test faults corpus accuracy bench lint check-config clean
+.PHONY: run test faults soak corpus accuracy bench lint check-config clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,10 +24,18 @@ test: $(STAMP)
 	@test -x $(PRISM) || (cd tests/twilio && npm ci --no-audit --no-fund)
 	$(BIN)/python -m pytest
 
-# The long fault suite (tests marked `faults`: fuzzing with many more examples, ...).
+# The fault suite (README "Guarantees"): the long tests marked `faults` (fuzzing with many
+# more examples, ...) and the kill -9 and outage tests marked `faultsuite` with FAULT_TRIALS
+# trials per channel (make test runs those with 4); each prints its figures and seed.
+FAULT_TRIALS ?= 50
 faults: $(STAMP)
 	@.ci/packages
-	$(BIN)/python -m pytest -m faults
+	@test -x $(PRISM) || (cd tests/twilio && npm ci --no-audit --no-fund)
+	FAULT_TRIALS=$(FAULT_TRIALS) $(BIN)/python -m pytest -m 'faults or faultsuite' -s -q
+
+# The long version: ten times the kill -9 trials.
+soak: $(STAMP)
+	$(MAKE) faults FAULT_TRIALS=500
 
 # The shared corpus of real mail (../shared/corpus) through `ingest --dry-run --json`.
 corpus: $(STAMP)

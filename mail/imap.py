@@ -186,12 +186,14 @@ class ImapPoller:
                 taken += 1
             if last is None and taken == len(uids) and not self._stop.is_set():
                 self._remember(uidvalidity, max([*uids, (uidnext or 1) - 1]))
-            self._file_decided(client, uidvalidity)
+            filed = self._file_decided(client, uidvalidity)
         except StoreError as exc:
             self.status.store_failed(exc)
             return STORE_DOWN
         self.status.store_worked()
-        return HANDLED if uids else NOTHING_NEW
+        # Mail arriving while we filed was announced (EXISTS) in the answers to the moves,
+        # not later in IDLE: after filing, look again before waiting.
+        return HANDLED if uids or filed else NOTHING_NEW
 
     def _holds(self) -> bool:
         """Whether this poller may still act (no lease: it always may)."""
@@ -239,8 +241,9 @@ class ImapPoller:
             log.exception("imap.intake_failed", extra={"mailbox": self.mailbox, "uid": uid})
             self._file(client, uid, _Failed(reason=f"internal error: {exc!r}"))
 
-    def _file_decided(self, client: IMAPClient, uidvalidity: int) -> None:
-        """File every message taken whose outcome is committed now."""
+    def _file_decided(self, client: IMAPClient, uidvalidity: int) -> int:
+        """File every message taken whose outcome is committed now; how many were."""
+        filed = 0
         for uid, row in sorted(self._unfiled.items()):
             outcome = self._intake.decided(row)
             if outcome is None or self._stop.is_set() or not self._holds():
@@ -248,6 +251,8 @@ class ImapPoller:
             self._file(client, uid, outcome)
             del self._unfiled[uid]
             self._remember(uidvalidity, self._position[1] if self._position else uid)
+            filed += 1
+        return filed
 
     def _file(self, client: IMAPClient, uid: int, outcome: Decided) -> None:
         """Mark and move one message by its committed outcome."""

@@ -40,6 +40,8 @@ def _parsed(value: str) -> list[Pair] | None:
     pairs = []
     for address in found.addresses:
         for box in address.all_mailboxes:
+            if not hasattr(box, "local_part"):
+                continue  # junk read as a group inside a group: the stdlib lists the group
             local, domain = unmangle(box.local_part or ""), unmangle(box.domain or "")
             name = _CONTROL.sub(" ", unmangle(box.display_name or ""))
             pairs.append((" ".join(name.split()), f"{local}@{domain}" if domain else local))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.errors import HeaderParseError
 from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -70,8 +71,8 @@ def _decode_header_value(raw: str) -> str:
     text = unmangle(raw)
     try:
         pieces = decode_header(text)
-    except (UnicodeError, ValueError, AssertionError, IndexError):
-        return " ".join(text.split())
+    except (UnicodeError, ValueError, AssertionError, IndexError, HeaderParseError):
+        return " ".join(text.split())  # e.g. an encoded word whose base64 is cut short
     words = []
     for piece, charset in pieces:
         # An unknown or wrong charset in an encoded word still gives readable text.

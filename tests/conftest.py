@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,15 @@ from tests.helpers.net import free_port
 from tests.helpers.postgres import BIN as POSTGRES_BIN, INSTALL as POSTGRES_INSTALL, Postgres
 from tests.helpers.twilio_api import Prism, RecordingServer
 from tests.helpers.voice import TOKEN, TOKEN_ENV, load
+
+
+@pytest.fixture(autouse=True)
+def fault_seconds(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The fault suite's tests print how long each took (seen with -s, as `make faults` runs)."""
+    began = time.monotonic()
+    yield
+    if any(request.node.get_closest_marker(m) for m in ("faults", "faultsuite")):
+        print(f"\nfaults {request.node.name}: {time.monotonic() - began:.1f} s")
 
 
 @pytest.fixture

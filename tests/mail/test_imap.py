@@ -321,6 +321,7 @@ def test_a_message_the_pipeline_cannot_read_stays_flagged_for_a_person(
     assert poller.health()["last_uid"] == 2
 
 
+@pytest.mark.faultsuite
 def test_restart_of_the_server_is_survived_and_logged_once(
         dovecot: Dovecot, user: str, settings: ImapSettings, services: Services,
         pollers: Callable[..., ImapPoller], caplog: pytest.LogCaptureFixture) -> None:

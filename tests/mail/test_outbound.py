@@ -213,6 +213,7 @@ def test_the_pipeline_acknowledgement_reaches_the_relay(
         services.close()
 
 
+@pytest.mark.faultsuite
 def test_relay_down_then_up_delays_without_loss_or_hammering(
         store: Store, make_mailer: Callable[..., OutboxMailer], clock: Clock, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:

@@ -66,3 +66,22 @@ def test_message_ids_are_read_leniently_and_written_strictly(
         value: str, lenient: list[str], strict: list[str]) -> None:
     assert read_ids(value) == lenient
     assert strict_ids(value) == strict
+
+
+def test_a_group_inside_a_group_in_to_is_no_crash() -> None:
+    # Found by the long fuzz run: the standard library lists the inner group among the
+    # mailboxes of such a header, and a group has no local part.
+    junk = "suDate: Mon, 23 Nov 2026 14:30:00 -0Content-Type: text/html; charset=utf-8"
+    raw = F.plain("Printer down.").replace(b"To: support@desk.example",
+                                           f"To: {junk}".encode(), 1)
+    assert junk.encode() in raw
+    parsed = parse_message(raw)
+    assert parsed.sender == "jane.doe@acme.example"
+
+
+def test_an_encoded_word_with_broken_base64_is_no_crash() -> None:
+    # Found by the long fuzz run: decode_header raises HeaderParseError on bad padding.
+    word = "=?utf-8?b?YWFh?=" * 3 + "=?utf-8?b?b?b?YWFh?="
+    raw = F.plain("Printer down.", extra=f"Reply-To: {word}")
+    assert b"Reply-To: =?utf-8?b?YWFh?=" in raw
+    assert parse_message(raw).sender == "jane.doe@acme.example"

@@ -203,6 +203,7 @@ def test_a_restart_mid_escalation_neither_loses_nor_repeats_a_step(make_desk, tw
     assert page.step == 2
 
 
+@pytest.mark.faultsuite
 def test_twilio_down_for_a_while_delays_pages_and_delivers_each_once(
         make_desk, twilio_api) -> None:
     desk = make_desk()

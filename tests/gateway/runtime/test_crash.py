@@ -1,41 +1,31 @@
-"""kill -9 during an SMTP burst, twenty times: every 250 is exactly one outcome.
+"""kill -9 during an SMTP burst: every 250 is exactly one outcome.
 
 `serve` runs as a real process group (the gateway and its decider processes); clients send
-complete requests until the whole group is killed with SIGKILL at a random moment. The next
-start decides what the crash left pending before it opens its channels, and is itself the
-next trial's victim. At the end, every message that got a 250 is one ticket, never two,
-and nothing is left pending.
+complete requests until the whole group is killed with SIGKILL at a random moment (after a
+random number of 250s). The next start decides what the crash left pending before it opens
+its channels, and is itself the next trial's victim. At the end, every message that got a
+250 is one ticket, never two, and nothing is left pending. FAULT_TRIALS trials (20 in
+`make test`, as issue 20 asks of this check; 50 in `make faults`); the seed is printed.
 """
 
 from __future__ import annotations
 
-import os
-import random
-import signal
 import smtplib
-import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from store import NotFoundError, Store, open_store
-from tests.helpers.http import wait_until_serving
+import pytest
+
+from store import open_store
+from tests.helpers.faults import Figures, Serve, message_outcomes, seeded, trials
 from tests.helpers.mail import LABELLED
 from tests.helpers.net import free_port
-from tests.helpers.paths import EXE
 from tests.helpers.waiting import wait_for
 
-TRIALS = 20
 CLIENTS = 4
 
-
-def _start(config: Path, http_port: int) -> subprocess.Popen[str]:
-    with open(config.parent / "serve.log", "a", encoding="utf-8") as log:  # never a full pipe
-        proc = subprocess.Popen([str(EXE), "serve", "--config", str(config)], text=True,
-                                stdout=subprocess.DEVNULL, stderr=log,
-                                start_new_session=True)  # its own group: one kill takes all
-    wait_until_serving(f"http://127.0.0.1:{http_port}/healthz", proc)
-    return proc
+SMTP_TRIALS = 20  # in `make test` (the other channels run 4 there)
 
 
 def _burst(port: int, trial: int, accepted: list[str], stop: threading.Event
@@ -61,56 +51,47 @@ def _burst(port: int, trial: int, accepted: list[str], stop: threading.Event
     return threads
 
 
-def _outcomes(store: Store) -> dict[str, list[str]]:
-    """Message-ID -> the outcome of each message row that carried it."""
-    found: dict[str, list[str]] = {}
-    row = 1
-    while True:
-        try:
-            message = store.messages.get(row)
-        except NotFoundError:
-            return found
-        assert message.outcome is not None, f"message {row} was never decided"
-        found.setdefault(message.source_id or f"row {row}", []).append(message.outcome)
-        row += 1
-
-
+@pytest.mark.faultsuite
 def test_kill_9_during_an_smtp_burst_loses_and_doubles_nothing(
         write_config: Callable[..., Path], tmp_path: Path) -> None:
     http_port, smtp_port = free_port(), free_port()
     config = write_config(f"[mail.smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\n"
                           "[deciders]\nprocesses = 2\nlease_seconds = 60\n", port=http_port)
+    seed, rng = seeded("smtp", SMTP_TRIALS)
+    figures = Figures("smtp", seed)
     accepted: list[str] = []
-    rng = random.Random(20)
-    proc = _start(config, http_port)
+    serve = Serve(config, http_port)
+    serve.start()
     try:
-        for trial in range(TRIALS):
+        for trial in range(trials(SMTP_TRIALS)):
             stop = threading.Event()
             before = len(accepted)
             clients = _burst(smtp_port, trial, accepted, stop)
             wait_for(lambda: len(accepted) >= before + rng.randint(1, 25), "250s in the burst")
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            serve.kill()
             stop.set()
             for thread in clients:
                 thread.join(15)
-            proc = _start(config, http_port)  # decides the crash's backlog before serving
+            serve.start()  # decides the crash's backlog before serving
+            figures.trials, figures.inputs = trial + 1, len(accepted)
             store = open_store(tmp_path / "data" / "test.db")
             try:
-                assert store.pending.count() == 0, f"trial {trial}: backlog not decided first"
+                assert store.pending.count() == 0, (
+                    f"trial {trial}: backlog not decided first; {figures}")
             finally:
                 store.close()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
+        serve.stop()
     store = open_store(tmp_path / "data" / "test.db")
     try:
-        outcomes = _outcomes(store)
+        outcomes = message_outcomes(store)
         tickets = [t.source_id for t in store.tickets.queue(include_closed=True)]
     finally:
         store.close()
-    assert len(tickets) == len(set(tickets)), "a message made two tickets"
+    assert len(tickets) == len(set(tickets)), f"a message made two tickets; {figures}"
     for mid in accepted:
-        assert outcomes.get(mid) in (["ticket"], ["ticket", "duplicate"]), (mid, outcomes.get(mid))
-        assert mid in tickets
-    assert len(accepted) >= TRIALS
+        assert outcomes.get(mid) in (["ticket"], ["ticket", "duplicate"]), (
+            f"{mid}: {outcomes.get(mid)}; {figures}")
+        assert mid in tickets, f"{mid} lost; {figures}"
+    assert len(accepted) >= trials(SMTP_TRIALS)
+    figures.report()

@@ -49,6 +49,7 @@ def disk() -> Iterator[Path]:
         yield folder
 
 
+@pytest.mark.faultsuite
 def test_healthz_is_red_while_the_disk_is_full(disk: Path) -> None:
     base, proc = start(disk, "min_free_mb = 4")
     try:

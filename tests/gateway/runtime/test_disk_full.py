@@ -1,0 +1,89 @@
+"""A full disk under the SQLite file of a real `serve` (a small tmpfs): SMTP answers 451 while
+it is full (the sender keeps the message), and once room is freed the retries are accepted
+and every message is one ticket, as is the mail accepted just before the disk filled."""
+
+from __future__ import annotations
+
+import smtplib
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from store import open_store
+from tests.helpers.disk import fill, small_disk
+from tests.helpers.faults import Figures, Serve, message_outcomes
+from tests.helpers.mail import LABELLED
+from tests.helpers.net import free_port
+from tests.helpers.waiting import wait_for
+
+BEFORE, DURING = 10, 10  # messages sent before the disk fills, and while it is full
+
+
+@pytest.fixture
+def disk() -> Iterator[Path]:
+    """A 24 MB tmpfs, mounted for the test."""
+    with small_disk(24) as folder:
+        yield folder
+
+
+def send(port: int, mid: str) -> int:
+    """One complete request; the server's answer to its DATA (or to a refused command)."""
+    raw = LABELLED.replace(b"<t1@acme.example>", mid.encode())
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+            smtp.sendmail("jsmith@contoso.example", ["support@desk.example"], raw)
+            return 250
+    except smtplib.SMTPResponseException as exc:
+        return exc.smtp_code
+    except smtplib.SMTPRecipientsRefused as exc:
+        return int(next(iter(exc.recipients.values()))[0])
+
+
+@pytest.mark.faultsuite
+def test_smtp_answers_451_while_the_disk_is_full_then_catches_up(disk: Path) -> None:
+    http_port, smtp_port = free_port(), free_port()
+    config = disk / "config.toml"
+    config.write_text(f'[store]\npath = "data/test.db"\nmin_free_mb = 1\n[http]\n'
+                      f'port = {http_port}\n[mail.smtp]\nhost = "127.0.0.1"\n'
+                      f'port = {smtp_port}\n[deciders]\nprocesses = 1\n', encoding="utf-8")
+    figures = Figures("disk full", 0, trials=1)
+    serve = Serve(config, http_port)
+    serve.start()
+    try:
+        first = [send(smtp_port, f"<before{n}@contoso.example>") for n in range(BEFORE)]
+        assert first == [250] * BEFORE, f"{Counter(first)}; {figures}"
+        filler = fill(disk)
+        full = time.monotonic()
+        during = [send(smtp_port, f"<during{n}@contoso.example>") for n in range(DURING)]
+        figures.extra["answered 451 while full"] = during.count(451)
+        assert set(during) == {451}, f"while full: {Counter(during)}; {figures}"
+        filler.unlink()
+        retried = {n: 0 for n in range(DURING)}
+
+        def retry() -> bool:  # as the sending MTA would, until each one is taken
+            for n in [n for n, code in retried.items() if code != 250]:
+                retried[n] = send(smtp_port, f"<during{n}@contoso.example>")
+            return all(code == 250 for code in retried.values())
+
+        wait_for(retry, "the retries accepted once room is free")
+        figures.extra["seconds full"] = round(time.monotonic() - full)
+        store = open_store(disk / "data" / "test.db")
+        try:
+            wait_for(lambda: store.pending.count() == 0, "the backlog decided")
+            outcomes = message_outcomes(store)
+            tickets = Counter(t.source_id for t in store.tickets.queue(include_closed=True))
+        finally:
+            store.close()
+    finally:
+        serve.stop()
+    figures.inputs = BEFORE + DURING
+    mids = [f"<before{n}@contoso.example>" for n in range(BEFORE)] + [
+        f"<during{n}@contoso.example>" for n in range(DURING)]
+    for mid in mids:
+        assert tickets[mid] == 1, f"{mid}: {tickets[mid]} tickets, {outcomes.get(mid)}; {figures}"
+    assert max(tickets.values()) == 1, figures
+    assert serve.tracebacks() == 0, f"a traceback in the log; {figures}"
+    figures.report()

@@ -1,0 +1,124 @@
+"""The fault suite's trials: `serve` as a real process group killed with SIGKILL at a random
+moment, how many trials to run, the seed that chose the moments, and the figures a test
+prints (run with -s) and puts in its assertion messages.
+
+FAULT_TRIALS sets the trials per channel (the short profile of `make test` when unset;
+`make faults` 50, `make soak` more); FAULT_SEED replays a run.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from store import NotFoundError, Store, open_store
+from tests.helpers.http import wait_until_serving
+from tests.helpers.paths import EXE
+
+SHORT = 4  # trials per channel in `make test`
+
+
+def trials(short: int = SHORT) -> int:
+    """Trials per channel: FAULT_TRIALS, or `short` (the channel's `make test` profile)."""
+    return int(os.environ.get("FAULT_TRIALS", short))
+
+
+def seeded(channel: str, short: int = SHORT) -> tuple[int, random.Random]:
+    """FAULT_SEED (or a fresh seed), printed so a failing run can be replayed."""
+    seed = int(os.environ.get("FAULT_SEED") or random.SystemRandom().randrange(1 << 31))
+    print(f"\nfaults {channel}: FAULT_SEED={seed} FAULT_TRIALS={trials(short)}")
+    return seed, random.Random(seed)
+
+
+@dataclass
+class Figures:
+    """What a fault test measured: printed at the end, and named in every failure."""
+
+    channel: str
+    seed: int
+    trials: int = 0
+    inputs: int = 0
+    started: float = field(default_factory=time.monotonic)
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        more = "".join(f", {k} {v}" for k, v in self.extra.items())
+        seed = f", FAULT_SEED={self.seed}" if self.seed else ""
+        return (f"faults {self.channel}: {self.trials} trials, {self.inputs} inputs"
+                f"{more}, {time.monotonic() - self.started:.1f} s{seed}")
+
+    def report(self) -> None:
+        """Print the figures (seen with -s)."""
+        print(self)
+
+
+class Serve:
+    """`intake-gateway serve` in its own process group, so one SIGKILL takes all of it
+    (the gateway and its decider processes); its log appended to serve.log."""
+
+    def __init__(self, config: Path, http_port: int, env: dict[str, str] | None = None) -> None:
+        self.config, self.http_port = config, http_port
+        self.env = {**os.environ, **(env or {})}
+        self.log = config.parent / "serve.log"
+        self.proc: subprocess.Popen[str] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        """Start and return once /healthz answers (a crash's backlog is decided first)."""
+        with open(self.log, "a", encoding="utf-8") as log:  # never a full pipe
+            self.proc = subprocess.Popen([str(EXE), "serve", "--config", str(self.config)],
+                                         text=True, stdout=subprocess.DEVNULL, stderr=log,
+                                         env=self.env, start_new_session=True)
+        self.starts += 1
+        wait_until_serving(f"http://127.0.0.1:{self.http_port}/healthz", self.proc)
+
+    def kill(self) -> None:
+        """SIGKILL to the whole group, and reap the gateway."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        """SIGTERM, as an operator stops it; fails if it does not exit in time."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+    def tracebacks(self) -> int:
+        """How many tracebacks the log holds."""
+        return self.log.read_text(errors="replace").count("Traceback") if self.log.exists() else 0
+
+
+def message_outcomes(store: Store) -> dict[str, list[str]]:
+    """Message-ID -> the outcome of each message row that carried it; fails on a message
+    row never decided."""
+    found: dict[str, list[str]] = {}
+    row = 1
+    while True:
+        try:
+            message = store.messages.get(row)
+        except NotFoundError:
+            return found
+        assert message.outcome is not None, f"message {row} was never decided"
+        found.setdefault(message.source_id or f"row {row}", []).append(message.outcome)
+        row += 1
+
+
+def message_rows(db: Path) -> int:
+    """How many messages the store at `db` holds (accepted, pending or decided)."""
+    store = open_store(db)
+    try:
+        row = 0
+        while True:
+            try:
+                store.messages.get(row + 1)
+            except NotFoundError:
+                return row
+            row += 1
+    finally:
+        store.close()
