@@ -31,7 +31,7 @@ BODY = """
     Description:
     The VPN drops every few minutes since the new firewall went in this morning.
     """
-CLAIMED, UNCLAIMED = 12, 6  # held by the dying node's decider / never claimed by anyone
+CLAIMED, UNCLAIMED = 20, 6  # held by the dying node's decider / never claimed by anyone
 
 
 @pytest.fixture
