@@ -26,8 +26,11 @@ from tests.helpers.postgres import Postgres
 from tests.helpers.voice import TOKEN, TOKEN_ENV
 
 API_TOKEN = "cluster-api-token"
+LEASE = 3  # [deciders] lease_seconds: a dead node's claims on pending mail end soon
 TAKEOVER = 4  # [cluster] takeover_seconds in these tests: short, so takeovers are quick
 PUBLIC_URL = "https://desk.example.com"  # the load balancer's URL, the same for every node
+WEB_SECRET_ENV = "TEST_CLUSTER_WEB_SECRET"  # [web] secret_key_env: one key for every node
+WEB_SECRET = "cluster-web-secret-the-same-on-every-node"
 
 
 class RelaySink:
@@ -71,7 +74,7 @@ class Node:
     def start(self) -> None:
         """Run `serve` and wait until it answers."""
         env = {**os.environ, TOKEN_ENV: TOKEN, "TEST_CLUSTER_API_TOKEN": API_TOKEN,
-               "TEST_IMAP_PASSWORD": PASSWORD}
+               "TEST_IMAP_PASSWORD": PASSWORD, WEB_SECRET_ENV: WEB_SECRET}
         with open(self.folder / "serve.log", "a", encoding="utf-8") as log:
             self.proc = subprocess.Popen(
                 [str(EXE), "serve", "--config", str(self.folder / "config.toml")], text=True,
@@ -86,6 +89,23 @@ class Node:
         """Whether this node runs the mailbox's poller now."""
         imap = self.health().get("components", {}).get("imap", {})
         return bool(imap.get("singleton") == "held")
+
+    def deciders(self) -> list[int]:
+        """The process ids of its decider processes (its spawned children)."""
+        assert self.proc is not None
+        pids = []
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            for pid in (task / "children").read_text().split():
+                with contextlib.suppress(FileNotFoundError):
+                    if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        pids.append(int(pid))
+        return sorted(pids)
+
+    def signal_deciders(self, signum: int) -> None:
+        """Send `signum` to its decider processes only (SIGSTOP freezes them, SIGCONT wakes
+        them): the node's SMTP, HTTP and workers carry on."""
+        for pid in self.deciders():
+            os.kill(pid, signum)
 
     def kill(self) -> None:
         """kill -9 the whole node: the gateway and its decider processes."""
@@ -123,7 +143,8 @@ class Cluster:
         return holders[0]
 
 
-def _write(node: Node, url: str, user: str, dovecot: Dovecot, sink: RelaySink) -> None:
+def _write(node: Node, url: str, user: str, dovecot: Dovecot, sink: RelaySink,
+           batch: int) -> None:
     node.folder.mkdir(parents=True, exist_ok=True)
     (node.folder / "config.toml").write_text(textwrap.dedent(f"""
         [store]
@@ -155,23 +176,28 @@ def _write(node: Node, url: str, user: str, dovecot: Dovecot, sink: RelaySink) -
         lease_seconds = 10
         [deciders]
         processes = 1
-        lease_seconds = 3
+        lease_seconds = {LEASE}
+        batch = {batch}
         poll_ms = 100
         [cluster]
         node = "{node.name}"
         takeover_seconds = {TAKEOVER}
+        [web]
+        secret_key_env = "{WEB_SECRET_ENV}"
         [log]
         level = "INFO"
         """), encoding="utf-8")
 
 
 @contextlib.contextmanager
-def two_nodes(folder: Path, postgres: Postgres, dovecot: Dovecot) -> Iterator[Cluster]:
-    """Both nodes started (gw-a first), on a fresh database and a fresh mailbox."""
+def two_nodes(folder: Path, postgres: Postgres, dovecot: Dovecot,
+              batch: int = 4) -> Iterator[Cluster]:
+    """Both nodes started (gw-a first), on a fresh database and a fresh mailbox; `batch` is
+    how many pending messages a decider claims at a time."""
     url, user, sink = postgres.new_database(), dovecot.add_user(), RelaySink()
     nodes = [Node("gw-a", folder / "gw-a"), Node("gw-b", folder / "gw-b")]
     for node in nodes:
-        _write(node, url, user, dovecot, sink)
+        _write(node, url, user, dovecot, sink, batch)
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
     store = None
