@@ -62,6 +62,9 @@ class OncallConfig:
     link_expiry: timedelta
     link_secret_env: str
     link_secret: Secret | None
+    # how long the paging worker holds what it claimed (a page request, a step, an SMS or
+    # call) before a restart or another node may take it again
+    lease: timedelta = timedelta(seconds=60)
 
     def tier_limit(self, priority: int, level: int) -> timedelta:
         """How long a ticket of `priority` (1-2) may stay at `level` (1-2)."""
@@ -136,7 +139,16 @@ def read_oncall(s: Section, region: str, environ: Mapping[str, str]) -> OncallCo
         tier_limits=_tiers(s.table("tier_clocks")),
         link_expiry=_duration(s, "link_expiry", "24h"),
         link_secret_env=secret_env, link_secret=env_secret(environ, secret_env),
+        lease=_lease(s),
     )
+
+
+def _lease(s: Section) -> timedelta:
+    lease = _duration(s, "lease", "60s")
+    if not timedelta(seconds=5) <= lease <= timedelta(hours=1):
+        raise s.fail("lease", s.get("lease", str, "a duration", "60s"),
+                     'a duration from "5s" to "1h"')
+    return lease
 
 
 def _duration(s: Section, key: str, default: str) -> timedelta:

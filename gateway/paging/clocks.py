@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 
 from gateway.outbound.pages import PageRequest, queue_page
-from gateway.paging.engine import LEASE, PagingContext
+from gateway.paging.engine import PagingContext
 from store import Ticket
 from store.models import OPEN_STATUSES, EventKind, TicketStatus
 from store.paging import TierClock
@@ -35,7 +35,7 @@ def check_clocks(ctx: PagingContext) -> int:
                                                    stage="triage")):
                 asked += 1
     # Claimed with a lease: on several nodes each clock that ran out is moved by one of them.
-    for clock in store.pages.claim_due_tiers(now, LEASE, limit=50):
+    for clock in store.pages.claim_due_tiers(now, ctx.config.oncall.lease, limit=50):
         asked += _move_up(ctx, clock, now)
     return asked
 

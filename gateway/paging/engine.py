@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from gateway.config import Config
@@ -27,8 +27,6 @@ from store.models import Channel, EventKind, OutboxKind
 from store.paging import PageStatus
 
 log = logging.getLogger("gateway.paging")
-
-LEASE = timedelta(seconds=60)
 
 
 class _Taken(Exception):
@@ -71,7 +69,7 @@ class Paging:
     def take_requests(self) -> int:
         """Open a page for each queued page request (and send follow-ups); how many."""
         store, done = self.ctx.store, 0
-        for item in store.outbox.claim_due(self.ctx.clock(), LEASE, kinds=(OutboxKind.PAGE,),
+        for item in store.outbox.claim_due(self.ctx.clock(), self.ctx.config.oncall.lease, kinds=(OutboxKind.PAGE,),
                                            limit=50):
             now = self.ctx.clock()
             work = self._follow_up if item.payload.get("follow_up") else self._open
@@ -108,7 +106,8 @@ class Paging:
     def take_steps(self) -> int:
         """Take every due step; how many were taken."""
         taken = 0
-        for page in self.ctx.store.pages.claim_due(self.ctx.clock(), LEASE):
+        for page in self.ctx.store.pages.claim_due(self.ctx.clock(),
+                                                     self.ctx.config.oncall.lease):
             try:
                 self.ctx.store.atomically(lambda: self._step(page, self.ctx.clock()))
                 taken += 1

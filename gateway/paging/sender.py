@@ -24,7 +24,6 @@ from store.paging import PageStatus
 log = logging.getLogger("gateway.paging.sender")
 
 KINDS = (OutboxKind.SMS, OutboxKind.CALL)
-LEASE = timedelta(seconds=60)
 RETRY_INITIAL, RETRY_MAX = 2.0, 300.0  # seconds
 
 
@@ -50,7 +49,9 @@ class SmsSender:
     """One pass at a time: send what is due, one claim at a time."""
 
     def __init__(self, store: Store, messenger: Messenger, clock: Callable[[], datetime],
-                 on_refused: Callable[[OutboxItem, str], None], public_url: str) -> None:
+                 on_refused: Callable[[OutboxItem, str], None], public_url: str,
+                 lease: timedelta = timedelta(seconds=60)) -> None:
+        self._lease = lease  # [oncall] lease: an in-doubt SMS waits this long before a resend
         self._public_url = public_url.rstrip("/")
         self._store = store
         self._messenger = messenger
@@ -64,7 +65,7 @@ class SmsSender:
         sent = 0
         for _ in range(limit):
             now = self._clock()
-            claimed = self._store.outbox.claim_due(now, LEASE, kinds=KINDS, limit=1)
+            claimed = self._store.outbox.claim_due(now, self._lease, kinds=KINDS, limit=1)
             if not claimed:
                 break
             if self._send(claimed[0], now):

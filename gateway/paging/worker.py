@@ -36,7 +36,8 @@ class PagingWorker:
         self.ctx = ctx
         self.paging = Paging(ctx)
         self.sender = (SmsSender(ctx.store, messenger, ctx.clock, self._refused,
-                                 ctx.config.http.public_url) if messenger else None)
+                                 ctx.config.http.public_url, ctx.config.oncall.lease)
+                       if messenger else None)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None

@@ -93,12 +93,20 @@ class Recorder:
     hang_seconds: float = 4.0  # longer than the tests' Twilio timeout (3 s)
     sent: list[Sent] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # the SMS numbered hold_at (1 = the first the API took; 0 = none) is taken by Twilio but
+    # its answer held until `released` is set (or hang_seconds): a crash's in-doubt moment
+    hold_at: int = 0
+    released: threading.Event = field(default_factory=threading.Event)
 
     def messages(self, status: int = 201) -> list[dict[str, str]]:
         """The SMS the gateway sent that the API accepted (form fields), in order."""
         with self.lock:
-            return [s.form for s in self.sent
-                    if s.path.endswith("/Messages.json") and s.status == status]
+            return self.messages_unlocked(status)
+
+    def messages_unlocked(self, status: int = 201) -> list[dict[str, str]]:
+        """`messages`, for a caller holding the lock."""
+        return [s.form for s in self.sent
+                if s.path.endswith("/Messages.json") and s.status == status]
 
     def calls(self) -> list[dict[str, str]]:
         """The calls the gateway placed that the API accepted."""
@@ -122,6 +130,10 @@ def _handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
                 status, answer = self._forward(body)
             with recorder.lock:
                 recorder.sent.append(Sent("POST", self.path, form, status, arrived))
+                held = (status == 201 and self.path.endswith("/Messages.json")
+                        and 0 < recorder.hold_at == len(recorder.messages_unlocked()))
+            if held:
+                recorder.released.wait(recorder.hang_seconds)
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

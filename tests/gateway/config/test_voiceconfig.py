@@ -4,6 +4,7 @@ that name the key."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,14 @@ def test_defaults_work_without_any_account() -> None:
 
 def test_the_shipped_file_matches_the_defaults() -> None:
     assert load_config(REPO / "config.toml").voice == load_config(None).voice
+
+
+def test_the_paging_lease_is_a_minute_unless_set(tmp_path: Path) -> None:
+    assert load_config(None).oncall.lease == timedelta(seconds=60)
+    assert load_config(REPO / "config.toml").oncall.lease == timedelta(seconds=60)
+    path = tmp_path / "config.toml"
+    path.write_text('[oncall]\nlease = "8s"\n', encoding="utf-8")
+    assert load_config(path).oncall.lease == timedelta(seconds=8)
 
 
 def test_lines_and_numbers_are_read_and_normalised(tmp_path: Path) -> None:
@@ -60,6 +69,8 @@ def test_the_desk_name_goes_into_the_greeting(tmp_path: Path) -> None:
     ('hold_music_url = "music.mp3"', "", "voice.hold_music_url"),
     ("ring_seconds = 1", "", "voice.ring_seconds = 1: expected a whole number from 5"),
     ("", '[oncall]\nescalation = ["+1 512 555"]\n', "oncall.escalation"),
+    ("", '[oncall]\nlease = "1s"\n', 'oncall.lease = "1s": expected a duration from "5s"'),
+    ("", '[oncall]\nlease = "soon"\n', 'oncall.lease = "soon": expected a duration'),
 ])
 def test_bad_values_name_the_key(tmp_path: Path, voice: str, extra: str, message: str) -> None:
     text = f"[voice]\n{voice}\n{extra}"
