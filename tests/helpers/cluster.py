@@ -161,14 +161,7 @@ def _write(node: Node, url: str, user: str, dovecot: Dovecot, sink: RelaySink,
         [mail.smtp]
         host = "127.0.0.1"
         port = {node.smtp}
-        [mail.imap]
-        enabled = true
-        host = "127.0.0.1"
-        port = {dovecot.port}
-        ssl = false
-        username = "{user}"
-        password_env = "TEST_IMAP_PASSWORD"
-        folder = "INBOX"
+        {dovecot.imap_section(user, "TEST_IMAP_PASSWORD")}
         [mail.relay]
         host = "127.0.0.1"
         port = {sink.port}

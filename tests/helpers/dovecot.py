@@ -181,6 +181,14 @@ class Dovecot:
             raise RuntimeError(f"more than {USERS} test users: raise USERS")
         return f"{'user' if password == PASSWORD else 'token'}{self._users[password]}"
 
+    def imap_section(self, user: str, password_env: str, *extra: str) -> str:
+        """The `[mail.imap]` table of a gateway config that reads `user`'s INBOX here (its
+        password in `password_env`), plus `extra` key lines; TOML ignores the indentation."""
+        return "\n".join([
+            "[mail.imap]", "enabled = true", 'host = "127.0.0.1"', f"port = {self.port}",
+            "ssl = false", f'username = "{user}"', f'password_env = "{password_env}"',
+            'folder = "INBOX"', *extra]) + "\n"
+
     def deliver(self, user: str, raw: bytes, folder: str = "INBOX") -> None:
         """Deliver a message as the mail server would (`doveadm save`, message on stdin)."""
         self._run(self.doveadm, "-c", str(self.conf), "save", "-u", user, "-m", folder,

@@ -47,14 +47,7 @@ def test_kill_9_during_an_imap_batch_loses_and_doubles_nothing(
     user = dovecot.add_user()
     http_port = free_port()
     config = write_config(f"""
-        [mail.imap]
-        enabled = true
-        host = "127.0.0.1"
-        port = {dovecot.port}
-        ssl = false
-        starttls = "off"
-        username = "{user}"
-        password_env = "TEST_FAULTS_IMAP_PASSWORD"
+        {dovecot.imap_section(user, "TEST_FAULTS_IMAP_PASSWORD", 'starttls = "off"')}
         [deciders]
         processes = 1
         """, port=http_port)

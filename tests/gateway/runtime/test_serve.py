@@ -165,14 +165,7 @@ def test_serve_reads_the_mailbox_when_imap_is_enabled(
     path = write_config(f"""
         [api]
         token_env = "TEST_SERVE_TOKEN"
-        [mail.imap]
-        enabled = true
-        host = "127.0.0.1"
-        port = {dovecot.port}
-        ssl = false
-        username = "{user}"
-        password_env = "TEST_IMAP_PASSWORD"
-        folder = "INBOX"
+        {dovecot.imap_section(user, "TEST_IMAP_PASSWORD")}
         """, port=port)
     env = {**os.environ, "TEST_SERVE_TOKEN": "serve-token", "TEST_IMAP_PASSWORD": PASSWORD}
     # Unread in the mailbox before serve starts: the poller's first look takes it. (Mail
