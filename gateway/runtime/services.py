@@ -15,6 +15,7 @@ from gateway.core.intake import IntakeService, utc_now
 from gateway.email.pipeline import EmailIntake
 from gateway.core.sla import SlaPolicy, calendar_from
 from gateway.runtime.health import HealthChecks
+from gateway.runtime.storeprobe import WriteProbe
 from mail.settings import Secret
 from store import Store, open_store_at
 
@@ -31,11 +32,13 @@ class Services:
     intake: IntakeService
     email: EmailIntake
     api_token: Secret | None  # what the JSON API accepts; None closes it (503)
+    probe: WriteProbe  # /healthz's small write, in the background
     clock: Callable[[], datetime] = utc_now
     health: HealthChecks = field(default_factory=HealthChecks)  # the components' checks
 
     def close(self) -> None:
         """Release the database."""
+        self.probe.close()
         self.store.close()
 
 
@@ -77,6 +80,7 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now,
         intake=intake,
         email=EmailIntake(intake),
         api_token=api_token,
+        probe=WriteProbe(store),
         clock=clock,
         health=HealthChecks() if health is None else health,
     )

@@ -28,7 +28,7 @@ def healthz() -> ResponseReturnValue:
     services = context.services()
     now = services.clock()
     store = services.store.health()
-    probe = probe_store(services.store, services.config.store, now)
+    probe = probe_store(services.probe, services.config.store, now)
     store = {**store, **{k: v for k, v in probe.items() if k != "ok"},
              "ok": bool(store.get("ok", False)) and probe["ok"]}
     components = services.health.run()
