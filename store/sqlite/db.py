@@ -10,11 +10,12 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlite_utils
+from sqlite_utils.utils import dedupe_keys
 from tenacity import (
     RetryError,
     Retrying,
@@ -49,7 +50,19 @@ def _is_busy(exc: BaseException) -> bool:
 
 
 class Database(sqlite_utils.Database):
-    """A sqlite-utils connection with the one call the shared repositories add (`insert`)."""
+    """A sqlite-utils connection with the one call the shared repositories add (`insert`),
+    and plain SELECTs run without sqlite-utils' savepoint around each."""
+
+    def query(self, statement: str, params: Sequence[Any] | dict[str, Any] | None = None
+              ) -> Generator[dict[str, Any], None, None]:
+        """The rows of a statement as dicts; a SELECT runs as it is (it writes nothing, so
+        the SAVEPOINT and RELEASE sqlite-utils wraps a query in would be two more statements
+        each time), anything else (INSERT ... RETURNING) through sqlite-utils."""
+        if statement.lstrip()[:6].upper() != "SELECT" or self._tracer:
+            return super().query(statement, params)
+        cursor = self.conn.execute(statement, () if params is None else params)
+        keys = dedupe_keys(d[0] for d in cursor.description)
+        return (dict(zip(keys, row)) for row in cursor)
 
     def insert(self, statement: str, params: Sequence[Any] = (), /) -> int | None:
         """Run an INSERT; the new row's id, None when ON CONFLICT DO NOTHING skipped it."""
