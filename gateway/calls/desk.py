@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from gateway.calls.finish import abandoned, ack_with_transcription, mark_abandoned, queue_call_ack
 from gateway.calls.notes import ack_email, is_number, recording_url, subject_for
 from gateway.core.intake import IntakeService, TicketRequest
+from gateway.email.groupcommit import GroupCommit
 from gateway.outbound.pages import PageRequest, queue_follow_up, queue_page
 from parsers.errors import PhoneNumberError
 from parsers.phones import normalise_phone
@@ -38,8 +39,11 @@ class CallService:
         self.store = store
         self.intake = intake
         self.config = intake.config
-        # Inside `atomically`: the calls this transaction already opened (sid -> number).
+        # Inside `atomically`: the calls this webhook already opened (sid -> number).
         self._opened = threading.local()
+        # Webhooks answered at the same moment share one commit (one fsync on SQLite).
+        self._group: GroupCommit[Callable[[], Any], _Done] = GroupCommit(
+            self._write_many, self._write_one)
 
     # -- the ticket of a call -------------------------------------------------------------
 
@@ -214,15 +218,46 @@ class CallService:
                                     source_id=params.get("CallSid") or None)
 
     def atomically(self, work: Callable[[], T]) -> T:
-        """Run one webhook's writes (`work`) as one transaction, committed once."""
-        def once() -> T:
-            self._opened.calls = {}  # afresh on every try: a retry starts from the file
-            try:
-                return work()
-            finally:
-                self._opened.calls = None
-        return self.store.atomically(once)
+        """Run one webhook's writes (`work`) as one transaction, committed once.
 
+        Webhooks arriving together commit together (group commit, as email accepts do):
+        each `work` still commits whole or not at all with its archive row, and each caller
+        returns only once its own writes are committed. `work` may run in another request's
+        thread, and again on its own when the shared transaction fails.
+        """
+        done = self._group.submit(work)
+        if done.error is not None:
+            raise done.error
+        return done.value  # type: ignore[no-any-return]
+
+    def _run(self, work: Callable[[], Any]) -> Any:
+        self._opened.calls = {}  # afresh on every try: a retry starts from the file
+        try:
+            return work()
+        finally:
+            self._opened.calls = None
+
+    def _write_one(self, work: Callable[[], Any]) -> _Done:
+        try:
+            return _Done(self.store.atomically(lambda: self._run(work)))
+        except Exception as exc:  # noqa: BLE001 - raised in its own request's thread
+            return _Done(None, exc)
+
+    def _write_many(self, works: Sequence[Callable[[], Any]]) -> list[_Done]:
+        if len(works) == 1:
+            return [self._write_one(works[0])]  # alone: its error is its own, no second run
+        # One failing webhook rolls back the group: GroupCommit then writes each alone.
+        return self.store.atomically(lambda: [_Done(self._run(work)) for work in works])
+
+
+class _Done:
+    """What one webhook's work returned, or the error it raised."""
+
+    __slots__ = ("value", "error")
+
+    def __init__(self, value: Any, error: Exception | None = None) -> None:
+        self.value = value
+        self.error = error
 
 def ticket_of(store: Store, call_sid: str) -> Ticket | None:
     """The ticket a call opened, if any."""
