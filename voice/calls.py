@@ -25,7 +25,7 @@ def incoming(ctx: VoiceContext, form: Params, args: Params) -> Response:
             return respond(twiml.goodbye("This number is for technicians only. Goodbye."))
         return respond(twiml.agent(s, ctx.url, call.caller))
     ctx.desk.open(call, ctx.clock())
-    return respond(twiml.menu(s, ctx.url, 1, lead=s.greeting))
+    return respond(twiml.menu_xml(s, ctx.url, 1, lead=s.greeting))
 
 
 def menu(ctx: VoiceContext, form: Params, args: Params) -> Response:
@@ -46,7 +46,7 @@ def menu(ctx: VoiceContext, form: Params, args: Params) -> Response:
     if choice == "standard" or attempt > s.menu_repeats:
         return standard(ctx, call, now)
     lead = "Sorry, that is not an option." if digits else "We did not receive a choice."
-    return respond(twiml.menu(s, ctx.url, attempt + 1, lead=lead))
+    return respond(twiml.menu_xml(s, ctx.url, attempt + 1, lead=lead))
 
 
 def standard(ctx: VoiceContext, call: Call, now: datetime) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
@@ -48,6 +49,17 @@ def menu(s: VoiceConfig, url: Url, attempt: int, lead: str | None = None) -> Voi
     # Twilio goes on to the next verb when the caller enters nothing.
     r.redirect(url("menu", attempt=attempt), method="POST")
     return r
+
+
+def menu_xml(s: VoiceConfig, url: Urls, attempt: int, lead: str | None = None) -> str:
+    """`menu` as TwiML text. It is the same for every call, so it is rendered once per
+    settings, flow, attempt and lead, not for every webhook."""
+    return _menu_xml(s, url, attempt, lead)
+
+
+@functools.lru_cache(maxsize=256)
+def _menu_xml(s: VoiceConfig, url: Urls, attempt: int, lead: str | None) -> str:
+    return str(menu(s, url, attempt, lead).to_xml())
 
 
 def critical(s: VoiceConfig, url: Url, number: str, call: Call) -> VoiceResponse:

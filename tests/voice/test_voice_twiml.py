@@ -42,6 +42,17 @@ def test_menu_takes_one_to_three_digits_and_falls_through_on_silence() -> None:
     assert redirect is not None and redirect.text == gather.get("action")
 
 
+@pytest.mark.parametrize("attempt, lead", [(1, None), (1, "Hello."), (2, "Hello.")])
+def test_the_menu_rendered_once_is_the_menu(attempt: int, lead: str | None) -> None:
+    assert twiml.menu_xml(S, URL, attempt, lead) == twiml.menu(S, URL, attempt, lead).to_xml()
+    # What varies is in the key: other settings or another flow, another menu.
+    other = replace(S, menu="Press 7.", gather_timeout=9)
+    assert twiml.menu_xml(other, URL, attempt, lead) == twiml.menu(other, URL, attempt,
+                                                                   lead).to_xml()
+    elsewhere = twiml.Urls("https://other.example.com")
+    assert "other.example.com/voice/menu" in twiml.menu_xml(S, elsewhere, attempt, lead)
+
+
 def test_the_critical_line_rings_the_first_engineer_with_a_whisper() -> None:
     doc = xml(twiml.critical(S, URL, "SR-000007", CALL))
     says = [s.text or "" for s in doc.iter("Say")]
