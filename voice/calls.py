@@ -55,9 +55,9 @@ def standard(ctx: VoiceContext, call: Call, now: datetime) -> Response:
         sr = ctx.desk.route(call, Route.VOICE, now)
         ctx.desk.note(call, EventKind.CALL_ENQUEUED, now, {"queue": ctx.settings.queue_name},
                       key=f"{call.sid}:enqueued")
-        return respond(twiml.enqueue(ctx.settings, ctx.url, sr))
+        return respond(twiml.enqueue_xml(ctx.settings, ctx.url, sr))
     sr = ctx.desk.route(call, Route.VOICEMAIL, now)
-    return respond(twiml.after_hours(ctx.settings, ctx.url, sr, ctx.hours.next_open(now)))
+    return respond(twiml.after_hours_xml(ctx.settings, ctx.url, sr, ctx.hours.next_open(now)))
 
 
 def voicemail_done(ctx: VoiceContext, form: Params, args: Params) -> Response:
