@@ -34,11 +34,16 @@ class TicketRepository(Protocol):
     def number_for_source(self, channel: str, source_id: str) -> str | None:
         """The number of the ticket opened from this Message-ID / CallSid, if any."""
 
+    def for_source(self, channel: str, source_id: str) -> Ticket | None:
+        """The ticket opened from this Message-ID / CallSid, its events left out; None if
+        there is none."""
+
     def number_for_id(self, ticket_id: int) -> str | None:
         """The number of the ticket with this id, if any."""
 
-    def get(self, number: str) -> Ticket:
-        """The ticket with this number (any case) and its events; TicketNotFound otherwise."""
+    def get(self, number: str, events: bool = True) -> Ticket:
+        """The ticket with this number (any case) and its events (none read when not
+        `events`); TicketNotFound otherwise."""
 
     def queue(self, include_closed: bool = False, limit: int | None = None) -> list[Ticket]:
         """Tickets by priority, then first come first served (the first `limit` of them)."""

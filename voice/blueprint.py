@@ -67,10 +67,13 @@ def _serve(view: View, ctx: VoiceContext,
     def serve() -> Response:
         now_ctx = ctx if dial_order is None else replace(
             ctx, settings=replace(ctx.settings, escalation=dial_order(ctx.clock())))
+        path, form, args = request.full_path.rstrip("?"), request.form, request.args
 
         def work() -> Response:
-            keep(ctx)
-            return view(now_ctx, request.form, request.args)
+            # No Flask context in here: the desk may run it in another request's thread
+            # (requests arriving together share a commit).
+            ctx.desk.keep(path, form.to_dict(), ctx.clock())
+            return view(now_ctx, form, args)
         try:
             # The archive and the webhook's writes: one short transaction per request.
             return ctx.desk.atomically(work)

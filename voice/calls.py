@@ -25,7 +25,7 @@ def incoming(ctx: VoiceContext, form: Params, args: Params) -> Response:
             return respond(twiml.goodbye("This number is for technicians only. Goodbye."))
         return respond(twiml.agent(s, ctx.url, call.caller))
     ctx.desk.open(call, ctx.clock())
-    return respond(twiml.menu(s, ctx.url, 1, lead=s.greeting))
+    return respond(twiml.menu_xml(s, ctx.url, 1, lead=s.greeting))
 
 
 def menu(ctx: VoiceContext, form: Params, args: Params) -> Response:
@@ -46,7 +46,7 @@ def menu(ctx: VoiceContext, form: Params, args: Params) -> Response:
     if choice == "standard" or attempt > s.menu_repeats:
         return standard(ctx, call, now)
     lead = "Sorry, that is not an option." if digits else "We did not receive a choice."
-    return respond(twiml.menu(s, ctx.url, attempt + 1, lead=lead))
+    return respond(twiml.menu_xml(s, ctx.url, attempt + 1, lead=lead))
 
 
 def standard(ctx: VoiceContext, call: Call, now: datetime) -> Response:
@@ -55,9 +55,9 @@ def standard(ctx: VoiceContext, call: Call, now: datetime) -> Response:
         sr = ctx.desk.route(call, Route.VOICE, now)
         ctx.desk.note(call, EventKind.CALL_ENQUEUED, now, {"queue": ctx.settings.queue_name},
                       key=f"{call.sid}:enqueued")
-        return respond(twiml.enqueue(ctx.settings, ctx.url, sr))
+        return respond(twiml.enqueue_xml(ctx.settings, ctx.url, sr))
     sr = ctx.desk.route(call, Route.VOICEMAIL, now)
-    return respond(twiml.after_hours(ctx.settings, ctx.url, sr, ctx.hours.next_open(now)))
+    return respond(twiml.after_hours_xml(ctx.settings, ctx.url, sr, ctx.hours.next_open(now)))
 
 
 def voicemail_done(ctx: VoiceContext, form: Params, args: Params) -> Response:

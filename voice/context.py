@@ -48,9 +48,10 @@ class VoiceContext:
 View: TypeAlias = Callable[[VoiceContext, Params, Params], Response]  # (ctx, form, args)
 
 
-def respond(response: VoiceResponse, status: int = 200) -> Response:
-    """TwiML as the text/xml response Twilio expects."""
-    return Response(response.to_xml(), status=status, mimetype="text/xml")
+def respond(response: VoiceResponse | str, status: int = 200) -> Response:
+    """TwiML (or its text, rendered before) as the text/xml response Twilio expects."""
+    xml = response if isinstance(response, str) else response.to_xml()
+    return Response(xml, status=status, mimetype="text/xml")
 
 
 def number(form: Params, name: str) -> int | None:

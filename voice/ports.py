@@ -73,7 +73,8 @@ class CallDesk(Protocol):
         """Archive a webhook's parameters before anything else looks at them."""
 
     def atomically(self, work: Callable[[], T]) -> T:
-        """Run `work` (calls on this desk) as one short transaction; it may run again."""
+        """Run `work` (calls on this desk) as one short transaction; it may run again, and
+        in another thread than the caller's (so it must not need the request's context)."""
 
 
 class OpenHours(Protocol):

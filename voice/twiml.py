@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
@@ -48,6 +49,51 @@ def menu(s: VoiceConfig, url: Url, attempt: int, lead: str | None = None) -> Voi
     # Twilio goes on to the next verb when the caller enters nothing.
     r.redirect(url("menu", attempt=attempt), method="POST")
     return r
+
+
+def menu_xml(s: VoiceConfig, url: Urls, attempt: int, lead: str | None = None) -> str:
+    """`menu` as TwiML text. It is the same for every call, so it is rendered once per
+    settings, flow, attempt and lead, not for every webhook."""
+    return _menu_xml(s, url, attempt, lead)
+
+
+@functools.lru_cache(maxsize=256)
+def _menu_xml(s: VoiceConfig, url: Urls, attempt: int, lead: str | None) -> str:
+    return str(menu(s, url, attempt, lead).to_xml())
+
+
+# A request number no desk issues: where its spelling stands in a rendered answer, the
+# caller's own goes (spell() leaves letters, digits, spaces and commas: nothing to escape).
+_BLANK = "QZXQZXQZX"
+
+
+def enqueue_xml(s: VoiceConfig, url: Urls, number: str) -> str:
+    """`enqueue` as TwiML text: rendered once per settings and flow, `number` filled in."""
+    return _numbered(_enqueue_blank(s, url), number) or str(enqueue(s, url, number).to_xml())
+
+
+def after_hours_xml(s: VoiceConfig, url: Urls, number: str, opens: datetime) -> str:
+    """`after_hours` as TwiML text: rendered once per settings, flow and opening time,
+    `number` filled in."""
+    return (_numbered(_after_hours_blank(s, url, opens), number)
+            or str(after_hours(s, url, number, opens).to_xml()))
+
+
+@functools.lru_cache(maxsize=64)
+def _enqueue_blank(s: VoiceConfig, url: Urls) -> str:
+    return str(enqueue(s, url, _BLANK).to_xml())
+
+
+@functools.lru_cache(maxsize=64)
+def _after_hours_blank(s: VoiceConfig, url: Urls, opens: datetime) -> str:
+    return str(after_hours(s, url, _BLANK, opens).to_xml())
+
+
+def _numbered(blank: str, number: str) -> str | None:
+    """The rendered answer with `number` spelled where the blank one was; None when the
+    blank is not there exactly once (then the answer is rendered for this number)."""
+    parts = blank.split(spell(_BLANK))
+    return spell(number).join(parts) if len(parts) == 2 else None
 
 
 def critical(s: VoiceConfig, url: Url, number: str, call: Call) -> VoiceResponse:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from gateway.calls.finish import abandoned, ack_with_transcription, mark_abandoned, queue_call_ack
 from gateway.calls.notes import ack_email, is_number, recording_url, subject_for
 from gateway.core.intake import IntakeService, TicketRequest
+from gateway.email.groupcommit import GroupCommit
 from gateway.outbound.pages import PageRequest, queue_follow_up, queue_page
 from parsers.errors import PhoneNumberError
 from parsers.phones import normalise_phone
@@ -38,8 +39,12 @@ class CallService:
         self.store = store
         self.intake = intake
         self.config = intake.config
-        # Inside `atomically`: the calls this transaction already opened (sid -> number).
+        # Inside `atomically`: the calls this webhook already opened (`calls`: sid -> number)
+        # and their tickets as it last read them (`rows`: number -> Ticket without events).
         self._opened = threading.local()
+        # Webhooks answered at the same moment share one commit (one fsync on SQLite).
+        self._group: GroupCommit[Callable[[], Any], _Done] = GroupCommit(
+            self._write_many, self._write_one)
 
     # -- the ticket of a call -------------------------------------------------------------
 
@@ -48,13 +53,16 @@ class CallService:
         opened: dict[str, str] | None = getattr(self._opened, "calls", None)
         if opened is not None and call.sid in opened:
             return opened[call.sid]  # opened (and its caller completed) in this transaction
-        number = self.store.tickets.number_for_source(CHANNEL, call.sid)
-        if number is None:
+        found = self.store.tickets.for_source(CHANNEL, call.sid)
+        if found is None:
             # Until the caller chooses, a call is an ordinary one: a caller who hangs up at
             # the menu at night is called back in hours, not treated as an urgent message.
             number = self._create(call, Route.VOICE, at)
-        elif call.caller:
-            self._complete_caller(number, call, at)
+        else:
+            number = found.number
+            self._keep_row(found)
+            if call.caller:
+                self._complete_caller(number, call, at)
         if opened is not None:
             opened[call.sid] = number
         return number
@@ -71,6 +79,7 @@ class CallService:
             ticket = self.intake.open_ticket(request)
         except DuplicateSourceError as exc:  # another request of this call got there first
             return exc.number
+        self._keep_row(ticket)
         return ticket.number
 
     def _line(self, call: Call) -> str | None:
@@ -102,11 +111,32 @@ class CallService:
             out["field_sources"].update(requester_name="directory", email="directory")
         return out
 
+    def _row(self, number: str) -> Ticket:
+        """The ticket (its events left out) as this webhook last read or wrote it: read
+        once per webhook, and again after this desk changed its fields."""
+        rows: dict[str, Ticket] | None = getattr(self._opened, "rows", None)
+        if rows is None:  # outside a webhook's transaction
+            return self.store.tickets.get(number, events=False)
+        if number not in rows:
+            rows[number] = self.store.tickets.get(number, events=False)
+        return rows[number]
+
+    def _keep_row(self, ticket: Ticket) -> None:
+        rows: dict[str, Ticket] | None = getattr(self._opened, "rows", None)
+        if rows is not None:
+            rows[ticket.number] = ticket
+
+    def _forget_row(self, number: str) -> None:
+        rows: dict[str, Ticket] | None = getattr(self._opened, "rows", None)
+        if rows is not None:
+            rows.pop(number, None)
+
     def _complete_caller(self, number: str, call: Call, at: datetime) -> None:
         """Fill in the caller of a ticket that a callback without `From` opened."""
-        ticket = self.store.tickets.get(number)
+        ticket = self._row(number)
         if ticket.callback_numbers or ticket.line:
             return
+        self._forget_row(number)
         changes = {k: v for k, v in self._caller(call).items() if v}
         changes["line"] = self._line(call)
         changes["subject"] = subject_for(ticket.route, changes.get("requester_name"),
@@ -117,9 +147,10 @@ class CallService:
     def route(self, call: Call, route: Route, at: datetime) -> str:
         """Put the call on a path; priority, due times and flags follow the new route."""
         number = self.open(call, at)
-        ticket = self.store.tickets.get(number)
+        ticket = self._row(number)  # its events play no part in the route
         if ticket.route == route:
             return number
+        self._forget_row(number)
         level = self.config.priorities.of(route)
         due = self.intake.sla.due(level, ticket.received_at)
         flags = [f for f in ticket.flags if f not in _ROUTE_FLAGS]
@@ -214,15 +245,46 @@ class CallService:
                                     source_id=params.get("CallSid") or None)
 
     def atomically(self, work: Callable[[], T]) -> T:
-        """Run one webhook's writes (`work`) as one transaction, committed once."""
-        def once() -> T:
-            self._opened.calls = {}  # afresh on every try: a retry starts from the file
-            try:
-                return work()
-            finally:
-                self._opened.calls = None
-        return self.store.atomically(once)
+        """Run one webhook's writes (`work`) as one transaction, committed once.
 
+        Webhooks arriving together commit together (group commit, as email accepts do):
+        each `work` still commits whole or not at all with its archive row, and each caller
+        returns only once its own writes are committed. `work` may run in another request's
+        thread, and again on its own when the shared transaction fails.
+        """
+        done = self._group.submit(work)
+        if done.error is not None:
+            raise done.error
+        return done.value  # type: ignore[no-any-return]
+
+    def _run(self, work: Callable[[], Any]) -> Any:
+        self._opened.calls, self._opened.rows = {}, {}  # afresh: a retry starts from the file
+        try:
+            return work()
+        finally:
+            self._opened.calls = self._opened.rows = None
+
+    def _write_one(self, work: Callable[[], Any]) -> _Done:
+        try:
+            return _Done(self.store.atomically(lambda: self._run(work)))
+        except Exception as exc:  # noqa: BLE001 - raised in its own request's thread
+            return _Done(None, exc)
+
+    def _write_many(self, works: Sequence[Callable[[], Any]]) -> list[_Done]:
+        if len(works) == 1:
+            return [self._write_one(works[0])]  # alone: its error is its own, no second run
+        # One failing webhook rolls back the group: GroupCommit then writes each alone.
+        return self.store.atomically(lambda: [_Done(self._run(work)) for work in works])
+
+
+class _Done:
+    """What one webhook's work returned, or the error it raised."""
+
+    __slots__ = ("value", "error")
+
+    def __init__(self, value: Any, error: Exception | None = None) -> None:
+        self.value = value
+        self.error = error
 
 def ticket_of(store: Store, call_sid: str) -> Ticket | None:
     """The ticket a call opened, if any."""

@@ -43,6 +43,9 @@ class BusinessCalendar:
             else holidays.HolidayBase()
         )
         self.closed_dates = frozenset(closed_dates)
+        # Whether a date is a business day never changes for this calendar: each is looked
+        # up once (the holidays lookup is the slow part of every due time and is_open).
+        self._business_days: dict[date, bool] = {}
 
     def holiday(self, day: date) -> str | None:
         """The name of the holiday or closure on a local date, if any."""
@@ -53,7 +56,11 @@ class BusinessCalendar:
 
     def is_business_day(self, day: date) -> bool:
         """True on a working weekday that is neither a holiday nor a closed date."""
-        return day.weekday() in self.days and self.holiday(day) is None
+        known = self._business_days.get(day)
+        if known is None:
+            known = self._business_days[day] = (day.weekday() in self.days
+                                                and self.holiday(day) is None)
+        return known
 
     def _window(self, day: date) -> tuple[datetime, datetime]:
         return (
@@ -114,8 +121,11 @@ class BusinessCalendar:
         return total
 
 
+_UTC = ZoneInfo("UTC")
+
+
 def _utc(at: datetime) -> datetime:
-    return at.astimezone(ZoneInfo("UTC"))
+    return at.astimezone(_UTC)
 
 
 def _require_aware(at: datetime) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 from gateway.config import Config
@@ -28,12 +29,27 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 # The blueprints whose POSTs are forms of ours: the CSRF check covers exactly these (the
 # API takes a bearer token; Twilio's webhooks are checked by their signature).
 FORMS = ("auth", "queue", "tickets", "portal", "oncall")
+# Paths that never use the desk's session: Twilio's webhooks (signed, cookie-less).
+NO_SESSION = ("/voice/", "/sms/")
+
+
+class DeskSessions(SecureCookieSessionInterface):
+    """Signed-cookie sessions for the desk's pages; none opened for Twilio's webhooks,
+    which would only pay for reading a cookie they never carry (Flask hands them its
+    null session, and saves nothing)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The request's session, or None (the null session) on a webhook's path."""
+        if request.path.startswith(NO_SESSION):
+            return None
+        return super().open_session(app, request)
 
 
 def register_desk(app: Flask, config: Config, services: Services) -> None:
     """Add the pages, the portal and /metrics to `app`."""
     secret = web_secret(config)
     app.secret_key = secret
+    app.session_interface = DeskSessions()
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.http.public_url.startswith("https://"),

@@ -33,10 +33,6 @@ class Tickets:
         """Open a ticket and its 'created' event; raise DuplicateSourceError on a repeated source."""
 
         def work(db: Database) -> Ticket:
-            if new.source_id is not None:
-                existing = self._number_for_source(db, new.channel, new.source_id)
-                if existing is not None:
-                    raise DuplicateSourceError(existing)
             # The counter row stays locked until this transaction ends: numbers have no gaps,
             # and concurrent creates queue here (never fail) on either database.
             seq = db.execute(
@@ -46,13 +42,15 @@ class Tickets:
                 self._recheck_source(db, new.channel, new.source_id)
             number = f"{self.prefix}{seq:06d}"
             now = to_db(at)
-            ticket_id = int(db.insert(
+            # RETURNING: the ticket and its first event as stored, without reading them back.
+            row = next(db.query(
                 """INSERT INTO tickets (number, channel, route, status, priority,
                        requester_name, company, callback_numbers, email, subject, description,
                        line, contact_id, source_id, received_at, after_hours,
                        first_response_due, resolution_due, flags, field_sources,
                        created_at, updated_at)
-                   VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   RETURNING *""",
                 [
                     number, new.channel, new.route, new.priority,
                     new.requester_name, new.company, dumps(list(new.callback_numbers)),
@@ -62,19 +60,20 @@ class Tickets:
                     to_db(new.resolution_due) if new.resolution_due else None,
                     dumps(list(new.flags)), dumps(dict(new.field_sources)), now, now,
                 ],
-            ) or 0)
-            self._insert_event(
-                db, ticket_id, at, EventKind.TICKET_CREATED, None,
-                {"channel": new.channel, "route": new.route, "priority": new.priority,
-                 "source_id": new.source_id},
-                None,
-            )
-            rows = list(db.query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
-            return self._single(db, rows[0])
+            ))
+            created = next(db.query(
+                "INSERT INTO ticket_events (ticket_id, at, kind, actor, detail, dedupe_key) "
+                "VALUES (?, ?, ?, NULL, ?, NULL) RETURNING *",
+                [row["id"], now, EventKind.TICKET_CREATED, dumps(
+                    {"channel": new.channel, "route": new.route, "priority": new.priority,
+                     "source_id": new.source_id})],
+            ))
+            return ticket_record(row, [event_record(created)])
 
         # No other writer can open the same source between the check and the insert: on
         # SQLite they share one IMMEDIATE transaction, on PostgreSQL the source is looked up
-        # again behind the counter row's lock (and the unique index stands behind both).
+        # behind the counter row's lock (and the unique index stands behind both). A caller
+        # that may repeat a source looks it up first (number_for_source): one look-up here.
         return self._conns.write(work)
 
     @classmethod
@@ -103,20 +102,29 @@ class Tickets:
         with self._conns.reading() as db:
             return self._number_for_source(db, channel, source_id)
 
+    def for_source(self, channel: str, source_id: str) -> Ticket | None:
+        """The ticket opened from this Message-ID / CallSid, its events left out; None if
+        there is none. Inside a write it stays locked until the write ends, as `get`."""
+        with self._conns.reading() as db:
+            rows = list(db.query("SELECT * FROM tickets WHERE channel = ? AND source_id = ?"
+                                 + self._locking(), [channel, source_id]))
+        return ticket_record(rows[0]) if rows else None
+
     def number_for_id(self, ticket_id: int) -> str | None:
         """The number of the ticket with this row id, if any."""
         with self._conns.reading() as db:
             rows = list(db.query("SELECT number FROM tickets WHERE id = ?", [ticket_id]))
         return rows[0]["number"] if rows else None
 
-    def get(self, number: str) -> Ticket:
-        """The ticket with this number and its events; TicketNotFound otherwise."""
+    def get(self, number: str, events: bool = True) -> Ticket:
+        """The ticket with this number and its events (none read when not `events`);
+        TicketNotFound otherwise."""
         with self._conns.reading() as db:
             rows = list(db.query("SELECT * FROM tickets WHERE number = ?" + self._locking(),
                                  [number]))
             if not rows:
                 raise TicketNotFound(number)
-            return self._single(db, rows[0])
+            return self._single(db, rows[0]) if events else ticket_record(rows[0])
 
     def queue(self, include_closed: bool = False, limit: int | None = None) -> list[Ticket]:
         """Tickets by priority, then first come first served (the first `limit` of them)."""

@@ -10,11 +10,12 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlite_utils
+from sqlite_utils.utils import dedupe_keys
 from tenacity import (
     RetryError,
     Retrying,
@@ -48,8 +49,27 @@ def _is_busy(exc: BaseException) -> bool:
     return "locked" in text or "busy" in text
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
 class Database(sqlite_utils.Database):
     """A sqlite-utils connection with the one call the shared repositories add (`insert`)."""
+
+    def query(self, statement: str, params: Sequence[Any] | dict[str, Any] | None = None
+              ) -> Generator[dict[str, Any], None, None]:
+        """The rows of a SELECT, or of a write's RETURNING (fetched at once: the write is
+        done on return), as dicts. Run as they are, not in the SAVEPOINT and RELEASE (two
+        more statements) sqlite-utils adds to undo a statement that returns no rows."""
+        keyword = statement.lstrip()[:6].upper()
+        returning = keyword in _WRITES and "RETURNING" in statement.upper()
+        if (keyword != "SELECT" and not returning) or self._tracer:
+            return super().query(statement, params)
+        cursor = self.conn.execute(statement, () if params is None else params)
+        if cursor.description is None:
+            raise ValueError(f"query() needs a statement that returns rows: {statement!r}")
+        keys = dedupe_keys(d[0] for d in cursor.description)
+        rows = cursor.fetchall() if returning else cursor
+        return (dict(zip(keys, row)) for row in rows)
 
     def insert(self, statement: str, params: Sequence[Any] = (), /) -> int | None:
         """Run an INSERT; the new row's id, None when ON CONFLICT DO NOTHING skipped it."""

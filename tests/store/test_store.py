@@ -76,6 +76,23 @@ def test_same_source_never_opens_two_tickets(store: Store) -> None:
         store.tickets.create(new(channel="voice", route="voice", source_id="CA123"), T0)
     assert caught.value.number == first.number
     assert store.tickets.count() == 1
+    # The duplicate gave its number back: none is skipped.
+    assert store.tickets.create(new(), T0).number == "SR-000002"
+
+
+def test_a_ticket_by_its_source_or_number_without_its_events(store: Store) -> None:
+    created = store.tickets.create(new(channel="voice", route="voice", source_id="CA9"), T0)
+    store.tickets.add_event(created.number, "call.menu", T0, {"digits": "1"})
+    found = store.tickets.for_source("voice", "CA9")
+    assert found is not None and found.events == ()
+    assert found == store.tickets.get(created.number, events=False)
+    full = store.tickets.get(created.number)
+    assert [e.kind for e in full.events] == ["ticket.created", "call.menu"]
+    assert found.number == full.number and found.id == full.id and found.route == "voice"
+    assert store.tickets.for_source("voice", "CA8") is None
+    assert store.tickets.for_source("email", "CA9") is None
+    # Inside a write (where PostgreSQL locks the row) it reads the same.
+    assert store.atomically(lambda: store.tickets.for_source("voice", "CA9")) == found
 
 
 def test_health_reports_counts(store: Store) -> None:

@@ -42,6 +42,34 @@ def test_menu_takes_one_to_three_digits_and_falls_through_on_silence() -> None:
     assert redirect is not None and redirect.text == gather.get("action")
 
 
+@pytest.mark.parametrize("attempt, lead", [(1, None), (1, "Hello."), (2, "Hello.")])
+def test_the_menu_rendered_once_is_the_menu(attempt: int, lead: str | None) -> None:
+    assert twiml.menu_xml(S, URL, attempt, lead) == twiml.menu(S, URL, attempt, lead).to_xml()
+    # What varies is in the key: other settings or another flow, another menu.
+    other = replace(S, menu="Press 7.", gather_timeout=9)
+    assert twiml.menu_xml(other, URL, attempt, lead) == twiml.menu(other, URL, attempt,
+                                                                   lead).to_xml()
+    elsewhere = twiml.Urls("https://other.example.com")
+    assert "other.example.com/voice/menu" in twiml.menu_xml(S, elsewhere, attempt, lead)
+
+
+@pytest.mark.parametrize("number", ["SR-000123", "INC000042", "SR-1000000", "A&B<7>"])
+def test_answers_rendered_once_carry_each_callers_number(number: str) -> None:
+    opens = chicago(2026, 11, 30, 7, 0)
+    assert twiml.enqueue_xml(S, URL, number) == twiml.enqueue(S, URL, number).to_xml()
+    assert (twiml.after_hours_xml(S, URL, number, opens)
+            == twiml.after_hours(S, URL, number, opens).to_xml())
+    later = chicago(2026, 12, 1, 7, 0)  # the opening time is in the key
+    assert (twiml.after_hours_xml(S, URL, number, later)
+            == twiml.after_hours(S, URL, number, later).to_xml())
+
+
+def test_a_menu_text_like_the_blank_number_is_rendered_for_each_call() -> None:
+    odd = replace(S, queue_name="Q Z X Q Z X Q Z X")  # the blank's spelling twice over
+    assert twiml.enqueue_xml(odd, URL, "SR-000001") == twiml.enqueue(odd, URL,
+                                                                     "SR-000001").to_xml()
+
+
 def test_the_critical_line_rings_the_first_engineer_with_a_whisper() -> None:
     doc = xml(twiml.critical(S, URL, "SR-000007", CALL))
     says = [s.text or "" for s in doc.iter("Say")]
