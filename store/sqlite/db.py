@@ -10,11 +10,12 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlite_utils
+from sqlite_utils.utils import dedupe_keys
 from tenacity import (
     RetryError,
     Retrying,
@@ -50,6 +51,17 @@ def _is_busy(exc: BaseException) -> bool:
 
 class Database(sqlite_utils.Database):
     """A sqlite-utils connection with the one call the shared repositories add (`insert`)."""
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+              ) -> Generator[dict[str, Any], None, None]:
+        """The rows as dicts. A SELECT inside a transaction runs as it is: sqlite-utils
+        wraps every query in a savepoint (two more statements) to undo one that returns no
+        rows, which a SELECT cannot change anything by."""
+        if not (self.conn.in_transaction and sql.lstrip()[:6].upper() == "SELECT"):
+            return super().query(sql, params)
+        cursor = self.conn.execute(sql, () if params is None else params)
+        keys = dedupe_keys(d[0] for d in cursor.description)  # as sqlite-utils names them
+        return (dict(zip(keys, row)) for row in cursor)
 
     def insert(self, statement: str, params: Sequence[Any] = (), /) -> int | None:
         """Run an INSERT; the new row's id, None when ON CONFLICT DO NOTHING skipped it."""
