@@ -58,6 +58,20 @@ _STRONG_RE = [re.compile(p) for p in _STRONG]
 # word): one of its prepositions after a space, then the company's first letter.
 _TITLE_AFTER = re.compile(rf"\s(?i:at|for|of|with)\s+{_COMPANY_START}")
 _WEAK_RE = [re.compile(p) for p in _WEAK]
+# Words a pattern cannot match without (any case): a text holding none of them is not
+# searched with it, each search being a scan of the whole text. `str.lower` agrees with the
+# patterns' IGNORECASE on these words unless the text holds "ı", "ſ" or "İ" (which
+# IGNORECASE takes for i, s and i; "İ".lower() is two characters): then every pattern runs.
+_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
+    _STRONG_RE[1]: ("run", "own", "manage", "founded", "started"),
+    _STRONG_RE[2]: ("work",),
+    _STRONG_RE[3]: ("with", "from"),
+    _STRONG_RE[4]: ("writing", "calling", "emailing", "reaching", "contacting"),
+    _STRONG_RE[5]: ("behalf",),
+    _STRONG_RE[6]: ("here",),
+    _STRONG_RE[7]: ("our",),
+    _WEAK_RE[1]: ("our",),
+}
 _CONNECTORS = {"&", "and", "of", "+", "de", "du", "la", "y", "-"}
 _STOP = {"I", "I'm", "I’m", "We", "Our", "Please", "Thanks", "Thank", "Hi", "Hello", "Can",
          "Could", "It", "It's", "This", "Monday", "Tuesday", "Wednesday", "Thursday",
@@ -130,9 +144,14 @@ def _name(text: str) -> str | None:
     return None
 
 
-def _first_company(patterns: list[re.Pattern[str]], text: str) -> str | None:
+def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None) -> str | None:
+    """The company the first of `patterns` that finds one finds; `low` is the text in
+    lower case, or None when the word filter (_NEEDS) cannot be trusted on it."""
     for pattern in patterns:
         if pattern is _STRONG_RE[0] and not _TITLE_AFTER.search(text):
+            continue
+        needs = _NEEDS.get(pattern)
+        if needs and low is not None and not any(word in low for word in needs):
             continue
         for match in pattern.finditer(text):
             company = company_at(text[match.end():match.end() + _AT_MOST])
@@ -174,6 +193,7 @@ def introduction(text: str) -> Introduction:
     """The writer's name and company as their own sentences give them."""
     flat = re.sub(r"[ \t]*\n[ \t]*(?=\S)", " ", text)
     name = _name(flat)
-    company = _first_company(_STRONG_RE, flat)
-    weak = None if company else _first_company(_WEAK_RE, flat)
+    low = None if ("ı" in flat or "ſ" in flat or "İ" in flat) else flat.lower()
+    company = _first_company(_STRONG_RE, flat, low)
+    weak = None if company else _first_company(_WEAK_RE, flat, low)
     return Introduction(name=name, company=company, weak_company=weak, mentions=mentions(flat))
