@@ -78,6 +78,7 @@ _STOP = {"I", "I'm", "I’m", "We", "Our", "Please", "Thanks", "Thank", "Hi", "H
          "Friday", "Saturday", "Sunday", "Today", "Tomorrow", "Yesterday", "Re", "Fwd"}
 _TOKEN = re.compile(r"[\w'’.&+-]+|[^\w\s]")
 _TRAILING = re.compile(r"(?:\s+(?:&|and|of|the|\+|de|du|la|y|-))+$", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"\s+'s$|'s$|’s$")
 _STREET = re.compile(r"\b(?:road|rd|street|st|avenue|ave|route|highway|hwy|lane|drive|suite)$",
                      re.IGNORECASE)
 
@@ -127,8 +128,11 @@ def company_at(text: str) -> str | None:
             words.append(token)
             continue
         break
-    name = _TRAILING.sub("", " ".join(words)).strip(" '’-")
-    name = re.sub(r"\s+'s$|'s$|’s$", "", name)
+    # Each pattern needs what the test before it looks for (a space, a final "s").
+    name = (_TRAILING.sub("", " ".join(words)) if len(words) > 1 else "".join(words)
+            ).strip(" '’-")
+    if name.endswith("s"):
+        name = _POSSESSIVE.sub("", name)
     if name.lower().startswith("the ") and len(name.split()) == 2 and not has_company_word(name):
         return None
     if not name or name in _STOP or name.lower() == "the" or _STREET.search(name):
@@ -136,8 +140,10 @@ def company_at(text: str) -> str | None:
     return name
 
 
-def _name(text: str) -> str | None:
-    for pattern in _NAME_PATTERNS:
+def _name(text: str, low: str) -> str | None:
+    for pattern, needs, within in zip(_NAME_PATTERNS, ("name", None, "here"), (low, "", text)):
+        if needs is not None and needs not in within:
+            continue  # "my name is" in any case; "X here" as written
         match = pattern.search(text)
         if match:
             return match.group("name").strip()
@@ -192,8 +198,9 @@ def _starts_sentence(text: str, at: int) -> bool:
 def introduction(text: str) -> Introduction:
     """The writer's name and company as their own sentences give them."""
     flat = re.sub(r"[ \t]*\n[ \t]*(?=\S)", " ", text)
-    name = _name(flat)
-    low = None if ("ı" in flat or "ſ" in flat or "İ" in flat) else flat.lower()
+    lowered = flat.lower()
+    name = _name(flat, lowered)  # "name" has no letter str.lower and IGNORECASE disagree on
+    low = None if ("ı" in flat or "ſ" in flat or "İ" in flat) else lowered
     company = _first_company(_STRONG_RE, flat, low)
     weak = None if company else _first_company(_WEAK_RE, flat, low)
     return Introduction(name=name, company=company, weak_company=weak, mentions=mentions(flat))

@@ -68,3 +68,12 @@ def test_mentions_skip_single_words_that_start_a_sentence(text: str,
 def test_a_pattern_is_skipped_only_when_its_words_are_missing_in_any_case(
         text: str, company: str) -> None:
     assert introduction(text).company == company
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("MY NAME IS Tom Okafor and the printer is down.", "Tom Okafor"),
+    ("Hi, Priya Raman here, the VPN drops.", "Priya Raman"),
+    ("Hi, Priya Raman HERE, the VPN drops.", None),  # "here" is matched as written
+])
+def test_a_name_pattern_is_skipped_only_without_its_words(text: str, name: str | None) -> None:
+    assert introduction(text).name == name
