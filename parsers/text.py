@@ -172,8 +172,8 @@ def _strip_quoted_lines(text: str) -> tuple[str, str]:
         following = following_of[index]
         if line.lstrip().startswith(">"):
             quoted.append(line)
-        elif (_ATTRIBUTION.search(line) or line.rstrip().endswith(":")) and (
-                following.lstrip().startswith(">") or "@" in line):
+        elif (following.lstrip().startswith(">") or "@" in line) and (
+                line.rstrip().endswith(":") or _ATTRIBUTION.search(line)):  # cheap tests first
             # An attribution wrapped over two lines ("On ... <bob@x" / "bob@x> wrote:").
             if keep and ("@" in keep[-1] or keep[-1].rstrip().endswith("<")):
                 quoted.append(keep.pop())
