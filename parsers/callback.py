@@ -78,13 +78,14 @@ def _matches(text: str, regions: Sequence[str], cache: BlockCache | None = None
                    for t in _TRUNK.finditer(block))
 
     runs = digit_runs(text)
+    trunk = _TRUNK.search(text) is not None  # the same for every region: searched once
     for n, region in enumerate(regions):
         for m_start, m_end, match in match_numbers(text, region, unread if n else None, cache,
                                                     runs):
             if any(m_start < end and start < m_end for start, end, _ in spans):
                 continue
             spans.append((m_start, m_end, _e164(match.number)))
-        if not _TRUNK.search(text):
+        if not trunk:
             break  # nothing left that only another region could read
     return sorted(spans)
 

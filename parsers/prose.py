@@ -58,12 +58,27 @@ _STRONG_RE = [re.compile(p) for p in _STRONG]
 # word): one of its prepositions after a space, then the company's first letter.
 _TITLE_AFTER = re.compile(rf"\s(?i:at|for|of|with)\s+{_COMPANY_START}")
 _WEAK_RE = [re.compile(p) for p in _WEAK]
+# Words a pattern cannot match without (any case): a text holding none of them is not
+# searched with it, each search being a scan of the whole text. `str.lower` agrees with the
+# patterns' IGNORECASE on these words unless the text holds "ı", "ſ" or "İ" (which
+# IGNORECASE takes for i, s and i; "İ".lower() is two characters): then every pattern runs.
+_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
+    _STRONG_RE[1]: ("run", "own", "manage", "founded", "started"),
+    _STRONG_RE[2]: ("work",),
+    _STRONG_RE[3]: ("with", "from"),
+    _STRONG_RE[4]: ("writing", "calling", "emailing", "reaching", "contacting"),
+    _STRONG_RE[5]: ("behalf",),
+    _STRONG_RE[6]: ("here",),
+    _STRONG_RE[7]: ("our",),
+    _WEAK_RE[1]: ("our",),
+}
 _CONNECTORS = {"&", "and", "of", "+", "de", "du", "la", "y", "-"}
 _STOP = {"I", "I'm", "I’m", "We", "Our", "Please", "Thanks", "Thank", "Hi", "Hello", "Can",
          "Could", "It", "It's", "This", "Monday", "Tuesday", "Wednesday", "Thursday",
          "Friday", "Saturday", "Sunday", "Today", "Tomorrow", "Yesterday", "Re", "Fwd"}
 _TOKEN = re.compile(r"[\w'’.&+-]+|[^\w\s]")
 _TRAILING = re.compile(r"(?:\s+(?:&|and|of|the|\+|de|du|la|y|-))+$", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"\s+'s$|'s$|’s$")
 _STREET = re.compile(r"\b(?:road|rd|street|st|avenue|ave|route|highway|hwy|lane|drive|suite)$",
                      re.IGNORECASE)
 
@@ -113,8 +128,11 @@ def company_at(text: str) -> str | None:
             words.append(token)
             continue
         break
-    name = _TRAILING.sub("", " ".join(words)).strip(" '’-")
-    name = re.sub(r"\s+'s$|'s$|’s$", "", name)
+    # Each pattern needs what the test before it looks for (a space, a final "s").
+    name = (_TRAILING.sub("", " ".join(words)) if len(words) > 1 else "".join(words)
+            ).strip(" '’-")
+    if name.endswith("s"):
+        name = _POSSESSIVE.sub("", name)
     if name.lower().startswith("the ") and len(name.split()) == 2 and not has_company_word(name):
         return None
     if not name or name in _STOP or name.lower() == "the" or _STREET.search(name):
@@ -122,17 +140,24 @@ def company_at(text: str) -> str | None:
     return name
 
 
-def _name(text: str) -> str | None:
-    for pattern in _NAME_PATTERNS:
+def _name(text: str, low: str) -> str | None:
+    for pattern, needs, within in zip(_NAME_PATTERNS, ("name", None, "here"), (low, "", text)):
+        if needs is not None and needs not in within:
+            continue  # "my name is" in any case; "X here" as written
         match = pattern.search(text)
         if match:
             return match.group("name").strip()
     return None
 
 
-def _first_company(patterns: list[re.Pattern[str]], text: str) -> str | None:
+def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None) -> str | None:
+    """The company the first of `patterns` that finds one finds; `low` is the text in
+    lower case, or None when the word filter (_NEEDS) cannot be trusted on it."""
     for pattern in patterns:
         if pattern is _STRONG_RE[0] and not _TITLE_AFTER.search(text):
+            continue
+        needs = _NEEDS.get(pattern)
+        if needs and low is not None and not any(word in low for word in needs):
             continue
         for match in pattern.finditer(text):
             company = company_at(text[match.end():match.end() + _AT_MOST])
@@ -173,7 +198,9 @@ def _starts_sentence(text: str, at: int) -> bool:
 def introduction(text: str) -> Introduction:
     """The writer's name and company as their own sentences give them."""
     flat = re.sub(r"[ \t]*\n[ \t]*(?=\S)", " ", text)
-    name = _name(flat)
-    company = _first_company(_STRONG_RE, flat)
-    weak = None if company else _first_company(_WEAK_RE, flat)
+    lowered = flat.lower()
+    name = _name(flat, lowered)  # "name" has no letter str.lower and IGNORECASE disagree on
+    low = None if ("ı" in flat or "ſ" in flat or "İ" in flat) else lowered
+    company = _first_company(_STRONG_RE, flat, low)
+    weak = None if company else _first_company(_WEAK_RE, flat, low)
     return Introduction(name=name, company=company, weak_company=weak, mentions=mentions(flat))

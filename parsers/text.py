@@ -104,12 +104,28 @@ class _AtLineStarts:
         return None
 
 
+class _NeedsMail:
+    """The library's disclaimer pattern, which ends in "mail" (any case) that every match
+    holds: a text without it is not scanned (a scan of every character, about 80 us on an
+    ordinary request). "ı" and "İ" are an i to IGNORECASE but not to str.lower: a text
+    holding one is scanned."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def findall(self, text: str) -> list[Any]:
+        """As `Pattern.findall`."""
+        if "ı" not in text and "İ" not in text and "mail" not in text.lower():
+            return []
+        return self.pattern.findall(text)
+
+
 def _patterns() -> dict[str, Any]:
     """The library's patterns for our languages, compiled once for every message."""
     reader = ReplyReader(text="", languages=list(_LANGUAGES), keep_hyphen_lists=True)
     return {"_header_regex": _AtLineStarts(reader.HEADER_REGEX, needs_colon=True),
             "_signature_regex": _AtLineStarts(reader.SIGNATURE_REGEX),
-            "_disclaimers_regex": reader.DISCLAIMERS_REGEX}
+            "_disclaimers_regex": _NeedsMail(reader.DISCLAIMERS_REGEX)}
 
 
 _PATTERNS = _patterns()
@@ -156,8 +172,8 @@ def _strip_quoted_lines(text: str) -> tuple[str, str]:
         following = following_of[index]
         if line.lstrip().startswith(">"):
             quoted.append(line)
-        elif (_ATTRIBUTION.search(line) or line.rstrip().endswith(":")) and (
-                following.lstrip().startswith(">") or "@" in line):
+        elif (following.lstrip().startswith(">") or "@" in line) and (
+                line.rstrip().endswith(":") or _ATTRIBUTION.search(line)):  # cheap tests first
             # An attribution wrapped over two lines ("On ... <bob@x" / "bob@x> wrote:").
             if keep and ("@" in keep[-1] or keep[-1].rstrip().endswith("<")):
                 quoted.append(keep.pop())

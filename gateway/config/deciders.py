@@ -15,7 +15,7 @@ class DecidersConfig:
 
     processes: int = 2
     lease: timedelta = timedelta(seconds=30)
-    batch: int = 4
+    batch: int = 16
     poll_seconds: float = 0.25
     drain_seconds: float = 10.0
 
@@ -26,7 +26,7 @@ def read_deciders(s: Section) -> DecidersConfig:
     return DecidersConfig(
         processes=processes or max(1, os.cpu_count() or 1),
         lease=timedelta(seconds=s.integer("lease_seconds", 30, 1, 3600)),
-        batch=s.integer("batch", 4, 1, 100),
+        batch=s.integer("batch", 16, 1, 100),
         poll_seconds=s.integer("poll_ms", 250, 10, 60_000) / 1000,
         drain_seconds=float(s.integer("drain_seconds", 10, 0, 600)),
     )

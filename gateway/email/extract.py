@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Literal
 
 import phonenumbers
 
@@ -14,7 +15,7 @@ from parsers.addresses import domain_of
 from parsers.company import same_company
 from parsers.fields import Context, ExtractedFields, extract_fields
 from parsers.message import ParsedMessage
-from store import Company, Store
+from store import Company, Contact, Store
 
 
 def desk_numbers(config: Config) -> frozenset[str]:
@@ -32,9 +33,8 @@ def _region(company: Company | None) -> str | None:
         else None
 
 
-def _contact_region(address: str | None, store: Store) -> str | None:
-    """The region of the directory company of the contact with this address, if any."""
-    contact = store.directory.by_email(address) if address else None
+def _contact_region(contact: Contact | None, store: Store) -> str | None:
+    """The region of the directory company of this contact, if any."""
     if contact is None or contact.company_id is None:
         return None
     return _region(next((c for c in store.directory.companies() if c.id == contact.company_id),
@@ -45,12 +45,13 @@ def read_fields(parsed: ParsedMessage, address: str | None, config: Config, stor
                 ) -> ExtractedFields:
     """The fields of a message, from its text and then the directory."""
     company = store.directory.company_for_domain(domain_of(address)) if address else None
+    contact = store.directory.by_email(address) if address else None  # read once, used twice
     context = Context(sender=address, regions=config.mail.phone_regions,
-                      company_region=_region(company) or _contact_region(address, store),
+                      company_region=_region(company) or _contact_region(contact, store),
                       desk_numbers=desk_numbers(config))
     fields = extract_fields(parsed.body, parsed.sender_name, config.desk.phone_region,
                             config.mail.min_description_words, context)
-    return fill_from_directory(fields, address, store, company)
+    return fill_from_directory(fields, address, store, company, contact)
 
 
 def _confirmed(candidates: tuple[str, ...], known: list[str]) -> str | None:
@@ -62,7 +63,8 @@ def _confirmed(candidates: tuple[str, ...], known: list[str]) -> str | None:
 
 
 def fill_from_directory(fields: ExtractedFields, address: str | None, store: Store,
-                        domain_company: Company | None = None) -> ExtractedFields:
+                        domain_company: Company | None = None,
+                        contact: Contact | None | Literal[False] = False) -> ExtractedFields:
     """Fields still missing taken from the directory: the sender's contact, a company the
     text names that the directory knows, then the company that owns the sender's domain
     (seed 003: "determined from the return address")."""
@@ -70,7 +72,8 @@ def fill_from_directory(fields: ExtractedFields, address: str | None, store: Sto
         return fields
     sources = dict(fields.sources)
     updates: dict[str, object] = {}
-    contact = store.directory.by_email(address)
+    if contact is False:  # not read by the caller
+        contact = store.directory.by_email(address)
     if contact is not None:
         if not fields.requester_name and contact.name:
             updates["requester_name"], sources["requester_name"] = contact.name, "directory"

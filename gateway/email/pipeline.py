@@ -22,14 +22,12 @@ from datetime import datetime
 from gateway.core.intake import IntakeService
 from gateway.email.answers import conversation, merge_fields
 from gateway.email.commit import Committer, rejection_reply
-from gateway.email.extract import read_fields
 from gateway.email.groupcommit import GroupCommit
 from gateway.email.outcome import Decision, EmailOutcome
+from gateway.email.prepare import Prepared, prepare
 from gateway.email.threads import Sender, Target, may_update, thread_target
-from parsers.classify import automatic_reason
-from parsers.errors import MessageError
 from parsers.limits import first_message_id
-from parsers.message import ParsedMessage, parse_message
+from parsers.message import ParsedMessage
 from store import DuplicateSourceError, PendingMessage, StoreError
 from store.models import Channel, Outcome, Route
 
@@ -150,12 +148,14 @@ class EmailIntake:
         return EmailOutcome(Outcome(message.outcome), ticket=number, reason=message.reason)
 
     def receive(self, raw: bytes, source: str, recipients: Sequence[str] = (),
-                dry_run: bool = False) -> EmailOutcome:
+                dry_run: bool = False, ahead: Callable[[], Prepared] | None = None
+                ) -> EmailOutcome:
         """Run one message through the pipeline. `recipients` are the SMTP envelope's
-        (the To/Cc headers stand in when empty). `dry_run` decides and writes nothing."""
+        (the To/Cc headers stand in when empty). `dry_run` decides and writes nothing.
+        `ahead` gives the message's `prepare` computed elsewhere (bulk ingest)."""
         now = self.intake.clock()
         row = None if dry_run else self.store.messages.archive(Channel.EMAIL, source, now, raw=raw)
-        decision = self._decision(raw, recipients, now, row)
+        decision = self._decision(raw, recipients, now, row, ahead)
         if dry_run or row is None:
             return self._dry(decision.outcome, decision.source_id)
         outcome = self.store.atomically(lambda: self._commit(row, decision, now))
@@ -163,9 +163,9 @@ class EmailIntake:
         return outcome
 
     def _decision(self, raw: bytes, recipients: Sequence[str], now: datetime,
-                  row: int | None) -> Decision:
+                  row: int | None, ahead: Callable[[], Prepared] | None = None) -> Decision:
         try:
-            return self._decide(raw, recipients, now)
+            return self._decide(raw, recipients, now, ahead)
         except Exception as exc:
             # A bug must not lose the message: it is archived, and marked for a person.
             log.exception("email.decide_failed", extra={"row": row})
@@ -187,17 +187,18 @@ class EmailIntake:
 
     # -- deciding (reads only) -------------------------------------------------------
 
-    def _decide(self, raw: bytes, recipients: Sequence[str], now: datetime) -> Decision:
+    def _decide(self, raw: bytes, recipients: Sequence[str], now: datetime,
+                ahead: Callable[[], Prepared] | None = None) -> Decision:
         # A duplicate is recognised before any parsing: a retry costs a look-up, no more.
         early = first_message_id(raw)
         earlier = self.store.messages.seen(Channel.EMAIL, early, raw)
         if earlier is not None:
             return Decision(EmailOutcome(Outcome.DUPLICATE, message_id=early,
                                          reason=f"already received (message {earlier})"))
-        try:
-            parsed = parse_message(raw)
-        except MessageError as exc:  # nothing to parse, or over the limits: for a person
-            return Decision(EmailOutcome(Outcome.ERROR, reason=str(exc), message_id=early))
+        ready = ahead() if ahead is not None else prepare(raw, self.config, self.store)
+        parsed, sender = ready.parsed, ready.sender
+        if parsed is None or sender is None:
+            return Decision(EmailOutcome(Outcome.ERROR, reason=ready.error, message_id=early))
         source_id = parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
         base = EmailOutcome(Outcome.ERROR, message_id=parsed.message_id)
         earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id) \
@@ -205,12 +206,10 @@ class EmailIntake:
         if earlier is not None:
             return Decision(replace(base, outcome=Outcome.DUPLICATE,
                                     reason=f"already received (message {earlier})"))
-        sender = Sender.of(parsed, self.config.mail.desk_addresses)
-        auto = automatic_reason(parsed) or sender.own_address_reason()
-        if auto:
-            return Decision(replace(base, outcome=Outcome.AUTOMATIC, reason=auto), parsed, sender,
-                            source_id=source_id)
-        fields = read_fields(parsed, sender.requester, self.config, self.store)
+        if ready.automatic or ready.fields is None:
+            return Decision(replace(base, outcome=Outcome.AUTOMATIC, reason=ready.automatic),
+                            parsed, sender, source_id=source_id)
+        fields = ready.fields
         target, flags = self._target(parsed, sender)
         if sender.address is None:  # no reply and no directory fill: a person looks at it
             flags += ("unreadable_sender",)

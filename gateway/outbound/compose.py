@@ -54,7 +54,9 @@ def render(email: OutgoingEmail, sender: str, sender_name: str, message_id: str,
     """The finished RFC 5322 message, as ASCII text with CRLF line ends."""
     msg = EmailMessage(policy=_SMTP)
     local, _, domain = sender.partition("@")
-    msg["From"] = Address(one_line(sender_name), local, domain)
+    # As text, the same every time: parsed once (parsers.mailpolicy keeps it). The Address
+    # checks and quotes the name; an Address given is parsed again from this same text.
+    msg["From"] = str(Address(one_line(sender_name), local, domain))
     msg["To"] = one_line(email.to)
     msg["Subject"] = one_line(email.subject, 250)
     msg["Date"] = format_datetime(at)

@@ -105,3 +105,10 @@ def test_input_that_is_not_a_message_gives_a_precise_error(raw: bytes, error: st
 def test_broken_mail_still_gives_a_result(raw: bytes) -> None:
     msg = parse_message(raw)
     assert isinstance(msg.text, str) and isinstance(msg.subject, str)
+
+
+@pytest.mark.parametrize("word", ["e-mail", "E-MAIL", "e-MAİL"])
+def test_a_disclaimer_is_cut_from_the_new_text_in_any_case(word: str) -> None:
+    parts = split_reply(f"The printer is down.\n\nCONFIDENTIAL: This {word} is for the "
+                        "addressee only.\nThanks")
+    assert "CONFIDENTIAL" not in parts.new and "printer is down" in parts.new

@@ -55,3 +55,25 @@ def test_company_at(text: str, company: str | None) -> None:
 def test_mentions_skip_single_words_that_start_a_sentence(text: str,
                                                           expected: tuple[str, ...]) -> None:
     assert mentions(text) == expected
+
+
+@pytest.mark.parametrize(("text", "company"), [
+    ("We RUN Copperleaf Florist.", "Copperleaf Florist"),
+    ("Writing on BEHALF of Elm Court Dental.", "Elm Court Dental"),
+    # Letters IGNORECASE takes for ASCII ones that str.lower() does not turn into them:
+    # the words a pattern needs are not looked for in such a text, the patterns all run.
+    ("Hi, I'm WİTH Acme Dental and the printer is down.", "Acme Dental"),
+    ("We ſtarted Copperleaf Florist last year.", "Copperleaf Florist"),
+])
+def test_a_pattern_is_skipped_only_when_its_words_are_missing_in_any_case(
+        text: str, company: str) -> None:
+    assert introduction(text).company == company
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("MY NAME IS Tom Okafor and the printer is down.", "Tom Okafor"),
+    ("Hi, Priya Raman here, the VPN drops.", "Priya Raman"),
+    ("Hi, Priya Raman HERE, the VPN drops.", None),  # "here" is matched as written
+])
+def test_a_name_pattern_is_skipped_only_without_its_words(text: str, name: str | None) -> None:
+    assert introduction(text).name == name

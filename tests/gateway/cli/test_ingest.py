@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,3 +72,37 @@ def test_text_output_names_the_file_and_what_is_missing(
 def test_a_missing_path_is_a_clear_error(write_config: Callable[..., Path]) -> None:
     out = run("ingest", "--config", str(write_config()), "/nonexistent/mail.eml")
     assert out.returncode == 2 and "does not exist" in out.stderr
+
+
+def _without_timing(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [{k: v for k, v in row.items() if k != "elapsed_ms"} for row in rows]
+
+
+def test_worker_processes_give_what_one_process_gives_in_order_and_exactly_once(
+        tmp_path: Path, write_config: Callable[..., Path]) -> None:
+    # Messages that depend on the ones before them: a duplicate, and an update by SR number
+    # of a ticket opened earlier in the same mbox (read ahead, decided in order).
+    box = mailbox.mbox(tmp_path / "archive.mbox")
+    for raw in (F.LABELLED, F.FREE_TEXT_SIGNATURE, F.OUT_OF_OFFICE,
+                F.plain("Help!", message_id="<m1@x.example>"), F.LABELLED,
+                F.plain("Still broken after the restart, same password prompt.",
+                        sender="jsmith@contoso.example", subject="Re: [SR-000001] Outlook",
+                        message_id="<m2@contoso.example>")):
+        box.add(raw)
+    box.close()
+    results = []
+    for workers in ("0", "2"):
+        cfg = write_config()  # the same path: a fresh database for each run
+        shutil.rmtree(tmp_path / "data", ignore_errors=True)
+        out = run("ingest", "--config", str(cfg), "--json", "--workers", workers,
+                  str(tmp_path / "archive.mbox"))
+        assert out.returncode == 0, out.stderr
+        results.append(_without_timing(lines(out.stdout)))
+    assert [row["outcome"] for row in results[1]] == [
+        "ticket", "ticket", "automatic", "rejected", "duplicate", "updated"]
+    assert results[1] == results[0]
+    again = run("ingest", "--config", str(cfg), "--json", "--workers", "2",
+                str(tmp_path / "archive.mbox"))
+    assert [row["outcome"] for row in lines(again.stdout)] == ["duplicate"] * 6
+    listed = json.loads(run("tickets", "--config", str(cfg), "--json").stdout)
+    assert [t["number"] for t in listed] == ["SR-000001", "SR-000002"]
