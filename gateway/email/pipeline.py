@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import datetime
 
@@ -56,6 +57,9 @@ class EmailIntake:
         self.committer = Committer(intake)
         self._dry_seen: set[str] = set()  # a dry run writes nothing, so it remembers here
         self.doorbell: Callable[[], None] = _nobody  # rung after each accept (the deciders)
+        # Around a decider's writes (its process runs them at a higher priority than its
+        # deciding: gateway/runtime/priority.py).
+        self.writing: Callable[[], AbstractContextManager[object]] = nullcontext
         self._accepts: GroupCommit[_Accept, int] = GroupCommit(self._accept_many,
                                                               self._accept_one)
 
@@ -80,7 +84,8 @@ class EmailIntake:
         """Decide a message `owner` claimed and commit the outcome with the end of the claim;
         None (nothing committed) when another decider took it over meanwhile."""
         decision = self._pending_decision(item)
-        outcome = self.store.atomically(lambda: self._finish(item, owner, decision))
+        with self.writing():
+            outcome = self.store.atomically(lambda: self._finish(item, owner, decision))
         if outcome is not None:
             self._log(item.row, outcome)
         return outcome
@@ -94,10 +99,12 @@ class EmailIntake:
         claimed; any other error is raised once the others are committed."""
         decided = [(item, self._pending_decision(item)) for item in items]
         try:
-            results: list[EmailOutcome | None | StoreError] = list(self.store.atomically(
-                lambda: [self._finish(item, owner, decision) for item, decision in decided]))
+            with self.writing():
+                results: list[EmailOutcome | None | StoreError] = list(self.store.atomically(
+                    lambda: [self._finish(item, owner, decision) for item, decision in decided]))
         except Exception:  # noqa: BLE001 - retried one by one below, where it is raised
-            return self._one_by_one(decided, owner)
+            with self.writing():
+                return self._one_by_one(decided, owner)
         self._log_all(items, results)
         return results
 
