@@ -14,7 +14,7 @@ from aiosmtpd.smtp import SMTP
 
 from mail.guard import printable
 from mail.limits import SessionGate, session_budget
-from mail.ports import MailIntake
+from mail.ports import SmtpIntake
 from mail.settings import SmtpSettings
 from mail.smtp import Counters, SMTPHandler, server_tls_context
 
@@ -120,7 +120,7 @@ class SmtpListener:
 
     name = "smtp"
 
-    def __init__(self, intake: MailIntake, settings: SmtpSettings,
+    def __init__(self, intake: SmtpIntake, settings: SmtpSettings,
                  desk_addresses: Iterable[str]) -> None:
         self.settings = settings
         self.counters = Counters()

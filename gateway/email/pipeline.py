@@ -24,7 +24,7 @@ from gateway.core.intake import IntakeService
 from gateway.email.answers import conversation, merge_fields
 from gateway.email.commit import Committer, rejection_reply
 from gateway.email.extract import read_fields
-from gateway.email.groupcommit import GroupCommit
+from gateway.email.groupcommit import GroupCommit, write_together
 from gateway.email.outcome import Decision, EmailOutcome
 from gateway.email.threads import Sender, Target, may_update, thread_target
 from parsers.classify import automatic_reason
@@ -57,9 +57,7 @@ class EmailIntake:
         self.committer = Committer(intake)
         self._dry_seen: set[str] = set()  # a dry run writes nothing, so it remembers here
         self.doorbell: Callable[[], None] = _nobody  # rung after each accept (the deciders)
-        # Around a decider's writes (its process runs them at a higher priority than its
-        # deciding: gateway/runtime/priority.py).
-        self.writing: Callable[[], AbstractContextManager[object]] = nullcontext
+        self.writing: Callable[[], AbstractContextManager[object]] = nullcontext  # runtime/priority
         self._accepts: GroupCommit[_Accept, int] = GroupCommit(self._accept_many,
                                                               self._accept_one)
 
@@ -72,6 +70,15 @@ class EmailIntake:
         row = self._accepts.submit(item) if len(raw) <= GROUP_BYTES else self._accept_one(item)
         self.doorbell()
         return row
+
+    def accept_many(self, items: Sequence[tuple[bytes, str, Sequence[str]]]
+                    ) -> list[int | BaseException]:
+        """(raw, source, recipients) committed as pending together: each row, or its error."""
+        now = self.intake.clock()
+        batch = [(raw, source, tuple(recipients), now) for raw, source, recipients in items]
+        rows = write_together(self._accept_many, self._accept_one, batch)
+        self.doorbell()
+        return rows
 
     def _accept_one(self, item: _Accept) -> int:
         raw, source, recipients, at = item
@@ -98,12 +105,11 @@ class EmailIntake:
         others: per message its outcome, None (taken over), or the StoreError that left it
         claimed; any other error is raised once the others are committed."""
         decided = [(item, self._pending_decision(item)) for item in items]
-        try:
-            with self.writing():
+        with self.writing():
+            try:
                 results: list[EmailOutcome | None | StoreError] = list(self.store.atomically(
                     lambda: [self._finish(item, owner, decision) for item, decision in decided]))
-        except Exception:  # noqa: BLE001 - retried one by one below, where it is raised
-            with self.writing():
+            except Exception:  # noqa: BLE001 - retried one by one below, where it is raised
                 return self._one_by_one(decided, owner)
         self._log_all(items, results)
         return results
