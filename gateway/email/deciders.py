@@ -43,10 +43,16 @@ class Pace(Protocol):
     def claimed(self, waited: float) -> None:
         """The oldest message just claimed waited `waited` seconds since it was accepted."""
 
+    def quiet(self, wake: Flag) -> None:
+        """Before a claim: return when the decider may take the store's write lock."""
+
 
 class _Steady:
     def claimed(self, waited: float) -> None:
         """Nothing to adjust."""
+
+    def quiet(self, wake: Flag) -> None:
+        """At once."""
 
 
 STEADY: Pace = _Steady()
@@ -90,6 +96,7 @@ def run(email: EmailIntake, settings: LoopSettings, wake: Flag, stop: Flag,
     """Decide pending mail until `stop` is set, then drain what is pending (at most
     `drain_seconds`) and return; also return when `alive()` turns False."""
     while not stop.is_set() and alive():
+        pace.quiet(wake)
         wake.clear()  # before the claim: a message accepted after it rings again
         if decide_some(email, settings, pace) == 0:
             wake.wait(settings.poll_seconds)

@@ -1,20 +1,25 @@
-"""Where a decider process stands on the CPU: behind the channels that accept.
+"""Where a decider process stands on the CPU and at the store's write lock while the
+channels accept a burst of mail.
 
 Deciding is the gateway's CPU-heavy work, while an SMTP session's 250 waits on the listener's
-threads. At nice 10 alone a decider still runs out its time slice when a listener thread
-wakes, and two of them took a third of the two cores during a burst of accepts. So a decider
-decides at SCHED_IDLE (Linux): it runs on the CPU the listener leaves, and a listener thread
-that wakes preempts it at once. Two bounds keep that from going wrong:
+threads and on the one write lock of the store. During a burst, two deciders at nice 10 took
+about a third of the two cores, a listener thread that woke waited for a decider's time
+slice, and each batch of outcomes held the write lock for about 5 ms (4 ms of CPU) while
+every 250 waited for it. So, while accepts ring the doorbell faster than every
+`QUIET_SECONDS` (a burst):
 
-- while it holds the store's write lock (a claim, the commit of outcomes) it is back at
-  SCHED_OTHER (still nice 10), so a listener waiting for that lock never waits on a decider
-  that the scheduler starves;
-- when it claims mail that waited over `BEHIND_SECONDS` (accepts outran it for that long, or
-  the box is saturated), it stays at SCHED_OTHER until it claims fresh mail again: at worst
-  it is the nice-10 process it was before, never stopped.
+- a decider waits for a pause in the accepts before it claims (at most `MOST_DEFERRED`), so
+  its claims and commits take the write lock between groups of accepts, not across them;
+- it decides at SCHED_IDLE (Linux): it runs on the CPU the listener leaves, and a listener
+  thread that wakes preempts it at once.
 
-SCHED_IDLE is used only where a thread may come back from it (CAP_SYS_NICE, or an
-RLIMIT_NICE allowing nice 10), tried first in a throwaway thread; elsewhere nice 10 alone.
+Bounds: outside a burst it decides at SCHED_OTHER (nice 10), as before, so a busy machine
+does not hold back mail arriving calmly; while it holds the write lock (a claim, the commit
+of outcomes) it is at SCHED_OTHER, so the listener never waits for a lock held by a starved
+process; and once it claims mail that waited over `BEHIND_SECONDS` (a burst that outlasts
+it, a saturated machine) it neither waits nor idles until it claims fresh mail: at worst the
+nice-10 process it was. SCHED_IDLE only where a thread may come back from it (CAP_SYS_NICE, or
+an RLIMIT_NICE allowing nice 10), tried first in a throwaway thread.
 """
 
 from __future__ import annotations
@@ -23,10 +28,24 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
+from typing import Protocol
 
 log = logging.getLogger("gateway.deciders")
-BEHIND_SECONDS = 2.0  # a claimed message older than this: decide at SCHED_OTHER until caught up
+BEHIND_SECONDS = 5.0  # claimed mail older than this: no waiting, no idling, until caught up
+QUIET_SECONDS = 0.01  # accepts rang closer together than this: a burst
+MOST_DEFERRED = 0.25  # seconds a claim waits for a pause in a burst at most
+
+
+class Bell(Protocol):
+    """The decider's wake flag (a Bell of gateway/runtime/doorbell.py, or an Event)."""
+
+    def wait(self, timeout: float | None = ...) -> bool:
+        """Block until rung or `timeout`; True if rung."""
+
+    def clear(self) -> None:
+        """Forget the rings so far."""
 
 
 def idle_possible() -> bool:
@@ -52,14 +71,13 @@ def idle_possible() -> bool:
 
 class DeciderPriority:
     """The calling thread's scheduling policy (and that of the threads it starts later):
-    SCHED_IDLE while deciding, SCHED_OTHER while writing or behind."""
+    SCHED_IDLE while deciding in a burst, SCHED_OTHER otherwise."""
 
     def __init__(self, idle: bool | None = None) -> None:
         self.idle = idle_possible() if idle is None else idle
         self.behind = False
+        self.burst = False
         self._writes = 0  # nested writing() blocks
-        if self.idle:
-            self._set(os.SCHED_IDLE)
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -74,10 +92,23 @@ class DeciderPriority:
             if self._writes == 0:
                 self._settle()
 
+    def quiet(self, wake: Bell) -> None:
+        """Before a claim: while accepts ring closer together than QUIET_SECONDS, wait for a
+        pause (at most MOST_DEFERRED); at once when none rang since the last claim, or when
+        behind. Rings that close together mark a burst (see `claimed`)."""
+        deadline = time.monotonic() + MOST_DEFERRED
+        rounds = 0
+        while not self.behind and wake.wait(0) and time.monotonic() < deadline:
+            rounds += 1
+            wake.clear()
+            wake.wait(QUIET_SECONDS)
+        self.burst = rounds > 1
+        self._settle()
+
     def claimed(self, waited: float) -> None:
         """The oldest message just claimed waited `waited` seconds since it was accepted."""
         behind = waited > BEHIND_SECONDS
-        if behind != self.behind and self.idle:
+        if behind != self.behind:
             log.info("deciders.behind" if behind else "deciders.caught_up",
                      extra={"waited_s": round(waited, 3)})
         self.behind = behind
@@ -85,8 +116,8 @@ class DeciderPriority:
 
     def _settle(self) -> None:
         if self.idle:
-            urgent = self.behind or self._writes > 0
-            self._set(os.SCHED_OTHER if urgent else os.SCHED_IDLE)
+            yielding = self.burst and not self.behind and self._writes == 0
+            self._set(os.SCHED_IDLE if yielding else os.SCHED_OTHER)
 
     @staticmethod
     def _set(policy: int) -> None:
