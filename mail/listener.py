@@ -84,8 +84,8 @@ class _Session(SMTP):
         if isinstance(status, str) and status.startswith("552 Error"):
             status = (f"552 5.3.4 Message size exceeds fixed maximum message size "
                       f"({self._size_limit} bytes)")
-        if isinstance(status, str):  # aiosmtpd echoes some arguments (VRFY, commands)
-            status = printable(status)
+        if isinstance(status, str) and not status.isprintable():
+            status = printable(status)  # aiosmtpd echoes some arguments (VRFY, commands)
         await super().push(status)
 
 
