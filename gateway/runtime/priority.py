@@ -36,6 +36,7 @@ log = logging.getLogger("gateway.deciders")
 BEHIND_SECONDS = 5.0  # claimed mail older than this: no waiting, no idling, until caught up
 QUIET_SECONDS = 0.01  # accepts rang closer together than this: a burst
 MOST_DEFERRED = 0.25  # seconds a claim waits for a pause in a burst at most
+BURST_MEMORY = 1.0  # seconds a burst is remembered: a longer gap in a slow one does not end it
 
 
 class Bell(Protocol):
@@ -73,10 +74,12 @@ class DeciderPriority:
     """The calling thread's scheduling policy (and that of the threads it starts later):
     SCHED_IDLE while deciding in a burst, SCHED_OTHER otherwise."""
 
-    def __init__(self, idle: bool | None = None) -> None:
+    def __init__(self, idle: bool | None = None, memory: float = BURST_MEMORY) -> None:
         self.idle = idle_possible() if idle is None else idle
+        self.memory = memory
         self.behind = False
         self.burst = False
+        self._burst_seen = float("-inf")  # monotonic time two rings last came that close
         self._writes = 0  # nested writing() blocks
 
     @contextlib.contextmanager
@@ -95,14 +98,17 @@ class DeciderPriority:
     def quiet(self, wake: Bell) -> None:
         """Before a claim: while accepts ring closer together than QUIET_SECONDS, wait for a
         pause (at most MOST_DEFERRED); at once when none rang since the last claim, or when
-        behind. Rings that close together mark a burst (see `claimed`)."""
+        behind. Rings that close together mark a burst, remembered for BURST_MEMORY."""
         deadline = time.monotonic() + MOST_DEFERRED
         rounds = 0
         while not self.behind and wake.wait(0) and time.monotonic() < deadline:
             rounds += 1
             wake.clear()
             wake.wait(QUIET_SECONDS)
-        self.burst = rounds > 1
+        now = time.monotonic()
+        if rounds > 1:
+            self._burst_seen = now
+        self.burst = rounds > 1 or now - self._burst_seen < self.memory
         self._settle()
 
     def claimed(self, waited: float) -> None:

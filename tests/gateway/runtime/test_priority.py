@@ -55,7 +55,7 @@ def test_the_tests_may_use_sched_idle() -> None:
 
 def test_a_burst_idles_the_deciding_but_never_the_writing() -> None:
     def policies() -> list[int]:
-        priority = DeciderPriority()
+        priority = DeciderPriority(memory=0.0)  # a burst ends with the first calm look
         seen = [os.sched_getscheduler(0)]  # calm: as before, nice 10 at SCHED_OTHER
         rings = quiet_in_a_burst(priority)
         assert priority.burst and rings < 100_000  # it stopped waiting while rings went on
@@ -69,14 +69,24 @@ def test_a_burst_idles_the_deciding_but_never_the_writing() -> None:
         priority.claimed(BEHIND_SECONDS + 1)  # behind: no idling, no waiting
         seen.append(os.sched_getscheduler(0))
         quiet_in_a_burst(priority)
-        assert not priority.burst
+        seen.append(os.sched_getscheduler(0))
         priority.claimed(0.01)  # caught up
         quiet_in_a_burst(priority)
         seen.append(os.sched_getscheduler(0))
         priority.quiet(threading.Event())  # nothing rang: calm again, at once
         return [*seen, os.sched_getscheduler(0)]
 
-    assert in_thread(policies) == [OTHER, IDLE, OTHER, OTHER, IDLE, OTHER, IDLE, OTHER]
+    assert in_thread(policies) == [OTHER, IDLE, OTHER, OTHER, IDLE, OTHER, OTHER, IDLE, OTHER]
+
+
+def test_a_burst_is_remembered_across_a_pause() -> None:
+    def policies() -> list[int]:
+        priority = DeciderPriority()  # BURST_MEMORY, far longer than this test
+        quiet_in_a_burst(priority)
+        priority.quiet(threading.Event())  # a gap in a slow burst: still the burst
+        return [os.sched_getscheduler(0), int(priority.burst)]
+
+    assert in_thread(policies) == [IDLE, 1]
 
 
 def test_without_sched_idle_a_decider_keeps_its_policy() -> None:
