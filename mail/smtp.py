@@ -3,9 +3,10 @@
 Recipients are refused early (`550 5.1.1`) unless they are the desk's; the message is
 handed to the intake service off the event loop (small ones to one writer thread that commits
 those arriving together in one transaction: mail/accepts.py; larger ones to pools of their
-own), and `250` is answered once its raw bytes are committed as a pending message (the gateway's deciders decide it right after, exactly
-once). A store failure answers `451 4.3.0`, so the sender keeps the message and tries
-again; a retry of a message that did get committed is decided a duplicate.
+own), and `250` is answered once its raw bytes are committed as a pending message (the
+gateway's deciders decide it right after, exactly once). A store failure answers
+`451 4.3.0`, so the sender keeps the message and tries again; a retry of a message that did
+get committed is decided a duplicate.
 """
 
 from __future__ import annotations

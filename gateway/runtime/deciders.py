@@ -69,7 +69,7 @@ def child(source: Path | None, cwd: str, owner: str, wake: Any, stop: Any,
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.chdir(cwd)
     # Below the channels: accepting (the 250) comes first, deciding uses what CPU is left
-    # (SCHED_IDLE where possible, nice 10 while writing or behind: gateway/runtime/priority.py).
+    # (and during a burst of accepts, SCHED_IDLE and the pauses: gateway/runtime/priority.py).
     os.nice(NICE)
     priority = DeciderPriority()
     config = load_config(source)
