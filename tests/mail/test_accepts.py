@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 import pytest
 
@@ -13,6 +14,29 @@ from gateway.runtime.services import Services
 from mail.accepts import AcceptWriter, Item, Result
 from store import StoreError
 from tests.helpers import mail as F
+
+
+T = TypeVar("T")
+
+
+def run_loop(session: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run `session` on an event loop of its own thread, as the listener's runs (this
+    thread may already run one: other suites' browser drivers do); its result or error."""
+    outcome: list[Any] = []
+
+    def thread() -> None:
+        try:
+            outcome.append((True, asyncio.run(session())))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+            outcome.append((False, exc))
+
+    runner = threading.Thread(target=thread)
+    runner.start()
+    runner.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
 
 
 def message(n: int) -> Item:
@@ -42,7 +66,7 @@ def test_messages_queued_meanwhile_commit_together_each_with_its_row(
         return list(await asyncio.gather(first, *rest))
 
     try:
-        rows = asyncio.run(sessions())
+        rows = run_loop(sessions)
     finally:
         writer.close()
     assert groups == [1, 5] and writer.groups == 2
@@ -63,7 +87,7 @@ def test_a_message_the_store_refused_fails_alone() -> None:
         return list(await asyncio.gather(*futures, return_exceptions=True))
 
     try:
-        results = asyncio.run(sessions())
+        results = run_loop(sessions)
     finally:
         writer.close()
     assert results[0] == 100 and isinstance(results[1], StoreError) and results[2] == 102
@@ -76,11 +100,11 @@ def test_a_closed_writer_commits_what_was_queued_and_takes_nothing_more(
     async def session() -> int:
         return await writer.submit(asyncio.get_running_loop(), message(0))
 
-    row = asyncio.run(session())
+    row = run_loop(session)
     writer.close()
     assert services.store.messages.get(row).raw == message(0)[0]
     with pytest.raises(RuntimeError):
-        asyncio.run(session())
+        run_loop(session)
 
 
 def test_accept_many_keeps_a_bad_message_out_and_commits_the_others(
