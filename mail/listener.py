@@ -14,7 +14,7 @@ from aiosmtpd.smtp import SMTP
 
 from mail.guard import printable
 from mail.limits import SessionGate, session_budget
-from mail.ports import MailIntake
+from mail.ports import SmtpIntake
 from mail.settings import SmtpSettings
 from mail.smtp import Counters, SMTPHandler, server_tls_context
 
@@ -84,8 +84,8 @@ class _Session(SMTP):
         if isinstance(status, str) and status.startswith("552 Error"):
             status = (f"552 5.3.4 Message size exceeds fixed maximum message size "
                       f"({self._size_limit} bytes)")
-        if isinstance(status, str):  # aiosmtpd echoes some arguments (VRFY, commands)
-            status = printable(status)
+        if isinstance(status, str) and not status.isprintable():
+            status = printable(status)  # aiosmtpd echoes some arguments (VRFY, commands)
         await super().push(status)
 
 
@@ -120,7 +120,7 @@ class SmtpListener:
 
     name = "smtp"
 
-    def __init__(self, intake: MailIntake, settings: SmtpSettings,
+    def __init__(self, intake: SmtpIntake, settings: SmtpSettings,
                  desk_addresses: Iterable[str]) -> None:
         self.settings = settings
         self.counters = Counters()

@@ -38,6 +38,16 @@ class MailIntake(Protocol):
         """The committed outcome of an accepted message; None while it is pending."""
 
 
+class SmtpIntake(MailIntake, Protocol):
+    """The pipeline as the SMTP listener uses it: also several messages in one commit."""
+
+    def accept_many(self, items: Sequence[tuple[bytes, str, Sequence[str]]]
+                    ) -> Sequence[int | BaseException]:
+        """Commit (raw, source, recipients) messages as pending in one transaction (each
+        alone if that fails); per message its row, or the error that kept it out (the
+        store's StoreError when the store could not take it)."""
+
+
 class PollerState(Protocol):
     """Small named JSON values a poller keeps across restarts (the store's `poller_state`)."""
 

@@ -1,10 +1,12 @@
 """The SMTP listener (aiosmtpd): a thin edge over the email pipeline.
 
 Recipients are refused early (`550 5.1.1`) unless they are the desk's; the message is
-handed to the intake service in a worker thread, and `250` is answered once its raw bytes
-are committed as a pending message (the gateway's deciders decide it right after, exactly
-once). A store failure answers `451 4.3.0`, so the sender keeps the message and tries
-again; a retry of a message that did get committed is decided a duplicate.
+handed to the intake service off the event loop (small ones to one writer thread that commits
+those arriving together in one transaction: mail/accepts.py; larger ones to pools of their
+own), and `250` is answered once its raw bytes are committed as a pending message (the
+gateway's deciders decide it right after, exactly once). A store failure answers
+`451 4.3.0`, so the sender keeps the message and tries again; a retry of a message that did
+get committed is decided a duplicate.
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from mail.accepts import AcceptWriter
 from mail.guard import address_fault
 from mail.outfolder import write_atomically
-from mail.ports import MailIntake
+from mail.ports import SmtpIntake
 from mail.redact import redact_address
 from mail.settings import SmtpSettings
 from store import StoreError
 
 log = logging.getLogger("mail.smtp")
+GROUPED = 256 * 1024  # bytes; messages up to this size are committed in groups
 LARGE_MESSAGE = 1024 * 1024  # bytes; larger messages are committed in their own small pool
 
 
@@ -50,18 +54,20 @@ class Counters:
 class SMTPHandler:
     """aiosmtpd hooks: which recipients are ours, and what becomes of the DATA."""
 
-    def __init__(self, intake: MailIntake, settings: SmtpSettings, desk_addresses: Iterable[str],
+    def __init__(self, intake: SmtpIntake, settings: SmtpSettings, desk_addresses: Iterable[str],
                  counters: Counters | None = None, workers: int = 4) -> None:
         self.intake = intake
         self.settings = settings
         self.accepted = {address.lower() for address in desk_addresses}
         self.counters = counters or Counters()
         # Small messages never wait behind large ones: each size has its own threads.
+        self._grouped = AcceptWriter(intake.accept_many)
         self._small = ThreadPoolExecutor(workers, thread_name_prefix="smtp-small")
         self._large = ThreadPoolExecutor(2, thread_name_prefix="smtp-large")
 
     def close(self) -> None:
         """Wait for messages being committed, then release the threads."""
+        self._grouped.close()
         self._small.shutdown(wait=True)
         self._large.shutdown(wait=True)
 
@@ -98,13 +104,17 @@ class SMTPHandler:
         """Commit the message as pending mail, then answer."""
         source = f"smtp:{_peer(session)}"
         size = len(envelope.original_content or b"")
-        pool = self._large if size > LARGE_MESSAGE else self._small
         loop = asyncio.get_running_loop()
         self.counters.committing += 1
         try:
-            # Even copying 20 MB is work the event loop leaves to the thread.
-            row = await loop.run_in_executor(pool, lambda: self.intake.accept(
-                _with_return_path(envelope), source, tuple(envelope.rcpt_tos)))
+            if size <= GROUPED:
+                row = await self._grouped.submit(loop, (
+                    _with_return_path(envelope), source, tuple(envelope.rcpt_tos)))
+            else:
+                # Even copying 20 MB is work the event loop leaves to the thread.
+                pool = self._large if size > LARGE_MESSAGE else self._small
+                row = await loop.run_in_executor(pool, lambda: self.intake.accept(
+                    _with_return_path(envelope), source, tuple(envelope.rcpt_tos)))
         except StoreError as exc:
             return self._defer(_with_return_path(envelope), "smtp.store_failed", exc)
         except Exception as exc:

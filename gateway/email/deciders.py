@@ -37,6 +37,27 @@ class Flag(Protocol):
         """Block until set or `timeout`."""
 
 
+class Pace(Protocol):
+    """Told how long the mail a decider claims has waited (its scheduling may follow)."""
+
+    def claimed(self, waited: float) -> None:
+        """The oldest message just claimed waited `waited` seconds since it was accepted."""
+
+    def quiet(self, wake: Flag) -> None:
+        """Before a claim: return when the decider may take the store's write lock."""
+
+
+class _Steady:
+    def claimed(self, waited: float) -> None:
+        """Nothing to adjust."""
+
+    def quiet(self, wake: Flag) -> None:
+        """At once."""
+
+
+STEADY: Pace = _Steady()
+
+
 @dataclass(frozen=True)
 class LoopSettings:
     """One decider's identity and pace."""
@@ -48,17 +69,19 @@ class LoopSettings:
     drain_seconds: float
 
 
-def decide_some(email: EmailIntake, settings: LoopSettings) -> int:
+def decide_some(email: EmailIntake, settings: LoopSettings, pace: Pace = STEADY) -> int:
     """Claim up to `batch` pending messages, decide them and commit their outcomes together;
     how many were claimed."""
+    now = email.intake.clock()
     try:
-        items = email.store.pending.claim(settings.owner, email.intake.clock(), settings.lease,
-                                          settings.batch)
+        with email.writing():
+            items = email.store.pending.claim(settings.owner, now, settings.lease, settings.batch)
     except StoreError as exc:
         log.warning("deciders.claim_failed", extra={"owner": settings.owner, "error": str(exc)})
         return 0
     if not items:
         return 0
+    pace.claimed((now - min(item.received_at for item in items)).total_seconds())
     for item, result in zip(items, email.decide_claimed(items, settings.owner)):
         if isinstance(result, StoreError):
             # Nothing committed: the row stays claimed and goes to a decider after the lease.
@@ -69,14 +92,15 @@ def decide_some(email: EmailIntake, settings: LoopSettings) -> int:
 
 
 def run(email: EmailIntake, settings: LoopSettings, wake: Flag, stop: Flag,
-        alive: Callable[[], bool] = lambda: True) -> None:
+        alive: Callable[[], bool] = lambda: True, pace: Pace = STEADY) -> None:
     """Decide pending mail until `stop` is set, then drain what is pending (at most
     `drain_seconds`) and return; also return when `alive()` turns False."""
     while not stop.is_set() and alive():
+        pace.quiet(wake)
         wake.clear()  # before the claim: a message accepted after it rings again
-        if decide_some(email, settings) == 0:
+        if decide_some(email, settings, pace) == 0:
             wake.wait(settings.poll_seconds)
     deadline = time.monotonic() + settings.drain_seconds
     while alive() and time.monotonic() < deadline:
-        if decide_some(email, settings) == 0:
+        if decide_some(email, settings, pace) == 0:
             return

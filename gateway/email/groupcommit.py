@@ -85,16 +85,26 @@ class GroupCommit(Generic[T, R]):
 
     def _write(self, group: list[_Slot[T, R]]) -> None:
         self.groups += 1
-        try:
-            results = self._write_many([slot.value for slot in group])
-        except Exception:  # noqa: BLE001 - each written alone below, its own error kept
-            results = None
-        if results is not None:
-            for slot, result in zip(group, results):
+        results = write_together(self._write_many, self._write_one, [s.value for s in group])
+        for slot, result in zip(group, results):
+            if isinstance(result, BaseException):
+                slot.error = result  # raised in its own caller's thread
+            else:
                 slot.result = result
-            return
-        for slot in group:
-            try:
-                slot.result = self._write_one(slot.value)
-            except BaseException as exc:  # noqa: BLE001 - raised in its own caller's thread
-                slot.error = exc
+
+
+def write_together(write_many: Callable[[Sequence[T]], Sequence[R]], write_one: Callable[[T], R],
+                   values: Sequence[T]) -> list[R | BaseException]:
+    """`write_many(values)` in one transaction; if that fails, each value in one of its own:
+    per value its result, or the error that kept it out."""
+    try:
+        return list(write_many(values))
+    except Exception:  # noqa: BLE001 - each written alone below, its own error kept
+        pass
+    results: list[R | BaseException] = []
+    for value in values:
+        try:
+            results.append(write_one(value))
+        except BaseException as exc:  # noqa: BLE001 - returned to its own caller
+            results.append(exc)
+    return results

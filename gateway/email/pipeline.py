@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import datetime
 
 from gateway.core.intake import IntakeService
 from gateway.email.answers import conversation, merge_fields
 from gateway.email.commit import Committer, rejection_reply
-from gateway.email.groupcommit import GroupCommit
+from gateway.email.groupcommit import GroupCommit, write_together
 from gateway.email.outcome import Decision, EmailOutcome
 from gateway.email.prepare import Prepared, prepare
 from gateway.email.threads import Sender, Target, may_update, thread_target
@@ -54,6 +55,7 @@ class EmailIntake:
         self.committer = Committer(intake)
         self._dry_seen: set[str] = set()  # a dry run writes nothing, so it remembers here
         self.doorbell: Callable[[], None] = _nobody  # rung after each accept (the deciders)
+        self.writing: Callable[[], AbstractContextManager[object]] = nullcontext  # runtime/priority
         self._accepts: GroupCommit[_Accept, int] = GroupCommit(self._accept_many,
                                                               self._accept_one)
 
@@ -67,6 +69,15 @@ class EmailIntake:
         self.doorbell()
         return row
 
+    def accept_many(self, items: Sequence[tuple[bytes, str, Sequence[str]]]
+                    ) -> list[int | BaseException]:
+        """(raw, source, recipients) committed as pending together: each row, or its error."""
+        now = self.intake.clock()
+        batch = [(raw, source, tuple(recipients), now) for raw, source, recipients in items]
+        rows = write_together(self._accept_many, self._accept_one, batch)
+        self.doorbell()
+        return rows
+
     def _accept_one(self, item: _Accept) -> int:
         raw, source, recipients, at = item
         return self.store.pending.accept(Channel.EMAIL, source, at, raw, recipients)
@@ -78,7 +89,8 @@ class EmailIntake:
         """Decide a message `owner` claimed and commit the outcome with the end of the claim;
         None (nothing committed) when another decider took it over meanwhile."""
         decision = self._pending_decision(item)
-        outcome = self.store.atomically(lambda: self._finish(item, owner, decision))
+        with self.writing():
+            outcome = self.store.atomically(lambda: self._finish(item, owner, decision))
         if outcome is not None:
             self._log(item.row, outcome)
         return outcome
@@ -91,11 +103,12 @@ class EmailIntake:
         others: per message its outcome, None (taken over), or the StoreError that left it
         claimed; any other error is raised once the others are committed."""
         decided = [(item, self._pending_decision(item)) for item in items]
-        try:
-            results: list[EmailOutcome | None | StoreError] = list(self.store.atomically(
-                lambda: [self._finish(item, owner, decision) for item, decision in decided]))
-        except Exception:  # noqa: BLE001 - retried one by one below, where it is raised
-            return self._one_by_one(decided, owner)
+        with self.writing():
+            try:
+                results: list[EmailOutcome | None | StoreError] = list(self.store.atomically(
+                    lambda: [self._finish(item, owner, decision) for item, decision in decided]))
+            except Exception:  # noqa: BLE001 - retried one by one below, where it is raised
+                return self._one_by_one(decided, owner)
         self._log_all(items, results)
         return results
 

@@ -28,6 +28,7 @@ from gateway.email import deciders
 from gateway.runtime.services import Services, build_services
 from gateway.runtime.doorbell import Doorbell, StopFlag
 from gateway.runtime.logs import setup_logging
+from gateway.runtime.priority import DeciderPriority
 from gateway.runtime.restarts import Restarter
 
 log = logging.getLogger("gateway.deciders")
@@ -67,14 +68,17 @@ def child(source: Path | None, cwd: str, owner: str, wake: Any, stop: Any,
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.chdir(cwd)
-    # Below the channels: accepting (the 250) comes first, deciding uses what CPU is left.
+    # Below the channels: accepting (the 250) comes first, deciding uses what CPU is left
+    # (and during a burst of accepts, SCHED_IDLE and the pauses: gateway/runtime/priority.py).
     os.nice(NICE)
+    priority = DeciderPriority()
     config = load_config(source)
     setup_logging(config.log_level, config.log_format)
     services = build_services(config)
+    services.email.writing = priority.writing
     try:
         deciders.run(services.email, _settings(owner, config.deciders), wake, stop,
-                     alive=lambda: os.getppid() == parent)
+                     alive=lambda: os.getppid() == parent, pace=priority)
     finally:
         services.close()
 

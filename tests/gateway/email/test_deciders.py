@@ -97,3 +97,50 @@ def test_the_same_message_twice_in_one_batch_is_one_ticket(services: Services) -
     outcomes = sorted(services.store.messages.get(r).outcome or "" for r in rows)
     assert outcomes == ["duplicate", "ticket"]
     assert services.store.tickets.count() == 1
+
+
+def test_a_decider_is_told_how_long_the_oldest_mail_it_claims_waited(
+        services: Services, clock: Clock) -> None:
+    waits: list[float] = []
+
+    class Told:
+        def claimed(self, waited: float) -> None:
+            waits.append(waited)
+
+    services.email.accept(F.LABELLED, "smtp:test")
+    clock.advance(seconds=5)
+    services.email.accept(F.LABELLED.replace(b"<t1@acme.example>", b"<t2@x>"), "smtp:test")
+    clock.advance(seconds=2)
+    assert decide_some(services.email, loop("a"), Told()) == 2
+    assert decide_some(services.email, loop("a"), Told()) == 0  # nothing claimed: not told
+    assert waits == [7.0]
+
+
+def test_a_decider_holds_the_write_lock_only_inside_its_writing_blocks(
+        services: Services) -> None:
+    # Its process raises its priority for exactly those blocks (gateway/runtime/priority.py).
+    inside: list[bool] = []
+    depth = [0]
+
+    class Writing:
+        def __enter__(self) -> None:
+            depth[0] += 1
+
+        def __exit__(self, *exc: object) -> None:
+            depth[0] -= 1
+
+    services.email.writing = Writing
+    services.email.accept(F.LABELLED, "smtp:test")
+    conns = services.store.pending._conns  # noqa: SLF001 - watching when writes happen
+    write = conns.write
+
+    def watched(work):  # type: ignore[no-untyped-def]
+        inside.append(depth[0] > 0)
+        return write(work)
+
+    conns.write = watched  # type: ignore[method-assign]
+    try:
+        assert decide_some(services.email, loop("a")) == 1
+    finally:
+        conns.write = write  # type: ignore[method-assign]
+    assert len(inside) >= 2 and all(inside)  # the claim, the outcome's commit
