@@ -86,7 +86,8 @@ class Sent:
 @dataclass
 class Recorder:
     """Records each request, then forwards it to `upstream` (Prism) or answers a fault:
-    mode "forward", "500", or "hang" (answers nothing for `hang_seconds`)."""
+    mode "forward", "500", or "hang" (answers nothing for `hang_seconds`, then a 500). The
+    mode a request arrived in decides its answer: a held request is never forwarded."""
 
     upstream: str
     mode: str = "forward"
@@ -120,13 +121,13 @@ def _handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
             pass
 
         def do_POST(self) -> None:
-            arrived = time.monotonic()
+            arrived, mode = time.monotonic(), recorder.mode  # a held request stays a fault
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-            if recorder.mode == "hang":
+            if mode == "hang":
                 time.sleep(recorder.hang_seconds)
             status, answer = (500, b'{"status": 500, "message": "stand-in fault"}')
-            if recorder.mode == "forward":
+            if mode == "forward":
                 status, answer = self._forward(body)
             with recorder.lock:
                 recorder.sent.append(Sent("POST", self.path, form, status, arrived))

@@ -23,19 +23,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from twilio.request_validator import RequestValidator
 
-from gateway.outbound.pages import PageRequest, queue_page
 from store import open_store
-from store.models import Channel, Route
 from tests.helpers.faults import Figures, Serve, seeded, trials
 from tests.helpers.net import free_port
-from tests.helpers.paging import ACCOUNT, ACCOUNT_ENV, LEE, ROSTER, paging_config
-from tests.helpers.store import new
+from tests.helpers.paging import (ACCOUNT, ACCOUNT_ENV, LEE, ROSTER, item_of, paging_config,
+                                  queue_critical_pages)
 from tests.helpers.twilio_api import RecordingServer, Sent
 from tests.helpers.voice import TOKEN, TOKEN_ENV
 from tests.helpers.waiting import wait_for
@@ -48,23 +45,6 @@ TIMEOUT = 3  # [twilio] timeout_seconds of the paging config
 ONCALL = ROSTER.replace('escalate_after = "30s"', f'escalate_after = "1h"\nlease = "{LEASE}s"')
 
 
-def queue(db: Path, trial: int) -> list[str]:
-    """PER_TRIAL critical tickets, each with a page request as critical mail queues it."""
-    store = open_store(db)
-    try:
-        numbers = []
-        for n in range(PER_TRIAL):
-            now = datetime.now(timezone.utc)
-            ticket = store.tickets.create(new(channel=Channel.EMAIL, route=Route.CRITICAL_EMAIL,
-                                              priority=1, received_at=now,
-                                              subject=f"Server down {trial}-{n}"), now)
-            assert queue_page(store, PageRequest.of(ticket, "critical_email"), ticket.id, now)
-            numbers.append(ticket.number)
-        return numbers
-    finally:
-        store.close()
-
-
 def sms_states(db: Path) -> dict[int, str]:
     """Outbox id -> status of every SMS item."""
     store = open_store(db)
@@ -72,12 +52,6 @@ def sms_states(db: Path) -> dict[int, str]:
         return {i.id: i.status for i in store.outbox.items() if i.kind == "sms"}
     finally:
         store.close()
-
-
-def item_of(sms: Sent) -> int:
-    """The outbox item an SMS came from, as its status callback URL names it."""
-    query = urllib.parse.urlsplit(sms.form["StatusCallback"]).query
-    return int(urllib.parse.parse_qs(query)["item"][0])
 
 
 class TwilioCallbacks:
@@ -165,7 +139,7 @@ def test_kill_9_while_paging_by_sms_texts_every_page_and_none_twice(
     try:
         for trial in range(trials()):
             before = len(twilio.accepted())
-            queued += queue(db, trial)
+            queued += queue_critical_pages(db, trial, PER_TRIAL)
             goal = before + rng.randint(0, PER_TRIAL - 1)
             if goal > before and rng.random() < HELD:  # the kill falls in Twilio's answer
                 recorder.released.clear()
