@@ -83,8 +83,12 @@ class PagingDesk:
         return f"{number} was already acknowledged by {by}."
 
     def delivery(self, sid: str, status: str, item: int | None, at: datetime) -> None:
-        """Undelivered or failed: the page's next step is due at once."""
+        """Twilio took the SMS of outbox item `item`: it is never sent again (a crash
+        between Twilio's answer and our record, or an answer lost to a timeout, leaves it
+        to be sent again). Undelivered or failed: the page's next step is due at once."""
         pages = self.ctx.store.pages
+        if item is not None and sid and self.ctx.store.outbox.settle(item, at, sid):
+            log.info("paging.sms_settled", extra={"outbox_id": item, "sid": sid})
         notice = pages.notice(outbox_id=item) if item is not None else None
         if notice is not None and sid and not notice.sid:
             pages.set_sid(notice.outbox_id or 0, sid)  # a SID sent but not recorded (a crash)
