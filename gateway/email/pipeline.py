@@ -30,7 +30,7 @@ from parsers.classify import automatic_reason
 from parsers.errors import MessageError
 from parsers.limits import first_message_id
 from parsers.message import ParsedMessage, parse_message
-from store import DuplicateSourceError, PendingMessage, StoreError
+from store import DuplicateSourceError, PendingMessage, StoreError, refusal_id
 from store.models import Channel, Outcome, Route
 
 __all__ = ["EmailIntake", "EmailOutcome", "OUTCOMES"]
@@ -197,7 +197,11 @@ class EmailIntake:
         try:
             parsed = parse_message(raw)
         except MessageError as exc:  # nothing to parse, or over the limits: for a person
-            return Decision(EmailOutcome(Outcome.ERROR, reason=str(exc), message_id=early))
+            # Refused for good, so recorded under the digest of these bytes: the same bytes
+            # again (an MTA's retry, an IMAP re-fetch) are a duplicate found before parsing,
+            # never a second error. (An error without a source id, a decider's bug, is not.)
+            return Decision(EmailOutcome(Outcome.ERROR, reason=str(exc), message_id=early),
+                            source_id=refusal_id(raw))
         source_id = parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
         base = EmailOutcome(Outcome.ERROR, message_id=parsed.message_id)
         earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id) \
