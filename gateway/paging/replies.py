@@ -23,6 +23,7 @@ log = logging.getLogger("gateway.paging.sms")
 
 _COMMAND = re.compile(r"^\s*(ACK|CALL)\b\s*(?:[A-Z]*-?\s*0*(\d+))?[\s.!]*$", re.IGNORECASE)
 FAILED = ("undelivered", "failed")
+STARTED = ("queued", "initiated")  # a call's first reports: not how it ended
 HELP = "Reply ACK (your latest page), ACK 123 to acknowledge request 123, or CALL 123."
 
 
@@ -119,8 +120,14 @@ class PagingDesk:
             return None
         return found.callback_numbers[0], desk
 
-    def callback_outcome(self, ticket: str, engineer: str, status: str, at: datetime) -> None:
-        """Note how a masked call-back ended."""
+    def callback_outcome(self, ticket: str, engineer: str, status: str, at: datetime,
+                         item: int | None = None, sid: str = "") -> None:
+        """Note how a masked call-back ended; a report naming our outbox item settles it
+        (Twilio placed the call: it is never placed again, also after a crash)."""
+        if item is not None and sid and self.ctx.store.outbox.settle(item, at, sid):
+            log.info("paging.call_settled", extra={"outbox_id": item, "sid": sid})
+        if status in STARTED:
+            return  # the call to the engineer started: no outcome yet
         try:
             self.ctx.store.tickets.add_event(ticket, EventKind.CALL_BACK, at,
                                              {"engineer": engineer, "status": status},

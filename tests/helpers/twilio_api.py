@@ -15,7 +15,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs
+from collections import Counter
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from tests.helpers.net import free_port
 from tests.helpers.paths import REPO
@@ -145,8 +146,8 @@ def _handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
                 pass  # the client gave up (a timeout)
 
         def _forward(self, body: bytes) -> tuple[int, bytes]:
-            request = urllib.request.Request(recorder.upstream + self.path, data=body,
-                                             method="POST")
+            request = urllib.request.Request(recorder.upstream + self.path,
+                                             data=_arrays_for_prism(body), method="POST")
             for name in ("Authorization", "Content-Type", "Accept"):
                 if self.headers.get(name):
                     request.add_header(name, self.headers[name])
@@ -157,6 +158,17 @@ def _handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
                 return exc.code, exc.read()
 
     return Handler
+
+
+def _arrays_for_prism(body: bytes) -> bytes:
+    """A form body with each repeated key (how Twilio's client sends a list, as Twilio
+    documents, e.g. StatusCallbackEvent) in the `key[]` form, the only one Prism reads as an
+    array; other bodies unchanged."""
+    pairs = parse_qsl(body.decode(), keep_blank_values=True)
+    counts = Counter(k for k, _ in pairs)
+    if all(n == 1 for n in counts.values()):
+        return body
+    return urlencode([(f"{k}[]" if counts[k] > 1 else k, v) for k, v in pairs]).encode()
 
 
 class RecordingServer:
