@@ -11,9 +11,10 @@ Here the test plays Twilio's callback as soon as the gateway answers again, so t
 is expected to stay empty: any second copy outside it, or a page never texted, fails.
 
 Each trial queues a few critical pages in the store of a running `serve` (as critical mail
-does), and follow-ups for pages already texted (as a late transcription does), and kills its process group once Twilio has taken a random number of their SMS; most
-kills fall while Twilio's answer is on its way (the recording server holds it), the moment
-the once-only guard is for. The restart carries on.
+does), and follow-ups for pages already texted (as a late transcription does), and kills its
+process group once Twilio has taken a random number of their SMS; most kills fall while
+Twilio's answer is on its way (the recording server holds it), the moment the once-only
+guard is for. The restart carries on.
 """
 
 from __future__ import annotations
