@@ -65,6 +65,7 @@ def queue_critical_pages(db: Path, label: object, count: int) -> list[str]:
             now = datetime.now(timezone.utc)
             ticket = store.tickets.create(new(channel=Channel.EMAIL, route=Route.CRITICAL_EMAIL,
                                               priority=1, received_at=now,
+                                              callback_numbers=("+15125550100",),
                                               subject=f"Server down {label}-{n}"), now)
             assert queue_page(store, PageRequest.of(ticket, "critical_email"), ticket.id, now)
             numbers.append(ticket.number)

@@ -98,6 +98,7 @@ class Recorder:
     # the SMS numbered hold_at (1 = the first the API took; 0 = none) is taken by Twilio but
     # its answer held until `released` is set (or hang_seconds): a crash's in-doubt moment
     hold_at: int = 0
+    hold_call: bool = False  # the next call the API takes is held the same way
     released: threading.Event = field(default_factory=threading.Event)
 
     def messages(self, status: int = 201) -> list[dict[str, str]]:
@@ -134,6 +135,8 @@ def _handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
                 recorder.sent.append(Sent("POST", self.path, form, status, arrived))
                 held = (status == 201 and self.path.endswith("/Messages.json")
                         and 0 < recorder.hold_at == len(recorder.messages_unlocked()))
+                if status == 201 and self.path.endswith("/Calls.json") and recorder.hold_call:
+                    recorder.hold_call, held = False, True
             if held:
                 recorder.released.wait(recorder.hang_seconds)
             try:
