@@ -124,7 +124,10 @@ def _handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             arrived, mode = time.monotonic(), recorder.mode  # a held request stays a fault
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            if len(body) < length:
+                return  # the client died mid-request (a kill): Twilio would take nothing
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             if mode == "hang":
                 time.sleep(recorder.hang_seconds)
