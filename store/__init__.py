@@ -19,7 +19,7 @@ from store.errors import (
     TicketNotFound,
 )
 from store.models import (ArchivedMessage, Company, Contact, ContactRecord, Event, NewTicket,
-                          OutboxItem, PendingMessage, Rejection, Ticket)
+                          OutboxItem, PendingMessage, Rejection, Ticket, refusal_id)
 from store.paging import Page, PageNotice
 from store.desk import Role, StoreCounts, Survey, TicketQuery, User
 from store.ports import Store
@@ -32,7 +32,7 @@ __all__ = [
     "User",
     "StoreBusyError", "StoreConflictError", "StoreError", "StoreFullError",
     "StoreUnavailableError", "Ticket", "TicketNotFound", "memory_store", "open_store",
-    "open_store_at",
+    "open_store_at", "refusal_id",
 ]
 
 

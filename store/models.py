@@ -4,6 +4,7 @@ defined once here at the bottom of the import order so `mail/` and `voice/` may 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +39,13 @@ class Outcome(StrEnum):
     AUTOMATIC = "automatic"
     DUPLICATE = "duplicate"
     ERROR = "error"
+
+
+def refusal_id(raw: bytes) -> str:
+    """The source id of a message refused for good (outcome `error`: nothing to parse, over
+    the limits): the digest of its bytes. `messages.seen` counts an error recorded under it,
+    so the same bytes again are a duplicate; an error without it (a bug) is tried again."""
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
 class TicketStatus(StrEnum):

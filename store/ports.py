@@ -183,6 +183,11 @@ class OutboxRepository(Protocol):
     def mark_sent(self, item_id: int, at: datetime, response: str | None = None) -> None:
         """Record a delivery and what the relay or API answered."""
 
+    def settle(self, item_id: int, at: datetime, response: str) -> bool:
+        """The provider reports it took the item (a status callback naming it): record it
+        sent with `response` if it still waits or is claimed, so it never goes again; False
+        when it was sent, withdrawn or given up before."""
+
     def mark_failed(self, item_id: int, error: str, next_try_at: datetime | None) -> None:
         """Record a failed attempt; retry at `next_try_at`, or give up (dead) when None."""
 

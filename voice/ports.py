@@ -105,5 +105,7 @@ class SmsDesk(Protocol):
     def callback_target(self, ticket: str) -> tuple[str, str] | None:
         """(caller's number, desk's number) for a masked call-back on `ticket`, if known."""
 
-    def callback_outcome(self, ticket: str, engineer: str, status: str, at: datetime) -> None:
-        """How a masked call-back ended, as an event on the ticket."""
+    def callback_outcome(self, ticket: str, engineer: str, status: str, at: datetime,
+                         item: int | None = None, sid: str = "") -> None:
+        """How a masked call-back ended, as an event on the ticket; Twilio's report that the
+        call to the engineer started (`item`: our outbox item, from the URL) settles it."""

@@ -79,7 +79,8 @@ def sms_blueprint(desk: SmsDesk, clock: Callable[[], datetime], public_url: str)
         form = request.form
         state = form.get("DialCallStatus") or form.get("CallStatus", "")
         desk.callback_outcome(request.args.get("ticket", ""), request.args.get("engineer", ""),
-                              state, clock())
+                              state, clock(), request.args.get("item", type=int),
+                              form.get("CallSid", ""))
         return _xml(VoiceResponse())
 
     return bp

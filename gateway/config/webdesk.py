@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from gateway.config.oncall import parse_duration
 from gateway.config.read import Section, env_secret
 from mail.settings import Secret
 
 WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "ticket.resolved", "page.unacknowledged")
+WEBHOOK_TIMEOUT = 10  # seconds a delivery may wait for the receiver's answer
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,9 @@ class WebDeskConfig:
     login_attempts: int = 5  # failed logins per user, and per address, in 15 minutes
     portal_posts: int = 10  # portal submissions per address per hour
     webhook_attempts: int = 6  # deliveries tried before one is dead-lettered
+    # A claimed delivery whose worker died (or a node) goes again after this; longer than a
+    # delivery may take (WEBHOOK_TIMEOUT), so a slow receiver is not sent it twice.
+    webhook_lease: timedelta = timedelta(seconds=60)
     # Hosts the gateway fetches call recordings from with the account's credentials.
     recording_hosts: tuple[str, ...] = ("api.twilio.com",)
     webhooks: tuple[Webhook, ...] = field(default=())
@@ -50,10 +56,20 @@ def read_webdesk(root: Section, environ: Mapping[str, str]) -> WebDeskConfig:
         login_attempts=web.integer("login_attempts", 5, 1, 1000),
         portal_posts=web.integer("portal_posts", 10, 1, 10000),
         webhook_attempts=web.integer("webhook_attempts", 6, 1, 100),
+        webhook_lease=_lease(web),
         recording_hosts=tuple(h.lower() for h in web.texts("recording_hosts",
                                                             ("api.twilio.com",))),
         webhooks=_webhooks(root, environ),
     )
+
+
+def _lease(web: Section) -> timedelta:
+    lease = web.convert("webhook_lease", parse_duration,
+                        'a duration such as "60s", "5m" or "1h"', "60s")
+    if not timedelta(seconds=WEBHOOK_TIMEOUT + 5) <= lease <= timedelta(hours=1):
+        raise web.fail("webhook_lease", web.get("webhook_lease", str, "a duration", "60s"),
+                       f'a duration from "{WEBHOOK_TIMEOUT + 5}s" to "1h"')
+    return lease
 
 
 def _webhooks(root: Section, environ: Mapping[str, str]) -> tuple[Webhook, ...]:

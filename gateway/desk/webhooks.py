@@ -18,6 +18,7 @@ from typing import Any
 from prometheus_client import Histogram
 
 from gateway.config import Config
+from gateway.config.webdesk import WEBHOOK_TIMEOUT
 from gateway.core.sla import SlaPolicy
 from gateway.desk import hooks
 from store import OutboxItem, Store
@@ -120,7 +121,8 @@ class WebhookSender:
         self.announce()
         sent = 0
         while not self._stopping.is_set():
-            claimed = self._store.outbox.claim_due(self._clock(), timedelta(seconds=60),
+            # [web] webhook_lease: a delivery in hand when this node dies goes again after it
+            claimed = self._store.outbox.claim_due(self._clock(), self._config.web.webhook_lease,
                                                    kinds=KINDS, limit=1)
             if not claimed:
                 return sent
@@ -138,7 +140,7 @@ class WebhookSender:
             request.add_header("X-Intake-Signature", signature(secret.reveal(), body))
         started = time.perf_counter()
         try:
-            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as answer:  # noqa: S310
                 status = answer.status
         except urllib.error.HTTPError as exc:
             status = exc.code

@@ -4,11 +4,10 @@ The channels call `EmailIntake.accept(raw, ...)`: the bytes are committed as a p
 message and the channel answers its sender; a decider (gateway/email/deciders.py) then
 claims a few messages and calls `decide_claimed` (`decide_pending` for one), which decides
 them and commits each outcome with the end of its claim, all in one transaction, so each
-message is decided exactly once. `receive(raw, ...)` (ingest)
-archives the bytes first (nothing is lost whatever happens next), then decides (duplicate,
-automatic, update of a ticket, answer to a rejection, ticket, rejection) and commits the outcome, the ticket, the replies and the page request
-in one transaction: a crash leaves either all of it or none of it, and a re-delivery of
-the same message finds it and does nothing.
+message is decided exactly once. `receive(raw, ...)` (ingest) archives the bytes first, then
+decides (duplicate, automatic, update of a ticket, answer to a rejection, ticket, rejection)
+and commits the outcome, ticket, replies and page request in one transaction: a crash
+leaves all of it or none, and a re-delivery of the same message finds it and does nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from gateway.email.prepare import Prepared, prepare
 from gateway.email.threads import Sender, Target, may_update, thread_target
 from parsers.limits import first_message_id
 from parsers.message import ParsedMessage
-from store import DuplicateSourceError, PendingMessage, StoreError
+from store import DuplicateSourceError, PendingMessage, StoreError, refusal_id
 from store.models import Channel, Outcome, Route
 
 __all__ = ["EmailIntake", "EmailOutcome", "OUTCOMES"]
@@ -210,8 +209,10 @@ class EmailIntake:
                                          reason=f"already received (message {earlier})"))
         ready = ahead() if ahead is not None else prepare(raw, self.config, self.store)
         parsed, sender = ready.parsed, ready.sender
-        if parsed is None or sender is None:
-            return Decision(EmailOutcome(Outcome.ERROR, reason=ready.error, message_id=early))
+        if parsed is None or sender is None:  # nothing to parse, or over the limits: kept
+            # under the digest of its bytes, so the same bytes again are a duplicate (above).
+            return Decision(EmailOutcome(Outcome.ERROR, reason=ready.error, message_id=early),
+                            source_id=refusal_id(raw))
         source_id = parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
         base = EmailOutcome(Outcome.ERROR, message_id=parsed.message_id)
         earlier = self.store.messages.seen(Channel.EMAIL, parsed.message_id) \

@@ -23,6 +23,7 @@ log = logging.getLogger("gateway.paging.sms")
 
 _COMMAND = re.compile(r"^\s*(ACK|CALL)\b\s*(?:[A-Z]*-?\s*0*(\d+))?[\s.!]*$", re.IGNORECASE)
 FAILED = ("undelivered", "failed")
+STARTED = ("queued", "initiated")  # a call's first reports: not how it ended
 HELP = "Reply ACK (your latest page), ACK 123 to acknowledge request 123, or CALL 123."
 
 
@@ -83,8 +84,12 @@ class PagingDesk:
         return f"{number} was already acknowledged by {by}."
 
     def delivery(self, sid: str, status: str, item: int | None, at: datetime) -> None:
-        """Undelivered or failed: the page's next step is due at once."""
+        """Twilio took the SMS of outbox item `item`: it is never sent again (a crash
+        between Twilio's answer and our record, or an answer lost to a timeout, leaves it
+        to be sent again). Undelivered or failed: the page's next step is due at once."""
         pages = self.ctx.store.pages
+        if item is not None and sid and self.ctx.store.outbox.settle(item, at, sid):
+            log.info("paging.sms_settled", extra={"outbox_id": item, "sid": sid})
         notice = pages.notice(outbox_id=item) if item is not None else None
         if notice is not None and sid and not notice.sid:
             pages.set_sid(notice.outbox_id or 0, sid)  # a SID sent but not recorded (a crash)
@@ -115,8 +120,14 @@ class PagingDesk:
             return None
         return found.callback_numbers[0], desk
 
-    def callback_outcome(self, ticket: str, engineer: str, status: str, at: datetime) -> None:
-        """Note how a masked call-back ended."""
+    def callback_outcome(self, ticket: str, engineer: str, status: str, at: datetime,
+                         item: int | None = None, sid: str = "") -> None:
+        """Note how a masked call-back ended; a report naming our outbox item settles it
+        (Twilio placed the call: it is never placed again, also after a crash)."""
+        if item is not None and sid and self.ctx.store.outbox.settle(item, at, sid):
+            log.info("paging.call_settled", extra={"outbox_id": item, "sid": sid})
+        if status in STARTED:
+            return  # the call to the engineer started: no outcome yet
         try:
             self.ctx.store.tickets.add_event(ticket, EventKind.CALL_BACK, at,
                                              {"engineer": engineer, "status": status},

@@ -2,9 +2,10 @@
 recording Twilio's SID before marking each sent.
 
 A page's SMS is checked right before it goes: once the page is acknowledged it is withdrawn.
-A crash between Twilio's answer and our record leaves the item claimed; before sending it
-again, the worker looks for the SID a status callback may have brought meanwhile (the
-callback URL names the outbox item), and sends only if there is none. Twilio unreachable,
+A crash between Twilio's answer and our record leaves the item claimed; Twilio's status
+callback names the outbox item (an SMS's first report, a call's `initiated` event) and
+settles it with the SID, so the item is not sent again when its lease runs out; before
+sending a page's SMS again the worker also looks for the SID on its notice. Twilio unreachable,
 a 5xx or a 429: the item waits (capped exponential backoff) and is never dropped; a 4xx
 (a number Twilio refuses) ends it, and a page's next step is taken at once.
 """
@@ -87,10 +88,10 @@ class SmsSender:
                 sid = known.sid
             elif item.kind == OutboxKind.CALL:
                 sid = self._messenger.place_call(item.recipient, str(p["url"]),
-                                                 str(p["status_callback"]))
+                                                 self.callback_url(item))
             else:  # the callback names the item, so a SID Twilio gave us is never lost
                 sid = self._messenger.send_sms(item.recipient, str(p["body"]),
-                                               f"{self._public_url}/sms/status?item={item.id}")
+                                               self.callback_url(item))
         except Unavailable as exc:
             self._retry(item, str(exc), now)
             return False
@@ -104,6 +105,12 @@ class SmsSender:
         self.down_since = None
         log.info("paging.sent", extra={"outbox_id": item.id, "kind": item.kind, "sid": sid})
         return True
+
+    def callback_url(self, item: OutboxItem) -> str:
+        """Where Twilio reports on the SMS or call of `item`: a URL naming the item."""
+        if item.kind == OutboxKind.CALL:
+            return f"{item.payload['status_callback']}&item={item.id}"
+        return f"{self._public_url}/sms/status?item={item.id}"
 
     def _record(self, item_id: int, sid: str) -> None:
         self._store.pages.set_sid(item_id, sid)  # the SID first, then "sent"

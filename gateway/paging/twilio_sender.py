@@ -53,10 +53,13 @@ class TwilioMessenger:
             to=to, from_=self._from, body=body, status_callback=status_callback).sid)
 
     def place_call(self, to: str, url: str, status_callback: str) -> str:
-        """Ring `to` from the desk's number and run the TwiML at `url` when answered."""
+        """Ring `to` from the desk's number and run the TwiML at `url` when answered; Twilio
+        reports to `status_callback` when the call starts (so a crash before our record
+        does not place it twice) and when it ends."""
         return self._call(lambda: self._client.calls.create(
             to=to, from_=self._from, url=url, method="POST",
-            status_callback=status_callback, status_callback_method="POST").sid)
+            status_callback=status_callback, status_callback_method="POST",
+            status_callback_event=["initiated", "completed"]).sid)
 
     def _call(self, work: Any) -> str:
         try:

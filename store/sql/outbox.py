@@ -100,6 +100,14 @@ class Outbox:
             )
         )
 
+    def settle(self, item_id: int, at: datetime, response: str) -> bool:
+        """The provider reports it took the item: sent with `response` if it still waits or
+        is claimed; False when it was sent, withdrawn or given up before."""
+        return bool(self._conns.write(lambda db: db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, response = ?, last_error = NULL"
+            " WHERE id = ? AND status IN ('pending', 'sending')",
+            [to_db(at), response, item_id]).rowcount))
+
     def mark_failed(self, item_id: int, error: str, next_try_at: datetime | None) -> None:
         """Record a failed attempt; retry at `next_try_at`, or give up (dead) when None."""
         if next_try_at is None:

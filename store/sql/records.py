@@ -90,7 +90,8 @@ class Messages:
 
     def seen(self, channel: str, source_id: str | None, raw: bytes | None = None) -> int | None:
         """The row of an earlier message with this source id (or these exact bytes) that
-        reached an outcome, if any."""
+        reached an outcome, if any; an error counts only for the same bytes refused for good
+        (recorded under `refusal_id`), so a message a bug left as an error is tried again."""
         digest = hashlib.sha256(raw).hexdigest() if raw is not None else None
         # Two lookups, each on its index: one query with OR scanned every message of the
         # channel (ingest of a large mbox slowed down with each message it took).
@@ -102,9 +103,11 @@ class Messages:
                     "SELECT id FROM messages WHERE channel = ? AND source_id = ?" + decided,
                     [channel, source_id])]
             if digest is not None:
+                refused = "sha256:" + digest  # refusal_id(raw), without hashing it again
                 found += [r["id"] for r in db.query(
-                    "SELECT id FROM messages WHERE sha256 = ? AND channel = ?" + decided,
-                    [digest, channel])]
+                    "SELECT id FROM messages WHERE sha256 = ? AND channel = ?"
+                    " AND outcome IS NOT NULL AND (outcome != 'error' OR source_id = ?)"
+                    " ORDER BY id LIMIT 1", [digest, channel, refused])]
         return int(min(found)) if found else None
 
 

@@ -3,7 +3,8 @@ moment, how many trials to run, the seed that chose the moments, and the figures
 prints (run with -s) and puts in its assertion messages.
 
 FAULT_TRIALS sets the trials per channel (the short profile of `make test` when unset;
-`make faults` 50, `make soak` more); FAULT_SEED replays a run.
+`make faults` 50, `make soak` more); the outage tests run a tenth as many rounds (each
+round is an outage of seconds, not a kill); FAULT_SEED replays a run.
 """
 
 from __future__ import annotations
@@ -21,11 +22,17 @@ from tests.helpers.http import wait_until_serving
 from tests.helpers.paths import EXE
 
 SHORT = 4  # trials per channel in `make test`
+ROUNDS_PER_TRIAL = 10  # an outage round costs about as much as ten kill -9 trials
 
 
 def trials(short: int = SHORT) -> int:
     """Trials per channel: FAULT_TRIALS, or `short` (the channel's `make test` profile)."""
     return int(os.environ.get("FAULT_TRIALS", short))
+
+
+def rounds() -> int:
+    """Outage rounds: FAULT_TRIALS / ROUNDS_PER_TRIAL, at least one (one in `make test`)."""
+    return max(1, trials() // ROUNDS_PER_TRIAL)
 
 
 def seeded(channel: str, short: int = SHORT) -> tuple[int, random.Random]:
@@ -42,14 +49,16 @@ class Figures:
     channel: str
     seed: int
     trials: int = 0
+    unit: str = "trials"  # what `trials` counts: kill -9 trials, or outage rounds
     inputs: int = 0
     started: float = field(default_factory=time.monotonic)
-    extra: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, int | float] = field(default_factory=dict)  # floats are seconds
 
     def __str__(self) -> str:
-        more = "".join(f", {k} {v}" for k, v in self.extra.items())
+        more = "".join(f", {k} {v:.1f} s" if isinstance(v, float) else f", {k} {v}"
+                       for k, v in self.extra.items())
         seed = f", FAULT_SEED={self.seed}" if self.seed else ""
-        return (f"faults {self.channel}: {self.trials} trials, {self.inputs} inputs"
+        return (f"faults {self.channel}: {self.trials} {self.unit}, {self.inputs} inputs"
                 f"{more}, {time.monotonic() - self.started:.1f} s{seed}")
 
     def report(self) -> None:
@@ -94,19 +103,26 @@ class Serve:
         return self.log.read_text(errors="replace").count("Traceback") if self.log.exists() else 0
 
 
+# Row ids a PostgreSQL store skips (a sequence is not rolled back with the insert a kill cut
+# short) before the rows are taken to end; a row beyond such a run would show as lost.
+ROW_GAP = 100
+
+
 def message_outcomes(store: Store) -> dict[str, list[str]]:
     """Message-ID -> the outcome of each message row that carried it; fails on a message
     row never decided."""
     found: dict[str, list[str]] = {}
-    row = 1
-    while True:
+    row, missing = 1, 0
+    while missing < ROW_GAP:
         try:
             message = store.messages.get(row)
         except NotFoundError:
-            return found
+            missing, row = missing + 1, row + 1
+            continue
         assert message.outcome is not None, f"message {row} was never decided"
         found.setdefault(message.source_id or f"row {row}", []).append(message.outcome)
-        row += 1
+        row, missing = row + 1, 0
+    return found
 
 
 def message_rows(db: Path) -> int:

@@ -4,13 +4,18 @@ plus the paging worker, run by hand at moments the test chooses."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import urllib.parse
+from datetime import datetime, timezone
 from pathlib import Path
 
 from gateway.config import load_config
+from gateway.outbound.pages import PageRequest, queue_page
 from gateway.paging.worker import PagingWorker
 from gateway.runtime.paging import paging_worker
-from store import OutboxItem, Page, Ticket
+from store import OutboxItem, Page, Ticket, open_store
+from store.models import Channel, Route
+from tests.helpers.store import new
+from tests.helpers.twilio_api import Sent
 from tests.helpers.voice import ESCALATION, Desk, write_voice_config
 
 ACCOUNT_ENV = "TEST_TWILIO_ACCOUNT_SID"
@@ -48,6 +53,31 @@ api_base_url = "{api_url}"
 timeout_seconds = 3
 """
     return write_voice_config(folder, port, oncall=oncall, extra=twilio)
+
+
+def queue_critical_pages(db: Path, label: object, count: int) -> list[str]:
+    """`count` critical tickets in the store at `db`, each with a page request as critical
+    mail queues it (for a `serve` running on that store to send); their SR numbers."""
+    store = open_store(db)
+    try:
+        numbers = []
+        for n in range(count):
+            now = datetime.now(timezone.utc)
+            ticket = store.tickets.create(new(channel=Channel.EMAIL, route=Route.CRITICAL_EMAIL,
+                                              priority=1, received_at=now,
+                                              callback_numbers=("+15125550100",),
+                                              subject=f"Server down {label}-{n}"), now)
+            assert queue_page(store, PageRequest.of(ticket, "critical_email"), ticket.id, now)
+            numbers.append(ticket.number)
+        return numbers
+    finally:
+        store.close()
+
+
+def item_of(sms: Sent) -> int:
+    """The outbox item an SMS came from, as its status callback URL names it."""
+    query = urllib.parse.urlsplit(sms.form["StatusCallback"]).query
+    return int(urllib.parse.parse_qs(query)["item"][0])
 
 
 class PagingDesk(Desk):

@@ -15,7 +15,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs
+from collections import Counter
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from tests.helpers.net import free_port
 from tests.helpers.paths import REPO
@@ -86,7 +87,8 @@ class Sent:
 @dataclass
 class Recorder:
     """Records each request, then forwards it to `upstream` (Prism) or answers a fault:
-    mode "forward", "500", or "hang" (answers nothing for `hang_seconds`)."""
+    mode "forward", "500", or "hang" (answers nothing for `hang_seconds`, then a 500). The
+    mode a request arrived in decides its answer: a held request is never forwarded."""
 
     upstream: str
     mode: str = "forward"
@@ -96,6 +98,7 @@ class Recorder:
     # the SMS numbered hold_at (1 = the first the API took; 0 = none) is taken by Twilio but
     # its answer held until `released` is set (or hang_seconds): a crash's in-doubt moment
     hold_at: int = 0
+    hold_call: bool = False  # the next call the API takes is held the same way
     released: threading.Event = field(default_factory=threading.Event)
 
     def messages(self, status: int = 201) -> list[dict[str, str]]:
@@ -120,18 +123,23 @@ def _handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
             pass
 
         def do_POST(self) -> None:
-            arrived = time.monotonic()
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            arrived, mode = time.monotonic(), recorder.mode  # a held request stays a fault
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            if len(body) < length:
+                return  # the client died mid-request (a kill): Twilio would take nothing
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-            if recorder.mode == "hang":
+            if mode == "hang":
                 time.sleep(recorder.hang_seconds)
             status, answer = (500, b'{"status": 500, "message": "stand-in fault"}')
-            if recorder.mode == "forward":
+            if mode == "forward":
                 status, answer = self._forward(body)
             with recorder.lock:
                 recorder.sent.append(Sent("POST", self.path, form, status, arrived))
                 held = (status == 201 and self.path.endswith("/Messages.json")
                         and 0 < recorder.hold_at == len(recorder.messages_unlocked()))
+                if status == 201 and self.path.endswith("/Calls.json") and recorder.hold_call:
+                    recorder.hold_call, held = False, True
             if held:
                 recorder.released.wait(recorder.hang_seconds)
             try:
@@ -144,8 +152,8 @@ def _handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
                 pass  # the client gave up (a timeout)
 
         def _forward(self, body: bytes) -> tuple[int, bytes]:
-            request = urllib.request.Request(recorder.upstream + self.path, data=body,
-                                             method="POST")
+            request = urllib.request.Request(recorder.upstream + self.path,
+                                             data=_arrays_for_prism(body), method="POST")
             for name in ("Authorization", "Content-Type", "Accept"):
                 if self.headers.get(name):
                     request.add_header(name, self.headers[name])
@@ -156,6 +164,17 @@ def _handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
                 return exc.code, exc.read()
 
     return Handler
+
+
+def _arrays_for_prism(body: bytes) -> bytes:
+    """A form body with each repeated key (how Twilio's client sends a list, as Twilio
+    documents, e.g. StatusCallbackEvent) in the `key[]` form, the only one Prism reads as an
+    array; other bodies unchanged."""
+    pairs = parse_qsl(body.decode(), keep_blank_values=True)
+    counts = Counter(k for k, _ in pairs)
+    if all(n == 1 for n in counts.values()):
+        return body
+    return urlencode([(f"{k}[]" if counts[k] > 1 else k, v) for k, v in pairs]).encode()
 
 
 class RecordingServer:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from store import ArchivedMessage, NotFoundError, Store
+from store import ArchivedMessage, NotFoundError, Store, refusal_id
 from tests.helpers.store import T0, new
 
 
@@ -21,6 +21,18 @@ def test_messages_keep_raw_bytes_and_params(store: Store) -> None:
     store.messages.set_outcome(row, "rejected", "missing company")
     assert store.messages.seen("email", "<m1@x>") == row
     assert store.messages.seen("email", None, raw) == row  # same bytes, no Message-ID
+
+
+def test_an_error_is_seen_again_only_as_the_same_bytes_refused_for_good(store: Store) -> None:
+    refused, failed = b"From: " + b". " * 50 + b"\r\n\r\nhi", b"Subject: bug\r\n\r\nhi"
+    first = store.messages.archive("email", "smtp", T0, raw=refused)
+    store.messages.set_outcome(first, "error", "over the limits", source_id=refusal_id(refused))
+    bug = store.messages.archive("email", "smtp", T0, raw=failed, source_id="<bug@x>")
+    store.messages.set_outcome(bug, "error", "internal error")
+    assert store.messages.seen("email", None, refused) == first  # a retry: a duplicate
+    assert store.messages.seen("voice", None, refused) is None
+    assert store.messages.seen("email", refusal_id(refused)) is None  # only by its bytes
+    assert store.messages.seen("email", "<bug@x>", failed) is None  # a bug: tried again
 
 
 def test_rejections(store: Store) -> None:

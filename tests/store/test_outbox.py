@@ -58,3 +58,26 @@ def test_outbox_next_due_defer_and_counts_by_kind(store: Store) -> None:
     assert store.outbox.counts(("email",)) == {"pending": 1, "sending": 1}
     assert store.outbox.counts(("page", "sms")) == {"pending": 1}
     assert store.outbox.counts() == {"pending": 2, "sending": 1}
+
+
+def test_a_provider_report_settles_an_item_once_and_only_while_it_waits(store: Store) -> None:
+    claimed = store.outbox.enqueue("sms", "+15125550100", {"body": "page"}, T0)
+    waiting = store.outbox.enqueue("sms", "+15125550101", {"body": "info"}, T0)
+    withdrawn = store.outbox.enqueue("sms", "+15125550102", {"body": "page"}, T0,
+                                     dedupe_key="paging:1:s0:Lee:sms")
+    assert claimed and waiting and withdrawn
+    store.outbox.claim_due(T0, timedelta(minutes=1), limit=1)
+    store.outbox.mark_failed(waiting, "Twilio unreachable: timed out", T0 + timedelta(minutes=1))
+    store.outbox.cancel("paging:1:", "acknowledged")
+    # Twilio's callbacks: the claimed item (a crash after Twilio took it) and the one whose
+    # answer timed out are settled, never due again; a withdrawn one stays withdrawn.
+    at = T0 + timedelta(seconds=5)
+    assert store.outbox.settle(claimed, at, "SM1") and store.outbox.settle(waiting, at, "SM2")
+    assert not store.outbox.settle(withdrawn, at, "SM3")
+    assert not store.outbox.settle(claimed, at + timedelta(seconds=1), "SM1")  # once
+    done = store.outbox.get(claimed)
+    assert (done.status, done.sent_at, done.response, done.last_error) == ("sent", at, "SM1",
+                                                                           None)
+    assert store.outbox.get(waiting).status == "sent"
+    assert store.outbox.get(withdrawn).status == "cancelled"
+    assert store.outbox.claim_due(T0 + timedelta(hours=1), timedelta(minutes=1)) == []

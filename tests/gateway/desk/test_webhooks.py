@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,17 +25,21 @@ from store.models import EventKind
 from gateway.runtime.services import Services, build_services
 from tests.helpers.clock import Clock
 from tests.helpers.net import free_port
+from tests.helpers.waiting import wait_for
 
 SECRET = "hook-secret"
 
 
 @dataclass
 class Receiver:
-    """A help desk's webhook endpoint: records each POST, fails the first `fail` ones."""
+    """A help desk's webhook endpoint: records each POST, fails the first `fail` ones; while
+    `hold` is set, answers only once `release` is set."""
 
     port: int
     fail: int = 0
     posts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    hold: bool = False
+    release: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -51,6 +56,8 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:  # noqa: N802 (the http.server hook)
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.posts.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            if state.hold:
+                state.release.wait(10)
             failing = len(state.posts) <= state.fail
             self.send_response(500 if failing else 204)
             self.end_headers()
@@ -71,9 +78,10 @@ def hooked(write_config: Callable[..., Path], receiver: Receiver,
     """Services whose config has one [[webhooks]] table for `receiver` (events chosen)."""
     opened: list[Services] = []
 
-    def make(events: tuple[str, ...] = WEBHOOK_EVENTS) -> Services:
-        path = write_config(f'[web]\nwebhook_attempts = 3\n[[webhooks]]\nurl = "{receiver.url}"\n'
-                            f'secret_env = "HOOK_SECRET"\nevents = {json.dumps(list(events))}\n')
+    def make(events: tuple[str, ...] = WEBHOOK_EVENTS, web: str = "") -> Services:
+        path = write_config(f'[web]\nwebhook_attempts = 3\n{web}[[webhooks]]\n'
+                            f'url = "{receiver.url}"\nsecret_env = "HOOK_SECRET"\n'
+                            f'events = {json.dumps(list(events))}\n')
         services = build_services(load_config(path, {"HOOK_SECRET": SECRET}), clock)
         opened.append(services)
         return services
@@ -157,6 +165,38 @@ def test_each_hook_gets_only_its_events(hooked: Callable[..., Services],
 def test_unknown_events_are_a_config_error(write_config: Callable[..., Path]) -> None:
     path = write_config('[[webhooks]]\nurl = "http://x.example"\nevents = ["ticket.lost"]\n')
     with pytest.raises(ConfigError, match="webhooks\\[0\\].events"):
+        load_config(path)
+
+
+def test_a_delivery_is_held_for_the_configured_lease(
+        hooked: Callable[..., Services], receiver: Receiver, clock: Clock) -> None:
+    assert load_config(None).web.webhook_lease == timedelta(seconds=60)
+    services = hooked(web='webhook_lease = "20s"\n')
+    assert services.config.web.webhook_lease == timedelta(seconds=20)
+    sender = _sender(services)
+    sender.send_due()
+    _open(services)
+    receiver.hold = True  # the delivery is in hand until the receiver answers
+    worker = threading.Thread(target=sender.send_due)
+    worker.start()
+    try:
+        wait_for(lambda: receiver.posts, "the delivery to arrive")
+        [item] = services.store.outbox.items()
+        assert (item.status, item.next_try_at) == ("sending", clock() + timedelta(seconds=20))
+        # Had this worker died, another would take the delivery once the lease ran out.
+        assert services.store.outbox.claim_due(clock() + timedelta(seconds=19),
+                                               timedelta(seconds=20)) == []
+    finally:
+        receiver.release.set()
+        worker.join(15)
+    assert services.store.outbox.items()[0].status == "sent"
+
+
+@pytest.mark.parametrize("lease", ['"5s"', '"2h"', '"soon"'])
+def test_a_webhook_lease_out_of_range_is_a_config_error(
+        write_config: Callable[..., Path], lease: str) -> None:
+    path = write_config(f"[web]\nwebhook_lease = {lease}\n")
+    with pytest.raises(ConfigError, match=f"web.webhook_lease = {lease}: expected a duration"):
         load_config(path)
 
 

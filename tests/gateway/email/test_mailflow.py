@@ -288,6 +288,40 @@ def test_a_message_over_the_parsing_limits_is_kept_and_decided_once_as_an_error(
                                         timedelta(seconds=30)) == []  # never tried again
 
 
+def test_a_message_over_the_limits_delivered_again_is_a_duplicate_not_a_second_error(
+        services: Services) -> None:
+    raw = F.plain("Printer down.", sender=". " * 20000, message_id="<poison@b.example>")
+    first = services.email.receive(raw, "smtp:test")
+    assert first.outcome == "error" and "over the parsing limits" in (first.reason or "")
+    # An MTA's retry and an IMAP re-fetch: the same bytes, recognised before parsing.
+    again = services.email.receive(raw, "smtp:test")
+    row = services.email.accept(raw, "imap:test")
+    [item] = services.store.pending.claim("d", services.clock(), timedelta(seconds=30))
+    fetched = services.email.decide_pending(item, "d")
+    assert fetched is not None
+    assert (again.outcome, fetched.outcome) == ("duplicate", "duplicate")
+    assert again.reason == "already received (message 1)" == fetched.reason
+    outcomes = [services.store.messages.get(n).outcome for n in range(1, row + 1)]
+    assert outcomes == ["error", "duplicate", "duplicate"]  # one error row, kept for a person
+    # Another message under the same Message-ID is not taken for it: it is decided itself.
+    fixed = F.plain("Printer down.", sender="Jane Doe <jane.doe@acme.example>",
+                    message_id="<poison@b.example>")
+    assert services.email.receive(fixed, "smtp:test").outcome == "rejected"
+
+
+def test_a_message_left_as_an_error_by_dying_deciders_is_decided_when_it_comes_again(
+        services: Services) -> None:
+    services.email.accept(F.LABELLED, "smtp:test")
+    now = services.clock()
+    for n in range(4):  # each claim's decider died: its lease ran out
+        [item] = services.store.pending.claim("d", now + timedelta(minutes=n),
+                                              timedelta(seconds=30))
+    out = services.email.decide_pending(item, "d")
+    assert out is not None and out.outcome == "error" and "attempts" in (out.reason or "")
+    # Not a refusal of these bytes: the same message again is decided, not a duplicate.
+    assert services.email.receive(F.LABELLED, "imap:test").outcome == "ticket"
+
+
 def test_a_duplicate_is_recognised_before_its_bytes_are_parsed(services: Services) -> None:
     assert services.email.receive(F.LABELLED, "t").outcome == "ticket"
     # The same Message-ID again, with a From that parsing would refuse as over the limits:

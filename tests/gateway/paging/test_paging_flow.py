@@ -262,6 +262,54 @@ def test_a_crash_between_twilios_answer_and_our_record_sends_no_second_sms(
     assert done.status == "sent" and done.response == "SM" + "c" * 32
 
 
+def test_a_crash_after_twilio_took_a_follow_up_sends_no_second_one(make_desk, twilio_api) -> None:
+    desk = make_desk()
+    report, ticket = desk.call(caller=ANN, digits=("1",), send_callbacks=False)
+    desk.run()  # the page, before the transcription
+    for url, params in report.deferred:  # the transcription comes: a follow-up for Lee
+        desk.sim.send(url, params)
+    desk.worker.paging.take_requests()
+    # The worker claims the follow-up and Twilio sends it; then the process dies before
+    # recording. A follow-up is information, not a step of the page: it has no notice.
+    [item] = desk.store.outbox.claim_due(desk.clock(), timedelta(seconds=60), kinds=("sms",))
+    assert item.payload["info"] and desk.store.pages.notice(outbox_id=item.id) is None
+    desk.worker.sender._messenger.send_sms(
+        item.recipient, item.payload["body"], f"https://desk.example.com/sms/status?item={item.id}")
+    assert len(_to(twilio_api, LEE)) == 2
+    params = {"MessageSid": "SM" + "d" * 32, "MessageStatus": "sent", "AccountSid": ACCOUNT}
+    assert desk.post(f"/sms/status?item={item.id}", params)[0] == 204
+    desk.clock.advance(61)  # the lease runs out
+    desk.run()
+    assert [m["Body"].split()[1] for m in _to(twilio_api, LEE)] == ["P2", "transcription:"]
+    done = desk.store.outbox.get(item.id)
+    assert done.status == "sent" and done.response == "SM" + "d" * 32
+
+
+def test_a_crash_after_twilio_placed_a_call_back_places_no_second_one(make_desk, twilio_api
+                                                                       ) -> None:
+    desk = make_desk()
+    _, ticket = desk.call(caller=ANN, digits=("1",))
+    desk.run()
+    assert "Calling you now" in desk.sms(LEE, "CALL 1")[1]
+    # The worker claims the call and Twilio places it; then the process dies before recording.
+    [item] = desk.store.outbox.claim_due(desk.clock(), timedelta(seconds=60), kinds=("call",))
+    sender = desk.worker.sender
+    sender._messenger.place_call(item.recipient, item.payload["url"], sender.callback_url(item))
+    [call] = twilio_api.recorder.calls()
+    # Twilio reports the call initiated, to the status callback that names our item.
+    params = {"CallSid": "CA" + "e" * 32, "CallStatus": "initiated", "AccountSid": ACCOUNT}
+    path = call["StatusCallback"].removeprefix(desk.config.http.public_url)
+    assert desk.post(path, params, signed_url=call["StatusCallback"])[0] == 200
+    desk.clock.advance(61)  # the lease runs out
+    desk.run()
+    assert len(twilio_api.recorder.calls()) == 1  # the engineer's phone rang once
+    done = desk.store.outbox.get(item.id)
+    assert done.status == "sent" and done.response == "CA" + "e" * 32
+    backs = [e.detail["status"] for e in desk.store.tickets.get(ticket.number).events
+             if e.kind == "call.back"]
+    assert backs == ["requested"]  # a call starting is no outcome of the call-back
+
+
 def test_the_desks_oncall_page_shows_the_roster_and_acknowledges_a_page(
         make_desk, twilio_api) -> None:
     desk = make_desk()
