@@ -33,6 +33,15 @@ def plain(body: str, *, sender: str = "Jane Doe <jane.doe@acme.example>",
         """, body)
 
 
+# The body of a complete request (the four fields), as the IMAP and fault tests send it.
+CONTOSO_REQUEST = """
+    Name: John Smith
+    Company: Contoso Ltd
+    Call-back number(s): (512) 555-0100
+    Description:
+    Outlook keeps asking for my password every five minutes since this morning.
+    """
+
 LABELLED = plain("""
     Hello,
 

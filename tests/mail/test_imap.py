@@ -36,13 +36,7 @@ from tests.helpers.dovecot import PASSWORD, TOKEN, Dovecot
 from tests.helpers.net import free_port
 from tests.helpers.waiting import wait_for
 
-REQUEST = """
-    Name: John Smith
-    Company: Contoso Ltd
-    Call-back number(s): (512) 555-0100
-    Description:
-    Outlook keeps asking for my password every five minutes since this morning.
-    """
+REQUEST = F.CONTOSO_REQUEST
 
 
 def request(n: int) -> bytes:

@@ -24,13 +24,7 @@ from tests.helpers.net import free_port
 from tests.helpers.waiting import wait_for
 
 BATCH = 8
-REQUEST = """
-    Name: John Smith
-    Company: Contoso Ltd
-    Call-back number(s): (512) 555-0100
-    Description:
-    Outlook keeps asking for my password every five minutes since this morning.
-    """
+REQUEST = F.CONTOSO_REQUEST
 
 
 def message(trial: int, n: int) -> tuple[str, bytes]:

@@ -29,13 +29,7 @@ from tests.helpers.waiting import wait_for
 BATCH = 6  # APPENDed while Dovecot is up
 WHILE_DOWN = 3  # delivered into the Maildir while it is down
 PASSWORD_ENV, TOKEN_ENV, TOKEN = "TEST_OUTAGE_IMAP_PASSWORD", "TEST_OUTAGE_API_TOKEN", "t"
-REQUEST = """
-    Name: John Smith
-    Company: Contoso Ltd
-    Call-back number(s): (512) 555-0100
-    Description:
-    Outlook keeps asking for my password every five minutes since this morning.
-    """
+REQUEST = F.CONTOSO_REQUEST
 
 
 def message(round_: int, n: int) -> tuple[str, bytes]:
