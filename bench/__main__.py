@@ -5,7 +5,7 @@ machine-readable output. Every database lives in a temporary directory removed a
 
 Stages:
   1. baseline: plain sqlite3 inserts of an equivalent ticket row (same table, indexes and
-     pragmas as the store: WAL, synchronous=NORMAL), one BEGIN IMMEDIATE ... COMMIT per row
+     pragmas as the store: WAL, synchronous=FULL), one BEGIN IMMEDIATE ... COMMIT per row
   2. Store.tickets.create(), single thread
   3. IntakeService.open_ticket(), route "email" (business-hours SLA clock)
   4. Store.tickets.create() from 8 threads sharing one Store, then a uniqueness check
@@ -173,10 +173,10 @@ def migrated_store(path: Path, config: Config) -> Store:
 
 
 def plain_connect(path: Path) -> sqlite3.Connection:
-    """A plain sqlite3 connection with the store's pragmas (autocommit, WAL, NORMAL sync)."""
+    """A plain sqlite3 connection with the store's pragmas (autocommit, WAL, FULL sync)."""
     conn = sqlite3.connect(str(path), isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA synchronous = FULL")
     return conn
 
 
@@ -428,7 +428,7 @@ def run(count: int, threads: int, lookups: int) -> dict[str, Any]:
             "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version,
             "cpus": os.cpu_count(),
-            "baseline": "plain sqlite3, same tickets table + indexes, WAL, synchronous=NORMAL,"
+            "baseline": "plain sqlite3, same tickets table + indexes, WAL, synchronous=FULL,"
                         " BEGIN IMMEDIATE/INSERT/COMMIT per row",
         },
         "results": [asdict(r) for r in results],
