@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from gateway.calls.finish import abandoned, ack_with_transcription, mark_abandoned, queue_call_ack
 from gateway.calls.notes import ack_email, is_number, recording_url, subject_for
 from gateway.core.intake import IntakeService, TicketRequest
-from gateway.email.groupcommit import GroupCommit
+from gateway.core.groupcommit import GroupCommit
 from gateway.outbound.pages import PageRequest, queue_follow_up, queue_page
 from parsers.errors import PhoneNumberError
 from parsers.phones import normalise_phone

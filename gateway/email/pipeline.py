@@ -22,7 +22,7 @@ from datetime import datetime
 from gateway.core.intake import IntakeService
 from gateway.email.answers import conversation, merge_fields
 from gateway.email.commit import Committer, rejection_reply
-from gateway.email.groupcommit import GroupCommit, write_together
+from gateway.core.groupcommit import GroupCommit, write_together
 from gateway.email.outcome import Decision, EmailOutcome
 from gateway.email.prepare import Prepared, prepare
 from gateway.email.threads import Sender, Target, may_update, thread_target

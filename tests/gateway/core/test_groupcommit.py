@@ -1,4 +1,4 @@
-"""gateway.email.groupcommit: writes queued together go in one transaction, each caller
+"""gateway.core.groupcommit: writes queued together go in one transaction, each caller
 gets its own result only once written, and one bad write does not fail the others."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from gateway.email.groupcommit import GroupCommit
+from gateway.core.groupcommit import GroupCommit
 from gateway.runtime.services import Services
 from tests.helpers import mail as F
 from tests.helpers.waiting import wait_for

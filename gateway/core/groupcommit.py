@@ -1,11 +1,13 @@
 """Group commit: what several threads want written at once is written in one transaction.
 
-The SMTP listener commits each accepted message in a thread of its own before it answers
-250. One transaction each meant one turn each at the writers' lock, which the decider
-processes also take; under a burst the threads queued on it. Here the first thread to
-arrive leads: it writes whatever has queued by then (its own included) in one
-transaction, and hands the lead to the first that queued meanwhile. Each caller returns
-only once its own write is committed, so a 250 still means durably committed.
+Used where many threads each want a short write committed before they answer: Twilio's
+webhooks (gateway/calls/desk.py) and mail accepted through `EmailIntake.accept` (IMAP, and
+SMTP messages too large for the listener's own writer thread, mail/accepts.py). One
+transaction each meant one turn each at the writers' lock, which the decider processes also
+take. Here the first thread to arrive leads: it writes whatever has queued by then (its own
+included) in one transaction, and hands the lead to the first that queued meanwhile. Each
+caller returns only once its own write is committed, so a 250 (or a webhook's answer) still
+means durably committed.
 """
 
 from __future__ import annotations
