@@ -18,7 +18,7 @@ from parsers.company import domain_confirms, has_company_word, spelled_domain
 from parsers.issue import says_something
 from parsers.labels import labelled_values
 from parsers.phones import BlockCache
-from parsers.prose import Introduction, introduction
+from parsers.prose import Introduction, introduction, mentions_in
 from parsers.regions import region_chain
 from parsers.signature import find_signature, looks_like_name, name_from_display, split_signature
 from parsers.text import ReplyParts, bounded
@@ -209,7 +209,7 @@ def _extract(body: ReplyParts, sender_name: str, region: str, min_description_wo
     free_text, signature_text = "\n".join(free_lines), "\n".join(signature_lines)
     intro = introduction(free_text)
     intro = Introduction(intro.name, intro.company, intro.weak_company,
-                         intro.mentions + introduction(signature_text).mentions)
+                         intro.mentions + mentions_in(signature_text))
     sources: dict[str, str] = {}
     name, name_source = _name(values, signature.name, intro, sender_name)
     company, company_source, candidates = _company(values, signature.company, intro,

@@ -195,9 +195,19 @@ def _starts_sentence(text: str, at: int) -> bool:
     return at == 0 or "\n" in space or (bool(space) and text[start - 1:start] in _ENDS)
 
 
+# A line break inside a paragraph: the sentences read on across it.
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=\S)")
+
+
+def mentions_in(text: str) -> tuple[str, ...]:
+    """`introduction(text).mentions` alone, without looking for a name or a company (a
+    signature supplies only its mentions)."""
+    return mentions(_LINE_BREAK.sub(" ", text))
+
+
 def introduction(text: str) -> Introduction:
     """The writer's name and company as their own sentences give them."""
-    flat = re.sub(r"[ \t]*\n[ \t]*(?=\S)", " ", text)
+    flat = _LINE_BREAK.sub(" ", text)
     lowered = flat.lower()
     name = _name(flat, lowered)  # "name" has no letter str.lower and IGNORECASE disagree on
     low = None if ("ı" in flat or "ſ" in flat or "İ" in flat) else lowered

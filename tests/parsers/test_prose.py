@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.prose import company_at, introduction, mentions
+from parsers.prose import company_at, introduction, mentions, mentions_in
 
 
 @pytest.mark.parametrize("text, name, company", [
@@ -77,3 +77,17 @@ def test_a_pattern_is_skipped_only_when_its_words_are_missing_in_any_case(
 ])
 def test_a_name_pattern_is_skipped_only_without_its_words(text: str, name: str | None) -> None:
     assert introduction(text).name == name
+
+
+@pytest.mark.parametrize("text", [
+    "Priya Raman\nPractice Manager\nElm Court Dental\n(512) 555-0143",
+    "Kind regards,\n  Tom Okafor | Harbor Freight Logistics\nDirect: 0161 496 0000",
+    "Sent from my iPhone",
+    "",
+])
+def test_mentions_in_a_signature_are_those_an_introduction_finds(text: str) -> None:
+    assert mentions_in(text) == introduction(text).mentions
+
+
+def test_mentions_in_read_the_lines_as_one_run_of_sentences() -> None:
+    assert mentions_in("Priya Raman\nElm Court Dental") == ("Priya Raman Elm Court Dental",)
