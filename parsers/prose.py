@@ -97,19 +97,20 @@ _AT_MOST = 120  # company_at reads no further
 _ENDS = (".", "!", "?", ":")
 
 
-def _line_end(text: str) -> int:
-    """Where company_at stops reading: the first line, at most _AT_MOST characters."""
-    end = text.find("\n", 0, _AT_MOST)
-    return end if end >= 0 else min(len(text), _AT_MOST)
+def _line_end(text: str, start: int) -> int:
+    """Where company_at stops reading: the end of the line, at most _AT_MOST characters on."""
+    end = text.find("\n", start, start + _AT_MOST)
+    return end if end >= 0 else min(len(text), start + _AT_MOST)
 
 
-def company_at(text: str) -> str | None:
-    """The company name that starts `text` ("Northgate Tyre & Auto on Route 9" ->
-    "Northgate Tyre & Auto"): capitalised words, joined by connectors such as "&" or "of"
-    only when another capitalised word follows."""
+def company_at(text: str, start: int = 0) -> str | None:
+    """The company name that starts `text` at `start` ("Northgate Tyre & Auto on Route 9"
+    -> "Northgate Tyre & Auto"): capitalised words, joined by connectors such as "&" or
+    "of" only when another capitalised word follows."""
     words: list[str] = []
-    # Read token by token (most capitalised words end after one or two), one ahead.
-    tokens = _TOKEN.finditer(text, 0, _line_end(text))
+    # Read token by token (most capitalised words end after one or two), one ahead; in
+    # place, as a slice from `start` would be read (a token looks neither back nor ahead).
+    tokens = _TOKEN.finditer(text, start, _line_end(text, start))
     ahead = next(tokens, None)
     while ahead is not None:
         token, ahead = ahead.group(), next(tokens, None)
@@ -160,22 +161,25 @@ def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None) 
         if needs and low is not None and not any(word in low for word in needs):
             continue
         for match in pattern.finditer(text):
-            company = company_at(text[match.end():match.end() + _AT_MOST])
+            company = company_at(text, match.end())
             if company:
                 return company
     return None
+
+
+# A capitalised word of its own: at the start, or after a space, a line break, "(" or a
+# quote. A word that starts with a digit is never a name's first (company_at reads none).
+_CAPITALISED = re.compile(rf"(?:^|(?<=[ \t\n(\"“]))[{_UPPER}][\w'’&.-]*")
 
 
 def mentions(text: str) -> tuple[str, ...]:
     """Capitalised runs of words that could be a company's name, in order, each once."""
     found: list[str] = []
     taken_end = -1  # where the run taken last ends, so the words inside it are not taken again
-    for match in re.finditer(rf"(?<![\w'’])[{_UPPER}0-9][\w'’&.-]*", text):
-        if match.start() and text[match.start() - 1] not in " \t\n(\"“":
-            continue
+    for match in _CAPITALISED.finditer(text):
         if match.start() < taken_end:
             continue
-        company = company_at(text[match.start():match.start() + _AT_MOST])
+        company = company_at(text, match.start())
         if company and (len(company.split()) > 1 or has_company_word(company) or (
                 len(company) > 3 and not _starts_sentence(text, match.start()))):
             found.append(company)

@@ -91,3 +91,13 @@ def test_mentions_in_a_signature_are_those_an_introduction_finds(text: str) -> N
 
 def test_mentions_in_read_the_lines_as_one_run_of_sentences() -> None:
     assert mentions_in("Priya Raman\nElm Court Dental") == ("Priya Raman Elm Court Dental",)
+
+
+@pytest.mark.parametrize("text", [
+    "we're over at Northgate Tyre & Auto on Route 9",
+    "at Elm Court Dental.\nOur PC",
+    "at " + "Very Long Name " * 20,
+])
+def test_company_at_reads_in_place_as_it_reads_a_slice(text: str) -> None:
+    start = text.index("at ") + 3
+    assert company_at(text, start) == company_at(text[start:start + 120]) is not None
