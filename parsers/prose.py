@@ -72,6 +72,13 @@ _NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
     _STRONG_RE[7]: ("our",),
     _WEAK_RE[1]: ("our",),
 }
+# What the writer's sentence about themselves starts with ("I'm", "we are", "this is"),
+# in lower case and without the patterns' word boundary: the patterns that need one
+# (_SPEAKING) do not scan a text without one, being slow to scan (IGNORECASE at every
+# position). Trusted only where `_NEEDS` is (see above).
+_SPEAKER = re.compile(r"(?:i'm|i’m|i\s+am|we're|we’re|we\s+are|this\s+is|it's|it’s|"
+                      r"it\s+is)\s")
+_SPEAKING = (_NAME_PATTERNS[1], _STRONG_RE[3], _WEAK_RE[0])
 _CONNECTORS = {"&", "and", "of", "+", "de", "du", "la", "y", "-"}
 _STOP = {"I", "I'm", "I’m", "We", "Our", "Please", "Thanks", "Thank", "Hi", "Hello", "Can",
          "Could", "It", "It's", "This", "Monday", "Tuesday", "Wednesday", "Thursday",
@@ -141,21 +148,27 @@ def company_at(text: str, start: int = 0) -> str | None:
     return name
 
 
-def _name(text: str, low: str) -> str | None:
+def _name(text: str, low: str, speaks: bool) -> str | None:
     for pattern, needs, within in zip(_NAME_PATTERNS, ("name", None, "here"), (low, "", text)):
         if needs is not None and needs not in within:
             continue  # "my name is" in any case; "X here" as written
+        if not speaks and pattern is _SPEAKING[0]:
+            continue
         match = pattern.search(text)
         if match:
             return match.group("name").strip()
     return None
 
 
-def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None) -> str | None:
+def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None,
+                   speaks: bool = True) -> str | None:
     """The company the first of `patterns` that finds one finds; `low` is the text in
-    lower case, or None when the word filter (_NEEDS) cannot be trusted on it."""
+    lower case, or None when the word filter (_NEEDS) cannot be trusted on it; `speaks`
+    is False when the text has no _SPEAKER phrase."""
     for pattern in patterns:
         if pattern is _STRONG_RE[0] and not _TITLE_AFTER.search(text):
+            continue
+        if not speaks and pattern in _SPEAKING:
             continue
         needs = _NEEDS.get(pattern)
         if needs and low is not None and not any(word in low for word in needs):
@@ -180,8 +193,10 @@ def mentions(text: str) -> tuple[str, ...]:
         if match.start() < taken_end:
             continue
         company = company_at(text, match.start())
-        if company and (len(company.split()) > 1 or has_company_word(company) or (
-                len(company) > 3 and not _starts_sentence(text, match.start()))):
+        # The company-word search last: it is the slowest of the three tests.
+        if company and (len(company.split()) > 1 or (
+                len(company) > 3 and not _starts_sentence(text, match.start()))
+                        or has_company_word(company)):
             found.append(company)
             # Its first place in the text, as before (found once, not once per word).
             first = text.find(company)
@@ -213,8 +228,10 @@ def introduction(text: str) -> Introduction:
     """The writer's name and company as their own sentences give them."""
     flat = _LINE_BREAK.sub(" ", text)
     lowered = flat.lower()
-    name = _name(flat, lowered)  # "name" has no letter str.lower and IGNORECASE disagree on
     low = None if ("ı" in flat or "ſ" in flat or "İ" in flat) else lowered
-    company = _first_company(_STRONG_RE, flat, low)
-    weak = None if company else _first_company(_WEAK_RE, flat, low)
+    speaks = low is None or _SPEAKER.search(low) is not None
+    # "name" has no letter str.lower and IGNORECASE disagree on: `lowered` for it.
+    name = _name(flat, lowered, speaks)
+    company = _first_company(_STRONG_RE, flat, low, speaks)
+    weak = None if company else _first_company(_WEAK_RE, flat, low, speaks)
     return Introduction(name=name, company=company, weak_company=weak, mentions=mentions(flat))

@@ -101,3 +101,19 @@ def test_mentions_in_read_the_lines_as_one_run_of_sentences() -> None:
 def test_company_at_reads_in_place_as_it_reads_a_slice(text: str) -> None:
     start = text.index("at ") + 3
     assert company_at(text, start) == company_at(text[start:start + 120]) is not None
+
+
+@pytest.mark.parametrize(("text", "name", "company", "weak"), [
+    ("THIS IS Tom Okafor, the printer is down.", "Tom Okafor", None, None),
+    ("It’s Dana Whitfield from Harbor Freight Logistics.", "Dana Whitfield",
+     "Harbor Freight Logistics", None),
+    ("I\tam Priya Raman and WE ARE WITH Elm Court Dental.", "Priya Raman", "Elm Court Dental",
+     None),
+    ("We’re over at Northgate Tyre & Auto.", None, None, "Northgate Tyre & Auto"),
+    ("ıt's Jo Ward, wE're wİth Acme Dental.", "Jo Ward", "Acme Dental", None),
+    ("Tom Okafor: the printer at Harbor View is down.", None, None, None),
+])
+def test_sentences_about_the_writer_are_found_in_any_case_and_spacing(
+        text: str, name: str | None, company: str | None, weak: str | None) -> None:
+    found = introduction(text)
+    assert (found.name, found.company, found.weak_company) == (name, company, weak)
