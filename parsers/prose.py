@@ -121,18 +121,18 @@ def company_at(text: str, start: int = 0) -> str | None:
     ahead = next(tokens, None)
     while ahead is not None:
         token, ahead = ahead.group(), next(tokens, None)
-        bare = token.rstrip(".")
-        if (bare in _STOP and words) or (token.lower() == "the" and words):
+        bare, lower, first = token.rstrip("."), token.lower(), token[:1]
+        if words and (bare in _STOP or lower == "the"):
             break
-        if token[:1].isdigit() and (len(token) > 4 or not words):
+        if first.isdigit() and (len(token) > 4 or not words):
             break  # a number, not part of a name ("Route 9" is; "512-555-0154" is not)
-        if token[:1].isupper() or token[:1].isdigit() or (token.lower() == "the" and not words):
+        if first.isupper() or first.isdigit() or (lower == "the" and not words):
             words.append(bare if token.endswith(".") and len(bare) > 3 else token)
             if token.endswith(".") and len(bare) > 3:
                 break  # "... Elm Court Dental." ends the sentence
             continue
         following = ahead.group() if ahead is not None else ""
-        if token.lower() in _CONNECTORS and words and following[:1].isupper():
+        if lower in _CONNECTORS and words and following[:1].isupper():
             words.append(token)
             continue
         break
@@ -143,7 +143,10 @@ def company_at(text: str, start: int = 0) -> str | None:
         name = _POSSESSIVE.sub("", name)
     if name.lower().startswith("the ") and len(name.split()) == 2 and not has_company_word(name):
         return None
-    if not name or name in _STOP or name.lower() == "the" or _STREET.search(name):
+    # _STREET's words end in d, t, e or y (letters IGNORECASE takes for no other): searched
+    # only when the name does.
+    if not name or name in _STOP or name.lower() == "the" or (
+            name[-1] in "dDtTeEyY" and _STREET.search(name)):
         return None
     return name
 

@@ -117,3 +117,12 @@ def test_sentences_about_the_writer_are_found_in_any_case_and_spacing(
         text: str, name: str | None, company: str | None, weak: str | None) -> None:
     found = introduction(text)
     assert (found.name, found.company, found.weak_company) == (name, company, weak)
+
+
+@pytest.mark.parametrize(("text", "company"), [
+    ("Harbor View Road", None), ("Elm Court DRIVE", None), ("Pacific Hwy", None),
+    ("Harbor Ave", None), ("Canal St", None), ("Elm Street Dental", "Elm Street Dental"),
+    ("Roadrunner Freight", "Roadrunner Freight"), ("Midway", "Midway"),
+])
+def test_a_street_is_no_company(text: str, company: str | None) -> None:
+    assert company_at(text) == company
