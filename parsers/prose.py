@@ -136,6 +136,11 @@ def company_at(text: str, start: int = 0) -> str | None:
             words.append(token)
             continue
         break
+    return _company_of(words)
+
+
+def _company_of(words: list[str]) -> str | None:
+    """The company name company_at's words make, or None when they make none."""
     # Each pattern needs what the test before it looks for (a space, a final "s").
     name = (_TRAILING.sub("", " ".join(words)) if len(words) > 1 else "".join(words)
             ).strip(" '’-")
@@ -188,6 +193,29 @@ def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None,
 _CAPITALISED = re.compile(rf"(?:^|(?<=[ \t\n(\"“]))[{_UPPER}][\w'’&.-]*")
 
 
+def _one_word(text: str, match: re.Match[str]) -> tuple[str | None] | None:
+    """(What company_at(text, match.start()) says,) when the characters after the word
+    show that it reads that word alone (most capitalised words are followed by a comma, a
+    full stop or a lower-case word); None when they do not show it."""
+    word, end = match.group(), match.end()
+    if end - match.start() > _AT_MOST:
+        return None  # company_at reads part of it
+    after = text[end:end + 2]
+    # The word's token ends here unless a "+" follows (_TOKEN takes it, the match not).
+    # Then: no next token, a punctuation mark (never a connector: "&" and "-" would be in
+    # the word) that is not upper case ("Ⓐ" is), or a lower-case word that is no
+    # connector ("and", "of", "de"...).
+    if not (not after or (after[0] != "+" and not after[0].isspace()
+                          and not after[0].isupper())
+            or (after[0] == " " and len(after) == 2 and after[1].islower()
+                and after[1] not in "aodly")):
+        return None
+    if not word[0].isupper():
+        return (None,)  # a lower-case letter of _UPPER's range: company_at takes no word
+    bare = word.rstrip(".")
+    return (_company_of([bare if word.endswith(".") and len(bare) > 3 else word]),)
+
+
 def mentions(text: str) -> tuple[str, ...]:
     """Capitalised runs of words that could be a company's name, in order, each once."""
     found: list[str] = []
@@ -195,7 +223,8 @@ def mentions(text: str) -> tuple[str, ...]:
     for match in _CAPITALISED.finditer(text):
         if match.start() < taken_end:
             continue
-        company = company_at(text, match.start())
+        known = _one_word(text, match)
+        company = known[0] if known is not None else company_at(text, match.start())
         # The company-word search last: it is the slowest of the three tests.
         if company and (len(company.split()) > 1 or (
                 len(company) > 3 and not _starts_sentence(text, match.start()))

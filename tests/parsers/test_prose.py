@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.prose import company_at, introduction, mentions, mentions_in
+from parsers.prose import _CAPITALISED, _one_word, company_at, introduction, mentions, mentions_in
 
 
 @pytest.mark.parametrize("text, name, company", [
@@ -126,3 +126,20 @@ def test_sentences_about_the_writer_are_found_in_any_case_and_spacing(
 ])
 def test_a_street_is_no_company(text: str, company: str | None) -> None:
     assert company_at(text) == company
+
+
+_FIRST = ["Acme", "Dr.", "Dental.", "ĀCME", "āster", "Ramirez's", "O'Neil", "Acme+", "A",
+          "The", "Our", "Thanks", "Road", "X" * 130]
+_AFTER = ["", ",", ", Inc", ".", " and Sons", " and", " of Leeds", " of", " y Cia", " du Lac",
+          " la", " la Plage", " dental", " the Lab", " Tyre", " 9", " 12345", " & Co",
+          " - Leeds", " +1", "  Co", "\tCo", "\nCo", " (Leeds)", " ēast", " é", "+ Co",
+          "’s shop", " ü", "Ⓐ Co", " Ⓑ", ";Ⓒ"]
+
+
+@pytest.mark.parametrize("after", _AFTER)
+def test_a_word_read_alone_says_what_company_at_says(after: str) -> None:
+    for first in _FIRST:
+        for text in (first + after, "call " + first + after + " today"):
+            for match in _CAPITALISED.finditer(text):
+                one = _one_word(text, match)
+                assert one is None or one == (company_at(text, match.start()),), (text, match)
