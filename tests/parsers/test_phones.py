@@ -65,3 +65,15 @@ def test_a_line_with_too_few_digits_is_not_given_to_the_matcher(
     assert list(match_numbers(text, "US")) == []
     with pytest.raises(AssertionError, match="the matcher read"):
         list(match_numbers("Call me on 512 555 0143.", "US"))
+
+
+@pytest.mark.parametrize(("text", "runs"), [
+    ("", []),
+    ("no digits\nat all", []),
+    ("7", [(0, "7")]),
+    ("a\nTel: 1\nFax: 2\n\nroom 3\n", [(2, "Tel: 1\nFax: 2"), (17, "room 3")]),
+    ("1\n\n2\r\nx\n3", [(0, "1"), (3, "2\r"), (8, "3")]),
+    ("line one\n\n\nTel 5 ٣\nend", [(11, "Tel 5 ٣")]),
+])
+def test_digit_runs(text: str, runs: list[tuple[int, str]]) -> None:
+    assert phones.digit_runs(text) == runs
