@@ -33,19 +33,25 @@ Match = tuple[int, int, phonenumbers.PhoneNumberMatch]
 BlockCache = dict[tuple[str, str], list[Match]]
 
 
+# From a line's first digit to its end: one match per line holding a digit, found without
+# looking at the lines that hold none one by one.
+_DIGIT_ON = re.compile(r"\d[^\n]*")
+
+
 def digit_runs(text: str) -> list[tuple[int, str]]:
     """(offset, text) of each run of consecutive lines holding a digit: a number never
     spans a line without one."""
     runs: list[tuple[int, str]] = []
-    offset, block_start, block_end = 0, -1, -1
-    for line in [*text.split("\n"), ""]:
-        if _DIGIT.search(line):
-            block_start = offset if block_start < 0 else block_start
-            block_end = offset + len(line)
-        elif block_start >= 0:
+    block_start, block_end = -1, -1
+    for digits in _DIGIT_ON.finditer(text):
+        line_start = text.rfind("\n", 0, digits.start()) + 1
+        if block_start >= 0 and line_start != block_end + 1:  # a line without one between
             runs.append((block_start, text[block_start:block_end]))
             block_start = -1
-        offset += len(line) + 1
+        block_start = line_start if block_start < 0 else block_start
+        block_end = digits.end()
+    if block_start >= 0:
+        runs.append((block_start, text[block_start:block_end]))
     return runs
 
 
