@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from itertools import islice
 
 from parsers.callback import CALLBACK, FAX, OTHER, callback_numbers, find_numbers
 from parsers.company import domain_confirms, has_company_word, spelled_domain
 from parsers.issue import says_something
 from parsers.labels import labelled_values
 from parsers.phones import BlockCache
-from parsers.prose import Introduction, introduction
+from parsers.prose import Introduction, introduction, mentions_in
 from parsers.regions import region_chain
 from parsers.signature import find_signature, looks_like_name, name_from_display, split_signature
 from parsers.text import ReplyParts, bounded
@@ -71,6 +72,11 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def has_words(text: str, count: int) -> bool:
+    """`word_count(text) >= count`, reading no further than the `count`-th word."""
+    return count <= 0 or next(islice(_WORD.finditer(text), count - 1, None), None) is not None
+
+
 def _numbers(values: dict[str, list[str]], text: str, signature: str, regions: tuple[str, ...],
              desk: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
     """Call-back numbers, fax numbers and where the call-back numbers came from: labelled
@@ -96,12 +102,12 @@ def _description(labelled: list[str], free_lines: list[str], min_words: int, own
     """The description and its source: a labelled description, else the sender's own
     words, as long as they say something beyond "please call me back"."""
     labelled_text = "\n".join(labelled).strip()
-    if word_count(labelled_text) >= min_words and says_something(labelled_text, own):
+    if has_words(labelled_text, min_words) and says_something(labelled_text, own):
         return labelled_text, "label"
     free = "\n".join(line for line in free_lines if not _GREETING.match(line)).strip()
     free = re.sub(r"\n{3,}", "\n\n", free)
     combined = "\n".join(p for p in (labelled_text, free) if p)
-    if word_count(combined) >= min_words and says_something(combined, own):
+    if has_words(combined, min_words) and says_something(combined, own):
         return combined, "text"
     return None, None
 
@@ -209,7 +215,7 @@ def _extract(body: ReplyParts, sender_name: str, region: str, min_description_wo
     free_text, signature_text = "\n".join(free_lines), "\n".join(signature_lines)
     intro = introduction(free_text)
     intro = Introduction(intro.name, intro.company, intro.weak_company,
-                         intro.mentions + introduction(signature_text).mentions)
+                         intro.mentions + mentions_in(signature_text))
     sources: dict[str, str] = {}
     name, name_source = _name(values, signature.name, intro, sender_name)
     company, company_source, candidates = _company(values, signature.company, intro,

@@ -40,11 +40,14 @@ _ADDRESS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
 
 def _content(text: str, own_words: str) -> Iterator[str]:
     own = {w.lower() for w in _WORD.findall(own_words)}
-    for match in _WORD.finditer(_ADDRESS.sub(" ", text)):
-        word = match.group().lower().strip("'’-")
-        if word and word not in _CONTACT_TALK and word not in own \
-                and not word[0].isdigit() and len(word) > 1:
-            yield word
+    # Line by line, so that a caller who needs only the first words reads only the first
+    # lines: neither an address nor a word spans a line break.
+    for line in text.split("\n"):
+        for match in _WORD.finditer(_ADDRESS.sub(" ", line)):
+            word = match.group().lower().strip("'’-")
+            if word and word not in _CONTACT_TALK and word not in own \
+                    and not word[0].isdigit() and len(word) > 1:
+                yield word
 
 
 def content_words(text: str, own_words: str = "") -> list[str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 
 import phonenumbers
+from phonenumbers import PhoneMetadata
 
 from parsers.errors import PhoneNumberError
 
@@ -31,19 +33,25 @@ Match = tuple[int, int, phonenumbers.PhoneNumberMatch]
 BlockCache = dict[tuple[str, str], list[Match]]
 
 
+# From a line's first digit to its end: one match per line holding a digit, found without
+# looking at the lines that hold none one by one.
+_DIGIT_ON = re.compile(r"\d[^\n]*")
+
+
 def digit_runs(text: str) -> list[tuple[int, str]]:
     """(offset, text) of each run of consecutive lines holding a digit: a number never
     spans a line without one."""
     runs: list[tuple[int, str]] = []
-    offset, block_start, block_end = 0, -1, -1
-    for line in [*text.split("\n"), ""]:
-        if _DIGIT.search(line):
-            block_start = offset if block_start < 0 else block_start
-            block_end = offset + len(line)
-        elif block_start >= 0:
+    block_start, block_end = -1, -1
+    for digits in _DIGIT_ON.finditer(text):
+        line_start = text.rfind("\n", 0, digits.start()) + 1
+        if block_start >= 0 and line_start != block_end + 1:  # a line without one between
             runs.append((block_start, text[block_start:block_end]))
             block_start = -1
-        offset += len(line) + 1
+        block_start = line_start if block_start < 0 else block_start
+        block_end = digits.end()
+    if block_start >= 0:
+        runs.append((block_start, text[block_start:block_end]))
     return runs
 
 
@@ -60,8 +68,52 @@ def match_numbers(text: str, region: str, wanted: Callable[[int, str], bool] | N
                 yield block_start + start, block_start + end, match
 
 
+def _fewest_digits(metadata: list[PhoneMetadata | None], parsed_with: PhoneMetadata | None
+                   ) -> int:
+    """The fewest digits the national significant number of a valid number of these
+    regions' (one country code's) can be written with: its shortest possible length, less
+    the digits the parse's prefix rule may add ("268" + a 7-digit local number in Antigua)."""
+    lengths = [min(m.general_desc.possible_length) if m and m.general_desc
+               and m.general_desc.possible_length else 1 for m in metadata]
+    rule = parsed_with.national_prefix_transform_rule if parsed_with else None
+    added = len(re.findall(r"\d", re.sub(r"\\\d", "", rule))) if rule else 0
+    if rule and len(re.findall(r"\\\d", rule)) != len(set(re.findall(r"\\\d", rule))):
+        return 1  # a group written twice could double digits: no bound
+    return max(1, min(lengths) - added)
+
+
+def _country_metadata(code: int) -> list[PhoneMetadata | None]:
+    return [PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+            for region in phonenumbers.region_codes_for_country_code(code)]
+
+
+@functools.cache
+def _fewest_international() -> int:
+    """The fewest digits of a valid number written with its country code ("+", or the
+    international dialling prefix, whose digits only add): the code's, then the number's,
+    parsed with the metadata of the code's main region."""
+    return min(len(str(code)) + _fewest_digits(
+        _country_metadata(code), PhoneMetadata.metadata_for_region_or_calling_code(
+            code, phonenumbers.region_code_for_country_code(code)))
+        for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+@functools.cache
+def fewest_digits(region: str) -> int:
+    """The fewest digits a valid number the matcher finds with `region` can be written
+    with: a national one (its country code's regions, parsed with `region`'s rules) or an
+    international one. The matcher reads no letters as digits (no "1-800-FLOWERS")."""
+    metadata = PhoneMetadata.metadata_for_region(region.upper())
+    if metadata is None or not metadata.country_code:
+        return _fewest_international()  # no national numbers in an unknown region
+    return min(_fewest_international(),
+               _fewest_digits(_country_metadata(metadata.country_code), metadata))
+
+
 def _block_matches(block: str, region: str, cache: BlockCache | None) -> list[Match]:
     found = cache.get((block, region)) if cache is not None else None
+    if found is None and len(_DIGIT.findall(block)) < fewest_digits(region):
+        found = []  # too few digits for any number: the matcher is slow even to say so
     if found is None:
         found = [(m.start, m.end, m) for m in phonenumbers.PhoneNumberMatcher(
             block, region, leniency=phonenumbers.Leniency.VALID)]

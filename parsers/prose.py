@@ -72,6 +72,13 @@ _NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
     _STRONG_RE[7]: ("our",),
     _WEAK_RE[1]: ("our",),
 }
+# What the writer's sentence about themselves starts with ("I'm", "we are", "this is"),
+# in lower case and without the patterns' word boundary: the patterns that need one
+# (_SPEAKING) do not scan a text without one, being slow to scan (IGNORECASE at every
+# position). Trusted only where `_NEEDS` is (see above).
+_SPEAKER = re.compile(r"(?:i'm|i’m|i\s+am|we're|we’re|we\s+are|this\s+is|it's|it’s|"
+                      r"it\s+is)\s")
+_SPEAKING = (_NAME_PATTERNS[1], _STRONG_RE[3], _WEAK_RE[0])
 _CONNECTORS = {"&", "and", "of", "+", "de", "du", "la", "y", "-"}
 _STOP = {"I", "I'm", "I’m", "We", "Our", "Please", "Thanks", "Thank", "Hi", "Hello", "Can",
          "Could", "It", "It's", "This", "Monday", "Tuesday", "Wednesday", "Thursday",
@@ -97,37 +104,43 @@ _AT_MOST = 120  # company_at reads no further
 _ENDS = (".", "!", "?", ":")
 
 
-def _line_end(text: str) -> int:
-    """Where company_at stops reading: the first line, at most _AT_MOST characters."""
-    end = text.find("\n", 0, _AT_MOST)
-    return end if end >= 0 else min(len(text), _AT_MOST)
+def _line_end(text: str, start: int) -> int:
+    """Where company_at stops reading: the end of the line, at most _AT_MOST characters on."""
+    end = text.find("\n", start, start + _AT_MOST)
+    return end if end >= 0 else min(len(text), start + _AT_MOST)
 
 
-def company_at(text: str) -> str | None:
-    """The company name that starts `text` ("Northgate Tyre & Auto on Route 9" ->
-    "Northgate Tyre & Auto"): capitalised words, joined by connectors such as "&" or "of"
-    only when another capitalised word follows."""
+def company_at(text: str, start: int = 0) -> str | None:
+    """The company name that starts `text` at `start` ("Northgate Tyre & Auto on Route 9"
+    -> "Northgate Tyre & Auto"): capitalised words, joined by connectors such as "&" or
+    "of" only when another capitalised word follows."""
     words: list[str] = []
-    # Read token by token (most capitalised words end after one or two), one ahead.
-    tokens = _TOKEN.finditer(text, 0, _line_end(text))
+    # Read token by token (most capitalised words end after one or two), one ahead; in
+    # place, as a slice from `start` would be read (a token looks neither back nor ahead).
+    tokens = _TOKEN.finditer(text, start, _line_end(text, start))
     ahead = next(tokens, None)
     while ahead is not None:
         token, ahead = ahead.group(), next(tokens, None)
-        bare = token.rstrip(".")
-        if (bare in _STOP and words) or (token.lower() == "the" and words):
+        bare, lower, first = token.rstrip("."), token.lower(), token[:1]
+        if words and (bare in _STOP or lower == "the"):
             break
-        if token[:1].isdigit() and (len(token) > 4 or not words):
+        if first.isdigit() and (len(token) > 4 or not words):
             break  # a number, not part of a name ("Route 9" is; "512-555-0154" is not)
-        if token[:1].isupper() or token[:1].isdigit() or (token.lower() == "the" and not words):
+        if first.isupper() or first.isdigit() or (lower == "the" and not words):
             words.append(bare if token.endswith(".") and len(bare) > 3 else token)
             if token.endswith(".") and len(bare) > 3:
                 break  # "... Elm Court Dental." ends the sentence
             continue
         following = ahead.group() if ahead is not None else ""
-        if token.lower() in _CONNECTORS and words and following[:1].isupper():
+        if lower in _CONNECTORS and words and following[:1].isupper():
             words.append(token)
             continue
         break
+    return _company_of(words)
+
+
+def _company_of(words: list[str]) -> str | None:
+    """The company name company_at's words make, or None when they make none."""
     # Each pattern needs what the test before it looks for (a space, a final "s").
     name = (_TRAILING.sub("", " ".join(words)) if len(words) > 1 else "".join(words)
             ).strip(" '’-")
@@ -135,49 +148,87 @@ def company_at(text: str) -> str | None:
         name = _POSSESSIVE.sub("", name)
     if name.lower().startswith("the ") and len(name.split()) == 2 and not has_company_word(name):
         return None
-    if not name or name in _STOP or name.lower() == "the" or _STREET.search(name):
+    # _STREET's words end in d, t, e or y (letters IGNORECASE takes for no other): searched
+    # only when the name does.
+    if not name or name in _STOP or name.lower() == "the" or (
+            name[-1] in "dDtTeEyY" and _STREET.search(name)):
         return None
     return name
 
 
-def _name(text: str, low: str) -> str | None:
+def _name(text: str, low: str, speaks: bool) -> str | None:
     for pattern, needs, within in zip(_NAME_PATTERNS, ("name", None, "here"), (low, "", text)):
         if needs is not None and needs not in within:
             continue  # "my name is" in any case; "X here" as written
+        if not speaks and pattern is _SPEAKING[0]:
+            continue
         match = pattern.search(text)
         if match:
             return match.group("name").strip()
     return None
 
 
-def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None) -> str | None:
+def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None,
+                   speaks: bool = True) -> str | None:
     """The company the first of `patterns` that finds one finds; `low` is the text in
-    lower case, or None when the word filter (_NEEDS) cannot be trusted on it."""
+    lower case, or None when the word filter (_NEEDS) cannot be trusted on it; `speaks`
+    is False when the text has no _SPEAKER phrase."""
     for pattern in patterns:
         if pattern is _STRONG_RE[0] and not _TITLE_AFTER.search(text):
+            continue
+        if not speaks and pattern in _SPEAKING:
             continue
         needs = _NEEDS.get(pattern)
         if needs and low is not None and not any(word in low for word in needs):
             continue
         for match in pattern.finditer(text):
-            company = company_at(text[match.end():match.end() + _AT_MOST])
+            company = company_at(text, match.end())
             if company:
                 return company
     return None
+
+
+# A capitalised word of its own: at the start, or after a space, a line break, "(" or a
+# quote. A word that starts with a digit is never a name's first (company_at reads none).
+_CAPITALISED = re.compile(rf"(?:^|(?<=[ \t\n(\"“]))[{_UPPER}][\w'’&.-]*")
+
+
+def _one_word(text: str, match: re.Match[str]) -> tuple[str | None] | None:
+    """(What company_at(text, match.start()) says,) when the characters after the word
+    show that it reads that word alone (most capitalised words are followed by a comma, a
+    full stop or a lower-case word); None when they do not show it."""
+    word, end = match.group(), match.end()
+    if end - match.start() > _AT_MOST:
+        return None  # company_at reads part of it
+    after = text[end:end + 2]
+    # The word's token ends here unless a "+" follows (_TOKEN takes it, the match not).
+    # Then: no next token, a punctuation mark (never a connector: "&" and "-" would be in
+    # the word) that is not upper case ("Ⓐ" is), or a lower-case word that is no
+    # connector ("and", "of", "de"...).
+    if not (not after or (after[0] != "+" and not after[0].isspace()
+                          and not after[0].isupper())
+            or (after[0] == " " and len(after) == 2 and after[1].islower()
+                and after[1] not in "aodly")):
+        return None
+    if not word[0].isupper():
+        return (None,)  # a lower-case letter of _UPPER's range: company_at takes no word
+    bare = word.rstrip(".")
+    return (_company_of([bare if word.endswith(".") and len(bare) > 3 else word]),)
 
 
 def mentions(text: str) -> tuple[str, ...]:
     """Capitalised runs of words that could be a company's name, in order, each once."""
     found: list[str] = []
     taken_end = -1  # where the run taken last ends, so the words inside it are not taken again
-    for match in re.finditer(rf"(?<![\w'’])[{_UPPER}0-9][\w'’&.-]*", text):
-        if match.start() and text[match.start() - 1] not in " \t\n(\"“":
-            continue
+    for match in _CAPITALISED.finditer(text):
         if match.start() < taken_end:
             continue
-        company = company_at(text[match.start():match.start() + _AT_MOST])
-        if company and (len(company.split()) > 1 or has_company_word(company) or (
-                len(company) > 3 and not _starts_sentence(text, match.start()))):
+        known = _one_word(text, match)
+        company = known[0] if known is not None else company_at(text, match.start())
+        # The company-word search last: it is the slowest of the three tests.
+        if company and (len(company.split()) > 1 or (
+                len(company) > 3 and not _starts_sentence(text, match.start()))
+                        or has_company_word(company)):
             found.append(company)
             # Its first place in the text, as before (found once, not once per word).
             first = text.find(company)
@@ -195,12 +246,24 @@ def _starts_sentence(text: str, at: int) -> bool:
     return at == 0 or "\n" in space or (bool(space) and text[start - 1:start] in _ENDS)
 
 
+# A line break inside a paragraph: the sentences read on across it.
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=\S)")
+
+
+def mentions_in(text: str) -> tuple[str, ...]:
+    """`introduction(text).mentions` alone, without looking for a name or a company (a
+    signature supplies only its mentions)."""
+    return mentions(_LINE_BREAK.sub(" ", text))
+
+
 def introduction(text: str) -> Introduction:
     """The writer's name and company as their own sentences give them."""
-    flat = re.sub(r"[ \t]*\n[ \t]*(?=\S)", " ", text)
+    flat = _LINE_BREAK.sub(" ", text)
     lowered = flat.lower()
-    name = _name(flat, lowered)  # "name" has no letter str.lower and IGNORECASE disagree on
     low = None if ("ı" in flat or "ſ" in flat or "İ" in flat) else lowered
-    company = _first_company(_STRONG_RE, flat, low)
-    weak = None if company else _first_company(_WEAK_RE, flat, low)
+    speaks = low is None or _SPEAKER.search(low) is not None
+    # "name" has no letter str.lower and IGNORECASE disagree on: `lowered` for it.
+    name = _name(flat, lowered, speaks)
+    company = _first_company(_STRONG_RE, flat, low, speaks)
+    weak = None if company else _first_company(_WEAK_RE, flat, low, speaks)
     return Introduction(name=name, company=company, weak_company=weak, mentions=mentions(flat))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.fields import ExtractedFields, extract_fields
+from parsers.fields import ExtractedFields, extract_fields, has_words, word_count
 from parsers.message import parse_message
 from parsers.signature import looks_like_name, name_from_display
 from tests.helpers import mail as F
@@ -106,3 +106,10 @@ def test_name_from_display(display: str, name: str | None) -> None:
 ])
 def test_looks_like_name(text: str, expected: bool) -> None:
     assert looks_like_name(text) is expected
+
+
+@pytest.mark.parametrize("text", ["", "printer", "The printer on floor 3 is down.",
+                                  "  don't   re-send\nit's O'Neil’s PC  ", "1 2 3 4 5"])
+@pytest.mark.parametrize("count", range(7))
+def test_has_words_agrees_with_word_count(text: str, count: int) -> None:
+    assert has_words(text, count) == (word_count(text) >= count)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.issue import says_something
+from parsers.issue import content_words, says_something
 
 
 @pytest.mark.parametrize("text, found", [
@@ -25,3 +25,9 @@ def test_says_something(text: str, found: bool) -> None:
 def test_the_writers_own_name_and_company_do_not_count() -> None:
     text = "Priya Raman, Elm Court Dental: please call me"
     assert says_something(text) and not says_something(text, "Priya Raman Elm Court Dental")
+
+
+def test_addresses_and_links_on_any_line_are_not_words() -> None:
+    text = ("Printer jammed, see www.example.com/help\nor mail it@acme.example\n\n"
+            "https://acme.example/x  toner empty")
+    assert content_words(text) == ["printer", "jammed", "see", "mail", "toner", "empty"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.prose import company_at, introduction, mentions
+from parsers.prose import _CAPITALISED, _one_word, company_at, introduction, mentions, mentions_in
 
 
 @pytest.mark.parametrize("text, name, company", [
@@ -77,3 +77,69 @@ def test_a_pattern_is_skipped_only_when_its_words_are_missing_in_any_case(
 ])
 def test_a_name_pattern_is_skipped_only_without_its_words(text: str, name: str | None) -> None:
     assert introduction(text).name == name
+
+
+@pytest.mark.parametrize("text", [
+    "Priya Raman\nPractice Manager\nElm Court Dental\n(512) 555-0143",
+    "Kind regards,\n  Tom Okafor | Harbor Freight Logistics\nDirect: 0161 496 0000",
+    "Sent from my iPhone",
+    "",
+])
+def test_mentions_in_a_signature_are_those_an_introduction_finds(text: str) -> None:
+    assert mentions_in(text) == introduction(text).mentions
+
+
+def test_mentions_in_read_the_lines_as_one_run_of_sentences() -> None:
+    assert mentions_in("Priya Raman\nElm Court Dental") == ("Priya Raman Elm Court Dental",)
+
+
+@pytest.mark.parametrize("text", [
+    "we're over at Northgate Tyre & Auto on Route 9",
+    "at Elm Court Dental.\nOur PC",
+    "at " + "Very Long Name " * 20,
+])
+def test_company_at_reads_in_place_as_it_reads_a_slice(text: str) -> None:
+    start = text.index("at ") + 3
+    assert company_at(text, start) == company_at(text[start:start + 120]) is not None
+
+
+@pytest.mark.parametrize(("text", "name", "company", "weak"), [
+    ("THIS IS Tom Okafor, the printer is down.", "Tom Okafor", None, None),
+    ("It’s Dana Whitfield from Harbor Freight Logistics.", "Dana Whitfield",
+     "Harbor Freight Logistics", None),
+    ("I\tam Priya Raman and WE ARE WITH Elm Court Dental.", "Priya Raman", "Elm Court Dental",
+     None),
+    ("We’re over at Northgate Tyre & Auto.", None, None, "Northgate Tyre & Auto"),
+    ("ıt's Jo Ward, wE're wİth Acme Dental.", "Jo Ward", "Acme Dental", None),
+    ("Tom Okafor: the printer at Harbor View is down.", None, None, None),
+])
+def test_sentences_about_the_writer_are_found_in_any_case_and_spacing(
+        text: str, name: str | None, company: str | None, weak: str | None) -> None:
+    found = introduction(text)
+    assert (found.name, found.company, found.weak_company) == (name, company, weak)
+
+
+@pytest.mark.parametrize(("text", "company"), [
+    ("Harbor View Road", None), ("Elm Court DRIVE", None), ("Pacific Hwy", None),
+    ("Harbor Ave", None), ("Canal St", None), ("Elm Street Dental", "Elm Street Dental"),
+    ("Roadrunner Freight", "Roadrunner Freight"), ("Midway", "Midway"),
+])
+def test_a_street_is_no_company(text: str, company: str | None) -> None:
+    assert company_at(text) == company
+
+
+_FIRST = ["Acme", "Dr.", "Dental.", "ĀCME", "āster", "Ramirez's", "O'Neil", "Acme+", "A",
+          "The", "Our", "Thanks", "Road", "X" * 130]
+_AFTER = ["", ",", ", Inc", ".", " and Sons", " and", " of Leeds", " of", " y Cia", " du Lac",
+          " la", " la Plage", " dental", " the Lab", " Tyre", " 9", " 12345", " & Co",
+          " - Leeds", " +1", "  Co", "\tCo", "\nCo", " (Leeds)", " ēast", " é", "+ Co",
+          "’s shop", " ü", "Ⓐ Co", " Ⓑ", ";Ⓒ"]
+
+
+@pytest.mark.parametrize("after", _AFTER)
+def test_a_word_read_alone_says_what_company_at_says(after: str) -> None:
+    for first in _FIRST:
+        for text in (first + after, "call " + first + after + " today"):
+            for match in _CAPITALISED.finditer(text):
+                one = _one_word(text, match)
+                assert one is None or one == (company_at(text, match.start()),), (text, match)
