@@ -4,7 +4,10 @@ quoted history (replies, forwards) and the signature."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from typing import Any
 
 from inscriptis import get_text
@@ -47,37 +50,68 @@ _MID_LINE_STARTS = re.compile(r"-----oprindelig meddelelse-----", re.IGNORECASE)
 # Every header alternative has a colon within its first four lines, or is a separator.
 _HEADER_HINT = re.compile(r"[:：]|original message|-----", re.IGNORECASE)
 _HEADER_LINES = 4
+# How the library's signature pattern ends: every character to the end of the text, which
+# it matches one group repetition at a time (about 20 ns a character). Whenever the rest of
+# the pattern matches, so does this, up to the end: the match is the text from its start.
+_TO_THE_END = r"(.|\s)*)"
+
+
+class _Rest:
+    """A match that runs to the end of the text, as far as the library reads it."""
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text = text
+        self.start = start
+
+    def group(self) -> str:
+        """As `Match.group()`: the text the match covers."""
+        return self.text[self.start:]
 
 
 class _AtLineStarts:
     """The library's pattern, tried only where a match can begin (see above)."""
 
-    def __init__(self, pattern: re.Pattern[str], needs_colon: bool = False) -> None:
+    def __init__(self, pattern: re.Pattern[str], needs_colon: bool = False,
+                 first: re.Pattern[str] | None = None) -> None:
         self.pattern = pattern
         self.pattern_text = pattern.pattern
         self.needs_colon = needs_colon
+        self.first = first  # where a match's first line can start, when that is known
+        self.head = (re.compile(pattern.pattern[:-len(_TO_THE_END)] + ")", pattern.flags)
+                     if pattern.pattern.endswith(_TO_THE_END) else None)
 
     def _starts(self, text: str) -> list[int]:
-        lines = [0]
-        at = text.find("\n")
-        while at >= 0:
-            lines.append(at + 1)
-            at = text.find("\n", at + 1)
-        lines.append(len(text) + 1)
+        lines = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]  # + len + 1
         starts = {m.start() for m in _MID_LINE_STARTS.finditer(text)}
-        hints = [not self.needs_colon or _HEADER_HINT.search(text, begin, end) is not None
-                 for begin, end in zip(lines, lines[1:])]
-        for n, begin in enumerate(lines[:-1]):
+        wanted: Iterable[int]  # the lines where a match may begin
+        if self.needs_colon:
+            # A header holds a colon within its first lines (wrote:, From:, 日:) unless it
+            # is a separator line: only the lines up to _HEADER_LINES above one can start it.
+            wanted = set()
+            for found in _HEADER_HINT.finditer(text):
+                line = bisect_right(lines, found.start()) - 1
+                wanted.update(range(max(0, line - _HEADER_LINES + 1), line + 1))
+        elif self.first is not None:
+            # A match's first line that is not blank opens as `first` says; the blank lines
+            # just above it may start the match too (`\s*^`, `\n{2,}`).
+            wanted = set()
+            for found in self.first.finditer(text):
+                line = bisect_right(lines, found.start()) - 1
+                wanted.add(line)
+                while line and lines[line] - lines[line - 1] == 1:
+                    line -= 1
+                    wanted.add(line)
+        else:
+            wanted = range(len(lines) - 1)
+        for n in wanted:
+            begin = lines[n]
             # Inside a run of blank lines a match cannot begin where it could not have begun
             # at the run's first line: every alternative that may start on a blank line
             # opens with `\s*^` or `\n{2,}`, which from there reach as far. Trying each
             # blank line again rescanned the rest of the run: quadratic in its length.
             if n and lines[n + 1] - begin == 1 and begin - lines[n - 1] == 1:
                 continue
-            # A header holds a colon within its first lines (wrote:, From:, 日:) unless it
-            # is a separator line: skip the lines that cannot start one.
-            if any(hints[n:n + _HEADER_LINES]):
-                starts.update((begin - 1, begin) if begin else (begin,))
+            starts.update((begin - 1, begin) if begin else (begin,))
         return sorted(starts)
 
     def findall(self, text: str) -> list[Any]:
@@ -95,9 +129,13 @@ class _AtLineStarts:
             after = match.end() if match.end() > start else start + 1
         return found
 
-    def search(self, text: str) -> re.Match[str] | None:
+    def search(self, text: str) -> re.Match[str] | _Rest | None:
         """As `Pattern.search`: the leftmost match."""
         for start in self._starts(text):
+            if self.head is not None:
+                if self.head.match(text, start) is not None:
+                    return _Rest(text, start)
+                continue
             match = self.pattern.match(text, start)
             if match is not None:
                 return match
@@ -120,11 +158,25 @@ class _NeedsMail:
         return self.pattern.findall(text)
 
 
+def _signature_openings(reader: ReplyReader) -> re.Pattern[str]:
+    """Where a match of the library's signature pattern can have its first line that is not
+    blank: each alternative, after `\\s*^` and the quote marks `(?:> ?)*`, opens with a "--"
+    or "__" line, a line of 32 "_" or "-", or one of the "Sent from" or sign-off phrases
+    (its own pieces, with its flags, so "ſ" is an s here as there)."""
+    def phrases(key: str) -> str:
+        found = (reader._get_language_regex(language=language, regex_key=key)
+                 for language in reader.languages)
+        return "|".join(p for p in found if p)
+    return re.compile(rf"^(?:> ?)*(?: ?[-_]{{2}}|(?:{phrases('sent_from')})|"
+                      rf"(?:{phrases('signatures')}))", re.MULTILINE | re.IGNORECASE)
+
+
 def _patterns() -> dict[str, Any]:
     """The library's patterns for our languages, compiled once for every message."""
     reader = ReplyReader(text="", languages=list(_LANGUAGES), keep_hyphen_lists=True)
     return {"_header_regex": _AtLineStarts(reader.HEADER_REGEX, needs_colon=True),
-            "_signature_regex": _AtLineStarts(reader.SIGNATURE_REGEX),
+            "_signature_regex": _AtLineStarts(reader.SIGNATURE_REGEX,
+                                              first=_signature_openings(reader)),
             "_disclaimers_regex": _NeedsMail(reader.DISCLAIMERS_REGEX)}
 
 
