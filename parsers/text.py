@@ -47,8 +47,10 @@ _ATTRIBUTION = re.compile(r"(wrote|écrit|schrieb|escribió|scritto|написа
 # mid-line. Trying the patterns only there gives the same matches as the library's own
 # scan of every character, about forty times faster on ordinary mail.
 _MID_LINE_STARTS = re.compile(r"-----oprindelig meddelelse-----", re.IGNORECASE)
-# Every header alternative has a colon within its first four lines, or is a separator.
-_HEADER_HINT = re.compile(r"[:：]|original message|-----", re.IGNORECASE)
+# Every header alternative has a colon within its first four lines, or is a separator
+# line, which holds "-----" (found with str.find: a pattern with IGNORECASE alternatives
+# tries each of them at every character, 60 us on a 5 KB request).
+_HEADER_HINTS = (":", "：", "-----")
 _HEADER_LINES = 4
 # How the library's signature pattern ends: every character to the end of the text, which
 # it matches one group repetition at a time (about 20 ns a character). Whenever the rest of
@@ -88,9 +90,12 @@ class _AtLineStarts:
             # A header holds a colon within its first lines (wrote:, From:, 日:) unless it
             # is a separator line: only the lines up to _HEADER_LINES above one can start it.
             wanted = set()
-            for found in _HEADER_HINT.finditer(text):
-                line = bisect_right(lines, found.start()) - 1
-                wanted.update(range(max(0, line - _HEADER_LINES + 1), line + 1))
+            for hint in _HEADER_HINTS:
+                at = text.find(hint)
+                while at >= 0:
+                    line = bisect_right(lines, at) - 1
+                    wanted.update(range(max(0, line - _HEADER_LINES + 1), line + 1))
+                    at = text.find(hint, lines[line + 1])  # the next line on
         elif self.first is not None:
             # A match's first line that is not blank opens as `first` says; the blank lines
             # just above it may start the match too (`\s*^`, `\n{2,}`).

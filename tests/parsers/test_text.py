@@ -62,6 +62,7 @@ def test_an_outlook_separator_after_blank_lines_is_found(separator: str) -> None
     "Le lun. 23 nov. 2026 à 09:12, Service Desk a écrit :",
     "> On Mon, Nov 23, 2026 Desk wrote:",
     "On Monday 23 November Service Desk\n<support@desk.example> wrote:",  # wrapped
+    "发件人: 服务台 <support@desk.example>\n发送时间: 2026年11月23日\n主题: SR-1",
 ])
 def test_a_reply_header_is_found_where_the_library_finds_it(header: str) -> None:
     _same_as_the_library(f"{PROSE}\n\n{header}\n> {PROSE}\n\nThanks,\nDesk")
