@@ -9,18 +9,19 @@ from typing import Any
 import pytest
 from mailparser_reply.parser import EmailMessage as ReplyReader
 
-from parsers.text import _LANGUAGES, _PATTERNS, split_reply
+from parsers.text import _LANGUAGES, _PATTERNS, _Reader, split_reply
 
 
-def _replies(text: str, **patterns: Any) -> list[tuple[str, str, str, list[str]]]:
-    message = ReplyReader(text=text, languages=list(_LANGUAGES), keep_hyphen_lists=True,
-                          **patterns).read()
+def _replies(text: str, reader: Any = ReplyReader, **patterns: Any
+             ) -> list[tuple[str, str, str, list[str]]]:
+    message = reader(text=text, languages=list(_LANGUAGES), keep_hyphen_lists=True,
+                     **patterns).read()
     return [(str(r.headers), r.content, str(r.signatures), list(r.disclaimers or []))
             for r in message.replies]
 
 
 def _same_as_the_library(text: str) -> None:
-    assert _replies(text, **_PATTERNS) == _replies(text)
+    assert _replies(text, _Reader, **_PATTERNS) == _replies(text)
 
 
 PROSE = "The shared printer on the third floor prints blank pages since this morning."
@@ -43,7 +44,7 @@ def test_a_signature_is_found_where_the_library_finds_it(signature: str) -> None
         _same_as_the_library(text)
 
 
-@pytest.mark.parametrize("separator", ["_" * 32, "-" * 40, " " + "_" * 35])
+@pytest.mark.parametrize("separator", ["_" * 32, "-" * 40, " " + "_" * 35, "-_" * 16])
 def test_an_outlook_separator_after_blank_lines_is_found(separator: str) -> None:
     _same_as_the_library(f"{PROSE}\n\n{separator}\nFrom: Pat Lee\nSent: Monday\nTo: desk")
     _same_as_the_library(f"{PROSE}\n\n\n{separator}\nthe older text")
@@ -51,6 +52,8 @@ def test_an_outlook_separator_after_blank_lines_is_found(separator: str) -> None
     # after blank lines at the very top: that one the blank lines above it start.
     _same_as_the_library(f"\n\n{separator}\nthe older text")
     _same_as_the_library(f"\n\n\n\n{separator}\nthe older text")
+    # The library's normalisation removes a separator that follows text, CRLF lines too.
+    _same_as_the_library(f"{PROSE}\r\n\r\n{separator}\r\nthe older text")
 
 
 @pytest.mark.parametrize("header", [
@@ -76,7 +79,8 @@ def test_random_mixes_of_lines_give_the_librarys_replies() -> None:
               "Sent from my phone", "Sent: Monday", "From: Pat <pat@x.example>",
               "To: desk@x.example", "Subject: printer", "Name: Pat Lee", "Phone: 512-555-0100",
               "On Monday Pat wrote:", "/x", "/ no", "Best regards", "best,", "ſent from my iPad",
-              "\u212ah", "CONFIDENTIAL: this e-mail is private", "Regards,", "> > Kind regards"]
+              "\u212ah", "CONFIDENTIAL: this e-mail is private", "Regards,", "> > Kind regards",
+              "_-" * 16, "-" * 31, "  " + "_" * 33 + "  "]
     rng = random.Random(20)
     for _ in range(400):
         _same_as_the_library("\n".join(rng.choice(pieces) for _ in range(rng.randint(1, 25))))
