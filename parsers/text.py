@@ -232,6 +232,10 @@ def html_to_text(html: str) -> str:
 
 def _strip_quoted_lines(text: str) -> tuple[str, str]:
     """Lines quoted with '>' (and the attribution line above them) moved out."""
+    if ">" not in text and ("@" not in text or ":" not in text):
+        # No line is quoted, and an attribution line needs a '>' line below it or an
+        # address, and a colon: nothing moves.
+        return text.strip(), ""
     lines = text.split("\n")
     keep: list[str] = []
     quoted: list[str] = []

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from mailparser_reply.parser import EmailMessage as ReplyReader
 
-from parsers.text import _LANGUAGES, _PATTERNS, _Reader, split_reply
+from parsers.text import _LANGUAGES, _PATTERNS, _Reader, _strip_quoted_lines, split_reply
 
 
 def _replies(text: str, reader: Any = ReplyReader, **patterns: Any
@@ -90,3 +90,19 @@ def test_the_split_keeps_the_signature_from_its_first_line_to_the_end() -> None:
     parts = split_reply(f"{PROSE}\n\nKind regards\nPat Lee\nAcme Dental\n512-555-0100")
     assert parts.new == PROSE
     assert parts.signature == "Kind regards\nPat Lee\nAcme Dental\n512-555-0100"
+
+
+@pytest.mark.parametrize("text", [
+    f"{PROSE}\n\nPat Lee\n", f"{PROSE}\nOn Monday pat@x.example wrote:\nthe old text",
+    f"{PROSE}\nOn Monday pat@x.example wrote\nno colon", f"{PROSE}\nNotes:\n> quoted",
+    f"{PROSE}\nSee: the wiki\nmail pat@x.example", f"{PROSE}\nsent > received",
+    f"{PROSE}\nNotes:\nmore", f" {PROSE}\n  > quoted\n"])
+def test_quoted_lines_and_attributions_move_out_of_the_new_text(text: str) -> None:
+    # The long way round, line by line, whatever the text holds.
+    lines = text.split("\n")
+    quoted = {n for n, line in enumerate(lines) if line.lstrip().startswith(">")}
+    quoted |= {n for n, line in enumerate(lines[:-1]) if line.endswith(":") and (
+        n + 1 in quoted or "@" in line)}
+    assert _strip_quoted_lines(text) == (
+        "\n".join(line for n, line in enumerate(lines) if n not in quoted).strip(),
+        "\n".join(line for n, line in enumerate(lines) if n in quoted).strip())
