@@ -124,6 +124,12 @@ def over_limits(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> str | None:
     """Why the message is beyond what one message may hold, or None when it is within."""
     fields = 0
     head_end = len(header_block(raw))
+    # A value this short is within every size limit, and holds no more encoded words,
+    # comments, parameters or addresses than it has bytes: it cannot be over any limit.
+    quiet = min(limits.sender_header, limits.recipient_header, limits.mime_header,
+                limits.short_header, limits.message_id, limits.reply_chain, limits.any_header,
+                limits.address_encoded_words, limits.encoded_words, limits.comments,
+                limits.parameters, limits.addresses - 1)
     content_types = containers = mime = 0
     for match in _fields(raw):
         name = match.group(1).lower()
@@ -135,7 +141,7 @@ def over_limits(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> str | None:
             containers += bool(_CONTAINER.match(value))
         if name in _MIME:
             mime += len(value)
-        problem = _field_problem(match.group(1), value, limits)
+        problem = _field_problem(match.group(1), value, limits) if len(value) > quiet else None
         if problem:
             return problem
     if fields > limits.header_fields:

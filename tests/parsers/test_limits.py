@@ -153,3 +153,17 @@ def test_fields_and_part_delimiters_are_found_at_every_line_start() -> None:
             rng.choice(LINES) for _ in range(rng.randint(1, 30))) + rng.choice([b"", b"\n"])
         fields = [(m.start(1), m.group(1), m.group(2)) for m in _fields(raw)]
         assert (fields, _opened_parts(raw)) == _reference(raw)
+
+
+@pytest.mark.parametrize(("limit", "allowed", "raw"), [
+    ("comments", 3, b"From:((((\r\n\r\nhi\r\n"),
+    ("parameters", 3, b"Content-Type:;;;;\r\n\r\nhi\r\n"),
+    ("addresses", 3, b"To:,,,\r\n\r\nhi\r\n"),
+    ("short_header", 3, b"MIME-Version:1.00\r\n\r\nhi\r\n"),
+    ("encoded_words", 0, b"Subject:=??q?\r\n\r\nhi\r\n"),
+])
+def test_the_shortest_value_over_a_limit_is_refused(limit: str, allowed: int, raw: bytes
+                                                    ) -> None:
+    # Values up to a length no limit can be reached at are not measured: these are one
+    # byte longer than that length.
+    assert over_limits(raw, Limits(**{limit: allowed})) is not None  # type: ignore[arg-type]
