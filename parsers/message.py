@@ -68,6 +68,10 @@ class ParsedMessage:
 
 def _decode_header_value(raw: str) -> str:
     # RFC 2047 words in any charset; bytes that were not declared are recovered.
+    if raw.isascii() and "=?" not in raw:
+        # Nothing to recover (the parser keeps undeclared bytes as non-ASCII surrogates)
+        # and no encoded word to decode: what decode_header gives back is the text itself.
+        return " ".join(raw.split())
     text = unmangle(raw)
     try:
         pieces = decode_header(text)
