@@ -34,6 +34,9 @@ _FORWARD = re.compile(  # [ \t], not \s: from each of many blank lines \s* resca
     r"-{2,}[ \t]*Original Message[ \t]*-{2,})[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# The same after a "\n": a marker line holds no newline, so the first marker is the one at
+# the text's start or the first after a newline (found fast: `^` is tried at every character).
+_FORWARD_AFTER_NEWLINE = re.compile("\n" + _FORWARD.pattern.removeprefix("^"), _FORWARD.flags)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _HEADER_LINE = re.compile(r"^\s*(?:from|de|von|date|sent|to|cc|subject|envoyé|gesendet|"
                           r"an|à|objet|betreff|asunto|enviado|para)\s*:", re.IGNORECASE)
@@ -302,14 +305,22 @@ def _first_quoted(headers: str, quoted_lines: str, earlier: list[str], history: 
     return None, ""
 
 
+def _first_forward(text: str) -> int | None:
+    """Where the first forward marker line starts (as `_FORWARD.search`), or None."""
+    if _FORWARD.match(text) is not None:
+        return 0
+    found = _FORWARD_AFTER_NEWLINE.search(text)
+    return None if found is None else found.start() + 1
+
+
 def split_reply(text: str) -> ReplyParts:
     """Split a body into new text, quoted history and signature."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     head, tail = text[:MAX_REPLY_CHARS], text[MAX_REPLY_CHARS:]
-    forward = _FORWARD.search(head)
+    forward = _first_forward(head)
     history = ""
-    if forward:
-        head, history = head[: forward.start()], head[forward.start():]
+    if forward is not None:
+        head, history = head[:forward], head[forward:]
     message = _Reader(text=head, languages=list(_LANGUAGES), keep_hyphen_lists=True,
                           **_PATTERNS).read()
     first = message.replies[0] if message.replies else None

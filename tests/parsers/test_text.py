@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from mailparser_reply.parser import EmailMessage as ReplyReader
 
-from parsers.text import _LANGUAGES, _PATTERNS, _Reader, _strip_quoted_lines, split_reply
+from parsers.text import (_FORWARD, _LANGUAGES, _PATTERNS, _Reader, _first_forward,
+                          _strip_quoted_lines, split_reply)
 
 
 def _replies(text: str, reader: Any = ReplyReader, **patterns: Any
@@ -106,3 +107,14 @@ def test_quoted_lines_and_attributions_move_out_of_the_new_text(text: str) -> No
     assert _strip_quoted_lines(text) == (
         "\n".join(line for n, line in enumerate(lines) if n not in quoted).strip(),
         "\n".join(line for n, line in enumerate(lines) if n in quoted).strip())
+
+
+@pytest.mark.parametrize("text", [
+    "---------- Forwarded message ---------\nFrom: Pat", f"{PROSE}\n\n-- Forwarded message --",
+    f"{PROSE}\n  Begin forwarded message:  \nFrom: Pat", f"{PROSE}\n-----Original Message-----",
+    f"{PROSE}\nsee --- Forwarded message --- below", f"{PROSE}\n", "",
+    f"{PROSE}\n\n\n--Forwarded Message--\n\n-----ORIGINAL MESSAGE-----",
+])
+def test_the_history_starts_at_the_first_forward_marker_line(text: str) -> None:
+    found = _FORWARD.search(text)
+    assert _first_forward(text) == (found.start() if found else None)
