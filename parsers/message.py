@@ -68,6 +68,10 @@ class ParsedMessage:
 
 def _decode_header_value(raw: str) -> str:
     # RFC 2047 words in any charset; bytes that were not declared are recovered.
+    if raw.isascii() and "=?" not in raw:
+        # Nothing to recover (the parser keeps undeclared bytes as non-ASCII surrogates)
+        # and no encoded word to decode: what decode_header gives back is the text itself.
+        return " ".join(raw.split())
     text = unmangle(raw)
     try:
         pieces = decode_header(text)
@@ -210,11 +214,16 @@ def parse_message(raw: bytes) -> ParsedMessage:
     walker.walk(msg)
     plain = "\n\n".join(t for t in walker.plain if t.strip())
     text = plain if plain.strip() else "\n\n".join(html_to_text(h) for h in walker.html)
-    senders, from_problem = mailboxes(msg, "From")
+
+    def boxes(name: str) -> tuple[list[tuple[str, str]], str | None]:
+        # An absent header has no mailboxes and no problem: skip looking through them all.
+        return mailboxes(msg, name) if name.lower() in decoded else ([], None)
+
+    senders, from_problem = boxes("From")
     if not senders and from_problem is None:  # no From at all: the Sender header
-        senders = mailboxes(msg, "Sender")[0]
-    reply_to = mailboxes(msg, "Reply-To")[0]
-    recipients = mailboxes(msg, "To")[0] + mailboxes(msg, "Cc")[0]
+        senders = boxes("Sender")[0]
+    reply_to = boxes("Reply-To")[0]
+    recipients = boxes("To")[0] + boxes("Cc")[0]
     return_path = decoded.get("return-path")
     return ParsedMessage(
         message_id=next(iter(_message_ids(decoded.get("message-id", ()))), None),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
 from inscriptis import get_text
-from mailparser_reply.parser import EmailMessage as ReplyReader
+
+from parsers.replies import read_replies
 
 # Past these sizes the rest is kept but not rendered or searched: the new text of a real
 # message is short, and both libraries are regular-expression and tree heavy.
@@ -23,7 +23,6 @@ MAX_REPLY_CHARS = 64_000
 MAX_FIELD_LINES = 400
 MAX_FIELD_CHARS = 16_000
 _CELL = re.compile(r"<t[dh][\s>/]", re.IGNORECASE)
-_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "cs", "ja", "zh", "ko"]
 # Forward markers the reply library does not know: Gmail's, Apple Mail's and a bare
 # "Forwarded message" line.
 _FORWARD = re.compile(  # [ \t], not \s: from each of many blank lines \s* rescans them all
@@ -31,104 +30,14 @@ _FORWARD = re.compile(  # [ \t], not \s: from each of many blank lines \s* resca
     r"-{2,}[ \t]*Original Message[ \t]*-{2,})[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# The same after a "\n": a marker line holds no newline, so the first marker is the one at
+# the text's start or the first after a newline (found fast: `^` is tried at every character).
+_FORWARD_AFTER_NEWLINE = re.compile("\n" + _FORWARD.pattern.removeprefix("^"), _FORWARD.flags)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _HEADER_LINE = re.compile(r"^\s*(?:from|de|von|date|sent|to|cc|subject|envoyé|gesendet|"
                           r"an|à|objet|betreff|asunto|enviado|para)\s*:", re.IGNORECASE)
 _ATTRIBUTION = re.compile(r"(wrote|écrit|schrieb|escribió|scritto|написал|skrev|napisał)\s*:\s*$",
                           re.IGNORECASE)
-
-
-# Where a match of the reply library's header or signature patterns can begin: each of their
-# alternatives starts with `^`, `\n` or `\s*^` (and the text it sees has every line
-# stripped), except Danish's optional "-----Oprindelig meddelelse-----" which may start
-# mid-line. Trying the patterns only there gives the same matches as the library's own
-# scan of every character, about forty times faster on ordinary mail.
-_MID_LINE_STARTS = re.compile(r"-----oprindelig meddelelse-----", re.IGNORECASE)
-# Every header alternative has a colon within its first four lines, or is a separator.
-_HEADER_HINT = re.compile(r"[:：]|original message|-----", re.IGNORECASE)
-_HEADER_LINES = 4
-
-
-class _AtLineStarts:
-    """The library's pattern, tried only where a match can begin (see above)."""
-
-    def __init__(self, pattern: re.Pattern[str], needs_colon: bool = False) -> None:
-        self.pattern = pattern
-        self.pattern_text = pattern.pattern
-        self.needs_colon = needs_colon
-
-    def _starts(self, text: str) -> list[int]:
-        lines = [0]
-        at = text.find("\n")
-        while at >= 0:
-            lines.append(at + 1)
-            at = text.find("\n", at + 1)
-        lines.append(len(text) + 1)
-        starts = {m.start() for m in _MID_LINE_STARTS.finditer(text)}
-        hints = [not self.needs_colon or _HEADER_HINT.search(text, begin, end) is not None
-                 for begin, end in zip(lines, lines[1:])]
-        for n, begin in enumerate(lines[:-1]):
-            # Inside a run of blank lines a match cannot begin where it could not have begun
-            # at the run's first line: every alternative that may start on a blank line
-            # opens with `\s*^` or `\n{2,}`, which from there reach as far. Trying each
-            # blank line again rescanned the rest of the run: quadratic in its length.
-            if n and lines[n + 1] - begin == 1 and begin - lines[n - 1] == 1:
-                continue
-            # A header holds a colon within its first lines (wrote:, From:, 日:) unless it
-            # is a separator line: skip the lines that cannot start one.
-            if any(hints[n:n + _HEADER_LINES]):
-                starts.update((begin - 1, begin) if begin else (begin,))
-        return sorted(starts)
-
-    def findall(self, text: str) -> list[Any]:
-        """As `Pattern.findall`: the groups of each non-overlapping match, leftmost first."""
-        found: list[Any] = []
-        groups = self.pattern.groups
-        after = 0
-        for start in self._starts(text):
-            if start < after:
-                continue
-            match = self.pattern.match(text, start)
-            if match is None:
-                continue
-            found.append(match.groups("") if groups > 1 else match.group(groups))
-            after = match.end() if match.end() > start else start + 1
-        return found
-
-    def search(self, text: str) -> re.Match[str] | None:
-        """As `Pattern.search`: the leftmost match."""
-        for start in self._starts(text):
-            match = self.pattern.match(text, start)
-            if match is not None:
-                return match
-        return None
-
-
-class _NeedsMail:
-    """The library's disclaimer pattern, which ends in "mail" (any case) that every match
-    holds: a text without it is not scanned (a scan of every character, about 80 us on an
-    ordinary request). "ı" and "İ" are an i to IGNORECASE but not to str.lower: a text
-    holding one is scanned."""
-
-    def __init__(self, pattern: re.Pattern[str]) -> None:
-        self.pattern = pattern
-
-    def findall(self, text: str) -> list[Any]:
-        """As `Pattern.findall`."""
-        if "ı" not in text and "İ" not in text and "mail" not in text.lower():
-            return []
-        return self.pattern.findall(text)
-
-
-def _patterns() -> dict[str, Any]:
-    """The library's patterns for our languages, compiled once for every message."""
-    reader = ReplyReader(text="", languages=list(_LANGUAGES), keep_hyphen_lists=True)
-    return {"_header_regex": _AtLineStarts(reader.HEADER_REGEX, needs_colon=True),
-            "_signature_regex": _AtLineStarts(reader.SIGNATURE_REGEX),
-            "_disclaimers_regex": _NeedsMail(reader.DISCLAIMERS_REGEX)}
-
-
-_PATTERNS = _patterns()
 
 
 @dataclass(frozen=True)
@@ -159,6 +68,10 @@ def html_to_text(html: str) -> str:
 
 def _strip_quoted_lines(text: str) -> tuple[str, str]:
     """Lines quoted with '>' (and the attribution line above them) moved out."""
+    if ">" not in text and ("@" not in text or ":" not in text):
+        # No line is quoted, and an attribution line needs a '>' line below it or an
+        # address, and a colon: nothing moves.
+        return text.strip(), ""
     lines = text.split("\n")
     keep: list[str] = []
     quoted: list[str] = []
@@ -212,16 +125,23 @@ def _first_quoted(headers: str, quoted_lines: str, earlier: list[str], history: 
     return None, ""
 
 
+def _first_forward(text: str) -> int | None:
+    """Where the first forward marker line starts (as `_FORWARD.search`), or None."""
+    if _FORWARD.match(text) is not None:
+        return 0
+    found = _FORWARD_AFTER_NEWLINE.search(text)
+    return None if found is None else found.start() + 1
+
+
 def split_reply(text: str) -> ReplyParts:
     """Split a body into new text, quoted history and signature."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     head, tail = text[:MAX_REPLY_CHARS], text[MAX_REPLY_CHARS:]
-    forward = _FORWARD.search(head)
+    forward = _first_forward(head)
     history = ""
-    if forward:
-        head, history = head[: forward.start()], head[forward.start():]
-    message = ReplyReader(text=head, languages=list(_LANGUAGES), keep_hyphen_lists=True,
-                          **_PATTERNS).read()
+    if forward is not None:
+        head, history = head[:forward], head[forward:]
+    message = read_replies(head)
     first = message.replies[0] if message.replies else None
     new = first.body if first else ""
     signature = first.signatures if first else ""

@@ -4,13 +4,16 @@ child process under CPU-time and address-space limits, within 1 s of CPU and 100
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from parsers.errors import LimitError, MessageError
-from parsers.limits import Limits, check_limits, first_message_id, over_limits
+from parsers.limits import (Limits, _fields, _opened_parts, check_limits, first_message_id,
+                            over_limits)
 from parsers.message import parse_message
 from tests.helpers import hostile
 from tests.helpers.budget import measure
@@ -116,3 +119,51 @@ def test_the_message_id_is_read_cheaply_from_the_top_header_block(
     assert first_message_id(raw) == expected
     if expected:
         assert parse_message(raw).message_id == expected  # the same id parsing finds
+
+
+# The fields and part delimiters as `^` with MULTILINE (and "boundary" in any case) find
+# them: parsers.limits finds them faster and must find exactly these.
+_PLAIN_FIELD = re.compile(rb"^([!-9;-~]{1,80})[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.MULTILINE)
+_PLAIN_BOUNDARY = re.compile(rb"""boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))""",
+                             re.IGNORECASE)
+_PLAIN_DELIMITER = re.compile(rb"^--([^\r\n]{1,204})\r?$", re.MULTILINE)
+LINES = [
+    b"From: Pat <pat@x.example>", b"Subject : spaced", b"X-Long:\tfolded", b"  continued",
+    b"\tand again", b"", b"Plain body text: with a colon", b":starts with a colon",
+    b"n" * 80 + b": an 80-byte name", b"n" * 81 + b": an 81-byte name",
+    b"TWFuIGlzIGRpc3Rpbmd1aXNoZWQsIG5vdCBvbmx5IGJ5IGhpcyByZWFzb24sIGJ1dCBieSB0aGlz",
+    b"Content-Type: multipart/mixed; BOUNDARY=\"b1\"", b"content-type: multipart/alternative;",
+    b" boundary=b2", b"--b1", b"--b1 ", b"--b2--", b"--b3", b"--" + b"x" * 205, b"--b1\r",
+    b"\r", b"Name:", b"x", b"--", b"boundary = \"\"",
+]
+
+
+def _reference(raw: bytes) -> tuple[list[tuple[int, bytes, bytes]], int]:
+    fields = [(m.start(1), m.group(1), m.group(2)) for m in _PLAIN_FIELD.finditer(raw)]
+    boundaries = {(m.group(1) or m.group(2)) for m in _PLAIN_BOUNDARY.finditer(raw)}
+    opened = sum(1 for m in _PLAIN_DELIMITER.finditer(raw)
+                 if m.group(1).rstrip(b" \t") in boundaries) if b"--" in raw else 0
+    return fields, opened
+
+
+def test_fields_and_part_delimiters_are_found_at_every_line_start() -> None:
+    rng = random.Random(22)  # fixed: a failure repeats
+    for _ in range(1_500):
+        raw = rng.choice([b"\r\n", b"\n"]).join(
+            rng.choice(LINES) for _ in range(rng.randint(1, 30))) + rng.choice([b"", b"\n"])
+        fields = [(m.start(1), m.group(1), m.group(2)) for m in _fields(raw)]
+        assert (fields, _opened_parts(raw)) == _reference(raw)
+
+
+@pytest.mark.parametrize(("limit", "allowed", "raw"), [
+    ("comments", 3, b"From:((((\r\n\r\nhi\r\n"),
+    ("parameters", 3, b"Content-Type:;;;;\r\n\r\nhi\r\n"),
+    ("addresses", 3, b"To:,,,\r\n\r\nhi\r\n"),
+    ("short_header", 3, b"MIME-Version:1.00\r\n\r\nhi\r\n"),
+    ("encoded_words", 0, b"Subject:=??q?\r\n\r\nhi\r\n"),
+])
+def test_the_shortest_value_over_a_limit_is_refused(limit: str, allowed: int, raw: bytes
+                                                    ) -> None:
+    # Values up to a length no limit can be reached at are not measured: these are one
+    # byte longer than that length.
+    assert over_limits(raw, Limits(**{limit: allowed})) is not None  # type: ignore[arg-type]

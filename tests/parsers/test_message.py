@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from email.header import decode_header
+
 import pytest
 
 from parsers.errors import MessageError
-from parsers.message import parse_message
+from parsers.message import _decode_header_value, parse_message
 from parsers.text import split_reply
+from parsers.textcodec import decode_bytes, unmangle
 from tests.helpers import mail as F
 
 
@@ -112,3 +115,15 @@ def test_a_disclaimer_is_cut_from_the_new_text_in_any_case(word: str) -> None:
     parts = split_reply(f"The printer is down.\n\nCONFIDENTIAL: This {word} is for the "
                         "addressee only.\nThanks")
     assert "CONFIDENTIAL" not in parts.new and "printer is down" in parts.new
+
+
+@pytest.mark.parametrize("value", [
+    "Re:  printer\r\n\tdown ", " spaced  out ", "a=b?c", "=? not a word", "x =?", "",
+    "=?utf-8?q?caf=C3=A9?= au lait", "=?iso-8859-1?b?Q2Fm6Q==?=", "caf\udce9 cr\udcc3\udca8me",
+    "Zoë Müller", "\u00a0non-breaking\u2003spaces\u00a0",
+])
+def test_a_header_value_is_decoded_as_decode_header_reads_it(value: str) -> None:
+    # The long way for every value, the way the parser took before it learnt a short cut.
+    pieces = decode_header(unmangle(value))
+    words = [decode_bytes(p, c)[0] if isinstance(p, bytes) else p for p, c in pieces]
+    assert _decode_header_value(value) == " ".join("".join(words).split())
