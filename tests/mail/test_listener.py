@@ -53,3 +53,14 @@ def test_a_plain_address_is_read_with_its_parameters() -> None:
 def test_any_argument_reads_as_aiosmtpd_reads_it(arg: str, limit: int) -> None:
     ours, theirs = _pair(arg, limit)
     assert ours == theirs
+
+
+_PART = st.text(alphabet="aZ9.-_!#$%&'*+/=?^`{|}~\"é ", min_size=0, max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PART, _PART, st.sampled_from(["", " SIZE=1", "\t BODY=8BITMIME", " (c) X", "x", ">"]))
+def test_address_like_arguments_read_as_aiosmtpd_reads_them(local: str, domain: str,
+                                                            tail: str) -> None:
+    ours, theirs = _pair(f"<{local}@{domain}>{tail}")
+    assert ours == theirs
