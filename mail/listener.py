@@ -85,8 +85,9 @@ class _Session(SMTP):
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         # aiosmtpd parses every MAIL and RCPT address with the email package's header parser
-        # and declares a class on each call (about 30 us of the event loop per address); a
-        # plain address gives the same (address, rest) read directly.
+        # and declares a class on each call (about 30 us of the event loop per address, and
+        # cyclic garbage: 86 young and one full collection per 3,000 messages against 3 and
+        # none); a plain address gives the same (address, rest) read directly.
         plain = _PLAIN_ADDRESS.match(arg)
         if plain is None:
             return super()._getaddr(arg)
