@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from collections.abc import Iterable
 from typing import Any
@@ -19,6 +20,10 @@ from mail.settings import SmtpSettings
 from mail.smtp import Counters, SMTPHandler, server_tls_context
 
 log = logging.getLogger("mail.smtp")
+# `<local@domain>` in plain ASCII dot-atoms, as nearly every client writes its MAIL and RCPT;
+# anything else (quoted or UTF-8 local parts, literals, comments, `<>`) goes to aiosmtpd's parser.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ADDRESS = re.compile(rf"<({_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>")
 
 
 class _Session(SMTP):
@@ -77,6 +82,23 @@ class _Session(SMTP):
             log.info("smtp.session_too_long", extra={"seconds": self._max_session})
             self._writer.write(b"421 4.4.2 Session time limit exceeded, closing connection\r\n")
             self.transport.close()
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        # aiosmtpd parses every MAIL and RCPT address with the email package's header parser
+        # and declares a class on each call (about 30 us of the event loop per address, and
+        # cyclic garbage: 86 young and one full collection per 3,000 messages against 3 and
+        # none); a plain address gives the same (address, rest) read directly.
+        plain = _PLAIN_ADDRESS.match(arg)
+        if plain is None:
+            return super()._getaddr(arg)
+        address, rest = plain.group(1), arg[plain.end():]
+        if rest[:1] in (" ", "\t"):
+            rest = rest.lstrip()  # as the header parser skips the folding white space
+        if rest[:1] == "(":
+            return super()._getaddr(arg)  # a comment: the header parser's to skip
+        if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
+            return None, None
+        return address, rest
 
     async def push(self, status: Any) -> None:
         # aiosmtpd answers size faults with "552 Error: ..."; senders and their logs are
