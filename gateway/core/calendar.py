@@ -46,6 +46,9 @@ class BusinessCalendar:
         # Whether a date is a business day never changes for this calendar: each is looked
         # up once (the holidays lookup is the slow part of every due time and is_open).
         self._business_days: dict[date, bool] = {}
+        # ... and so is each day's open window in UTC (None: closed), which every due time
+        # walks through day by day (120 business hours are twelve days or more).
+        self._utc_windows: dict[date, tuple[datetime, datetime] | None] = {}
 
     def holiday(self, day: date) -> str | None:
         """The name of the holiday or closure on a local date, if any."""
@@ -82,6 +85,18 @@ class BusinessCalendar:
             yield max(start, at), end
         raise ValueError("no business hours in the next ten years")
 
+    def _utc_window(self, day: date) -> tuple[datetime, datetime] | None:
+        """The open window of a local date in UTC, or None when the desk is closed."""
+        try:
+            return self._utc_windows[day]
+        except KeyError:
+            window = None
+            if self.is_business_day(day):
+                start, end = self._window(day)
+                window = (_utc(start), _utc(end))
+            self._utc_windows[day] = window
+            return window
+
     def is_open(self, at: datetime) -> bool:
         """True when the desk is staffed at `at` (17:00:00 is already closed)."""
         _require_aware(at)
@@ -100,14 +115,21 @@ class BusinessCalendar:
         """The moment `delta` of open desk time has passed since `at`."""
         if delta < timedelta(0):
             raise ValueError("business time can only be added forward")
+        _require_aware(at)
+        # Subtract in UTC: a wall-clock difference would be wrong across DST.
+        moment = _utc(at)
         remaining = delta
-        for start, end in self._windows_from(at):
-            # Subtract in UTC: a wall-clock difference would be wrong across DST.
-            span = _utc(end) - _utc(start)
+        day = at.astimezone(self.tz).date()
+        for offset in range(_MAX_DAYS_AHEAD):
+            window = self._utc_window(day + timedelta(days=offset))
+            if window is None or window[1] <= moment:
+                continue
+            start = max(window[0], moment)
+            span = window[1] - start
             if remaining <= span:
-                return (_utc(start) + remaining).astimezone(self.tz)
+                return (start + remaining).astimezone(self.tz)
             remaining -= span
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise ValueError("no business hours in the next ten years")
 
     def business_time_between(self, start: datetime, end: datetime) -> timedelta:
         """How much open desk time lies between two moments."""
