@@ -98,11 +98,33 @@ _FROM: dict[tuple[str, str], str] = {}  # the desk's From line, per name and add
 
 def _line(name: str, value: str, plain: re.Pattern[str]) -> str:
     """`name: value` folded as EmailMessage folds it under the SMTP policy."""
-    if (len(name) + 2 + len(value) <= _WIDTH and "=?" not in value
-            and plain.fullmatch(value)):
-        return f"{name}: {value}\r\n"
+    if "=?" not in value and plain.fullmatch(value):
+        if len(name) + 2 + len(value) <= _WIDTH:
+            return f"{name}: {value}\r\n"
+        if plain is _PLAIN_TEXT:
+            words = _fold_words(name, value)
+            if words is not None:
+                return words
     folded: str = _SMTP.fold(name, _SMTP.header_store_parse(name, value)[1])
     return folded
+
+
+def _fold_words(name: str, value: str) -> str | None:
+    """Plain ASCII words too long for one line, folded as the standard library folds an
+    unstructured header: the whole value on a line of its own when it fits there, else
+    as many words on each line as fit; None when a word is too long for any line (the
+    library then writes encoded words)."""
+    if len(value) + 1 <= _WIDTH:
+        return f"{name}:\r\n {value}\r\n"
+    lines = [f"{name}:"]
+    for word in value.split(" "):
+        if len(word) + 1 > _WIDTH:
+            return None
+        if len(lines[-1]) + 1 + len(word) <= _WIDTH:
+            lines[-1] += " " + word
+        else:
+            lines.append(" " + word)
+    return "\r\n".join(lines) + "\r\n"
 
 
 def _from_line(sender_name: str, sender: str) -> str:

@@ -70,6 +70,7 @@ BODIES = [
     "tail spaces   \nand tab\t\n", "form\x0cfeed\x0bvt", "line\u2028sep\x85nel",
     "é" * 200, "=3D already = signs =\n", "emoji 🙂 mixed\r\n\r\n", "a\n" * 50,
 ]
+WORDS = ["Re:", "[SR-000123]", "printer" * 12, "über" * 20, "x" * 90, "a", "(b)", "=?q?=", "\t"]
 IDS = [None, "<abc@x.example>", "<a.b.c@[10.0.0.1]>", "junk", "<bad id@x>",
        "<" + "z" * 90 + "@long.example>", "<=?x?=@y>"]
 ZONES = [timezone.utc, ZoneInfo("America/Chicago"), timezone(timedelta(hours=5, minutes=30)),
@@ -88,7 +89,9 @@ def _case(rng: random.Random) -> tuple[OutgoingEmail, str, str, str, datetime]:
                  else " ".join(f"<r{k}@chain.example>" for k in range(rng.randint(1, 14)))
                  for _ in range(rng.choice([0, 0, 1, 2, 5, 12])))
     email = OutgoingEmail(
-        to=rng.choice(ADDRESSES), subject=rng.choice(SUBJECTS), text=rng.choice(BODIES),
+        to=rng.choice(ADDRESSES), subject=rng.choice(SUBJECTS) if rng.random() < 0.6 else
+        " ".join(rng.choice(WORDS)[:rng.choice([3, 8, 40, 70, 80])]
+                 for _ in range(rng.randint(1, 30))), text=rng.choice(BODIES),
         in_reply_to=rng.choice(IDS), references=refs,
         auto_submitted=rng.choice(["auto-replied", "auto-generated"]))
     zone = rng.choice(ZONES)
