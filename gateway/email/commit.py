@@ -108,7 +108,7 @@ class Committer:
         if not added:
             return replace(decision.outcome, outcome=Outcome.DUPLICATE,
                            reason=f"already added to {number}")
-        if self.store.tickets.get(number).status == TicketStatus.RESOLVED:
+        if self.store.tickets.get(number, events=False).status == TicketStatus.RESOLVED:
             # The client answered after we resolved it: it is not resolved for them.
             self.store.tickets.set_status(number, TicketStatus.OPEN, now, actor=sender.address)
         return decision.outcome

@@ -246,7 +246,8 @@ class EmailIntake:
         target = thread_target(parsed, self.store, self.config.desk.ticket_prefix)
         if not (target.number and target.by_subject):
             return target, ()
-        if may_update(sender.requester, self.store.tickets.get(target.number), self.store):
+        if may_update(sender.requester, self.store.tickets.get(target.number, events=False),
+                      self.store):
             return target, ()
         return Target(), ("unverified_reference", f"references:{target.number}")
 
@@ -294,7 +295,8 @@ class EmailIntake:
             result = self.committer.update(decision, parsed, now)
         elif result.outcome == Outcome.REJECTED and parsed is not None:
             result = self.committer.reject(row, decision, parsed, now)
-        ticket_id = self.store.tickets.get(result.ticket).id if result.ticket else None
+        ticket_id = (self.store.tickets.get(result.ticket, events=False).id if result.ticket
+                     else None)
         self.store.messages.set_outcome(row, result.outcome, result.reason, ticket_id,
                                         source_id=decision.source_id)
         return result

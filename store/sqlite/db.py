@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import os
 import sqlite3
 import threading
@@ -52,6 +53,13 @@ def _is_busy(exc: BaseException) -> bool:
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
+@functools.lru_cache(maxsize=256)
+def _keys(names: tuple[str, ...]) -> list[str]:
+    """The dict keys of a result's columns (sqlite-utils' names for repeated ones), worked
+    out once per column list rather than on every query."""
+    return dedupe_keys(names)  # type: ignore[no-any-return]
+
+
 class Database(sqlite_utils.Database):
     """A sqlite-utils connection with the one call the shared repositories add (`insert`)."""
 
@@ -67,7 +75,7 @@ class Database(sqlite_utils.Database):
         cursor = self.conn.execute(statement, () if params is None else params)
         if cursor.description is None:
             raise ValueError(f"query() needs a statement that returns rows: {statement!r}")
-        keys = dedupe_keys(d[0] for d in cursor.description)
+        keys = _keys(tuple(d[0] for d in cursor.description))
         rows = cursor.fetchall() if returning else cursor
         return (dict(zip(keys, row)) for row in rows)
 
