@@ -295,8 +295,9 @@ class EmailIntake:
             result = self.committer.update(decision, parsed, now)
         elif result.outcome == Outcome.REJECTED and parsed is not None:
             result = self.committer.reject(row, decision, parsed, now)
-        ticket_id = (self.store.tickets.get(result.ticket, events=False).id if result.ticket
-                     else None)
+        ticket_id = result.ticket_id
+        if ticket_id is None and result.ticket:
+            ticket_id = self.store.tickets.get(result.ticket, events=False).id
         self.store.messages.set_outcome(row, result.outcome, result.reason, ticket_id,
                                         source_id=decision.source_id)
         return result
