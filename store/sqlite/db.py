@@ -53,6 +53,15 @@ def _is_busy(exc: BaseException) -> bool:
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
+@functools.lru_cache(maxsize=512)
+def _kind(statement: str) -> str:
+    """"select", "returning" (a write that returns rows) or "other"; once per statement."""
+    keyword = statement.lstrip()[:6].upper()
+    if keyword == "SELECT":
+        return "select"
+    return "returning" if keyword in _WRITES and "RETURNING" in statement.upper() else "other"
+
+
 @functools.lru_cache(maxsize=256)
 def _keys(names: tuple[str, ...]) -> list[str]:
     """The dict keys of a result's columns (sqlite-utils' names for repeated ones), worked
@@ -68,9 +77,9 @@ class Database(sqlite_utils.Database):
         """The rows of a SELECT, or of a write's RETURNING (fetched at once: the write is
         done on return), as dicts. Run as they are, not in the SAVEPOINT and RELEASE (two
         more statements) sqlite-utils adds to undo a statement that returns no rows."""
-        keyword = statement.lstrip()[:6].upper()
-        returning = keyword in _WRITES and "RETURNING" in statement.upper()
-        if (keyword != "SELECT" and not returning) or self._tracer:
+        kind = _kind(statement)
+        returning = kind == "returning"
+        if kind == "other" or self._tracer:
             return super().query(statement, params)
         cursor = self.conn.execute(statement, () if params is None else params)
         if cursor.description is None:
