@@ -138,6 +138,12 @@ class Committer:
             message_id=parsed.message_id, reason=result.reason, reply_message_id=reply_id)
         return replace(result, reply=result.reply if reply_id else None)
 
+    def ticket_id(self, result: EmailOutcome) -> int | None:
+        """The row of the outcome's ticket: the one just opened or updated, else read."""
+        if result.ticket_id is not None or not result.ticket:
+            return result.ticket_id
+        return self.store.tickets.get(result.ticket, events=False).id
+
     def send(self, email: OutgoingEmail, now: datetime, ticket_id: int | None,
              key: str) -> str | None:
         """Queue one outgoing mail in the outbox; its Message-ID."""

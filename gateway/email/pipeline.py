@@ -246,8 +246,7 @@ class EmailIntake:
         target = thread_target(parsed, self.store, self.config.desk.ticket_prefix)
         if not (target.number and target.by_subject):
             return target, ()
-        if may_update(sender.requester, self.store.tickets.get(target.number, events=False),
-                      self.store):
+        if may_update(sender.requester, self.store.tickets.get(target.number), self.store):
             return target, ()
         return Target(), ("unverified_reference", f"references:{target.number}")
 
@@ -295,9 +294,7 @@ class EmailIntake:
             result = self.committer.update(decision, parsed, now)
         elif result.outcome == Outcome.REJECTED and parsed is not None:
             result = self.committer.reject(row, decision, parsed, now)
-        ticket_id = result.ticket_id
-        if ticket_id is None and result.ticket:
-            ticket_id = self.store.tickets.get(result.ticket, events=False).id
+        ticket_id = self.committer.ticket_id(result)
         self.store.messages.set_outcome(row, result.outcome, result.reason, ticket_id,
                                         source_id=decision.source_id)
         return result
