@@ -3,6 +3,7 @@ apart from `store.ports` only to keep each module short; `Store` names them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -57,8 +58,14 @@ class RateHitRepository(Protocol):
     def hit(self, key: str, at: datetime, since: datetime) -> int:
         """Record one attempt under `key`; return how many it has had since `since`."""
 
+    def record(self, key: str, at: datetime, since: datetime) -> None:
+        """Record one attempt under `key` (forgetting those before `since`), counting none."""
+
     def count(self, key: str, since: datetime) -> int:
         """How many attempts `key` has had since `since`, recording none."""
+
+    def counts(self, keys: Sequence[tuple[str, datetime]]) -> list[int]:
+        """How many attempts each (key, since) has had since then, in one read."""
 
     def clear(self, key: str) -> None:
         """Forget the attempts of `key`."""

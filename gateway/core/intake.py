@@ -42,6 +42,11 @@ class TicketRequest:
     field_sources: Mapping[str, str] = field(default_factory=dict)
 
 
+# The fields a request and a new ticket share, found once.
+_SHARED = tuple(f.name for f in fields(NewTicket)
+                if f.name in {g.name for g in fields(TicketRequest)})
+
+
 class IntakeService:
     """Turns complete requests into tickets with priority, SLA due times and hour flags."""
 
@@ -71,8 +76,7 @@ class IntakeService:
                 flags.append("after_hours_fee")
         # The store cannot import TicketRequest (it imports nothing of ours), so the
         # shared fields are carried across by name.
-        shared = {f.name: getattr(request, f.name) for f in fields(NewTicket)
-                  if hasattr(request, f.name)}
+        shared = {name: getattr(request, name) for name in _SHARED}
         shared.update(
             priority=level,
             after_hours=after_hours,

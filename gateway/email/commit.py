@@ -77,7 +77,7 @@ class Committer:
         if result.page:
             queue_page(self.store, PageRequest.of(ticket, Route.CRITICAL_EMAIL), ticket.id, now,
                        self.config.voice.escalation)
-        return replace(result, ticket=ticket.number)
+        return replace(result, ticket=ticket.number, ticket_id=ticket.id)
 
     def _completed(self, ticket: Ticket, talk: Conversation, answer: ParsedMessage,
                    now: datetime) -> None:
@@ -108,10 +108,11 @@ class Committer:
         if not added:
             return replace(decision.outcome, outcome=Outcome.DUPLICATE,
                            reason=f"already added to {number}")
-        if self.store.tickets.get(number).status == TicketStatus.RESOLVED:
+        ticket = self.store.tickets.get(number, events=False)
+        if ticket.status == TicketStatus.RESOLVED:
             # The client answered after we resolved it: it is not resolved for them.
             self.store.tickets.set_status(number, TicketStatus.OPEN, now, actor=sender.address)
-        return decision.outcome
+        return replace(decision.outcome, ticket_id=ticket.id)
 
     def reject(self, row: int, decision: Decision, parsed: ParsedMessage, now: datetime
                ) -> EmailOutcome:
@@ -136,6 +137,12 @@ class Committer:
             row, now, list(result.missing), sender=sender.reply_to or sender.address,
             message_id=parsed.message_id, reason=result.reason, reply_message_id=reply_id)
         return replace(result, reply=result.reply if reply_id else None)
+
+    def ticket_id(self, result: EmailOutcome) -> int | None:
+        """The row of the outcome's ticket: the one just opened or updated, else read."""
+        if result.ticket_id is not None or not result.ticket:
+            return result.ticket_id
+        return self.store.tickets.get(result.ticket, events=False).id
 
     def send(self, email: OutgoingEmail, now: datetime, ticket_id: int | None,
              key: str) -> str | None:

@@ -25,6 +25,8 @@ class EmailOutcome:
     reply: str | None = None  # "acknowledgement", "rejection" or None
     page: bool = False
     message_id: str | None = None
+    # The ticket's row, when the commit has it at hand (not part of the JSON object).
+    ticket_id: int | None = field(default=None, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         """The interface contract's object (DESIGN.md), plus reply/page/message_id."""

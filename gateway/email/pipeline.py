@@ -294,7 +294,7 @@ class EmailIntake:
             result = self.committer.update(decision, parsed, now)
         elif result.outcome == Outcome.REJECTED and parsed is not None:
             result = self.committer.reject(row, decision, parsed, now)
-        ticket_id = self.store.tickets.get(result.ticket).id if result.ticket else None
+        ticket_id = self.committer.ticket_id(result)
         self.store.messages.set_outcome(row, result.outcome, result.reason, ticket_id,
                                         source_id=decision.source_id)
         return result

@@ -80,9 +80,18 @@ def _captured(fields: ExtractedFields) -> list[str]:
     if fields.callback_numbers:
         lines.append(f"  Call-back:  {', '.join(fields.callback_numbers)}")
     if fields.description:
-        text = " ".join(fields.description.split())
+        text = _words(fields.description, 300)
         lines.append(f"  Issue:      {text[:300]}{'...' if len(text) > 300 else ''}")
     return lines
+
+
+def _words(text: str, limit: int) -> str:
+    """The text's words one space apart, or a beginning of them longer than `limit`
+    characters (a description may run to thousands of words; a reply quotes 300 characters)."""
+    head = text[:4 * limit]
+    words = " ".join(head.split())
+    # The head's words agree with the whole text's up to the head's last, perhaps cut, word.
+    return words if len(words) > limit or len(head) == len(text) else " ".join(text.split())
 
 
 def acknowledgement(ticket: Ticket, fields: ExtractedFields, to: str, subject: str,

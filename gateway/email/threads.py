@@ -88,7 +88,7 @@ def thread_target(parsed: ParsedMessage, store: Store, prefix: str) -> Target:
     for match in re.finditer(re.escape(prefix) + r"(\d{1,12})\b", parsed.subject, re.IGNORECASE):
         number = f"{prefix}{int(match.group(1)):06d}"
         try:
-            return Target(store.tickets.get(number).number, by_subject=True)
+            return Target(store.tickets.get(number, events=False).number, by_subject=True)
         except TicketNotFound:
             continue
     return Target()

@@ -35,21 +35,22 @@ def held_reason(store: Store, config: Config, to: str, thread: str | None,
                 now: datetime) -> str | None:
     """Why an automatic reply to `to` (in `thread`, a `thread_key`, if it has one) must be
     held back now, or None."""
-    sent = store.rate_hits.count(_sender(to), now - SENDER_WINDOW)
-    if sent >= config.mail.sender_replies:
-        return f"{sent} automatic replies to this address in the last hour"
+    keys = [(_sender(to), now - SENDER_WINDOW)]
     if thread is not None:
-        sent = store.rate_hits.count(_thread(thread), now - THREAD_WINDOW)
-        if sent >= config.mail.conversation_replies:
-            return f"{sent} automatic replies in this conversation in the last day"
+        keys.append((_thread(thread), now - THREAD_WINDOW))
+    sent = store.rate_hits.counts(keys)  # both in one read
+    if sent[0] >= config.mail.sender_replies:
+        return f"{sent[0]} automatic replies to this address in the last hour"
+    if thread is not None and sent[1] >= config.mail.conversation_replies:
+        return f"{sent[1]} automatic replies in this conversation in the last day"
     return None
 
 
 def count_reply(store: Store, to: str, thread: str | None, now: datetime) -> None:
     """Count one automatic reply queued to `to` (in `thread`)."""
-    store.rate_hits.hit(_sender(to), now, now - SENDER_WINDOW)
+    store.rate_hits.record(_sender(to), now, now - SENDER_WINDOW)
     if thread is not None:
-        store.rate_hits.hit(_thread(thread), now, now - THREAD_WINDOW)
+        store.rate_hits.record(_thread(thread), now, now - THREAD_WINDOW)
 
 
 def _sender(to: str) -> str:

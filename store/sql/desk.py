@@ -3,6 +3,7 @@ links and the hits that throttle logins and portal posts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -130,14 +131,32 @@ class RateHits:
         """Record one attempt under `key`; return how many it has had since `since`."""
 
         def work(db: Database) -> int:
-            if self._lock_key:  # concurrent hits of one key count each other, none missed
-                db.execute(self._lock_key, [f"rate_hits:{key}"])
-            db.execute("DELETE FROM rate_hits WHERE key = ? AND at < ?", [key, to_db(since)])
-            db.execute("INSERT INTO rate_hits (key, at) VALUES (?, ?)", [key, to_db(at)])
+            self._record(db, key, at, since)
             return int(next(db.query("SELECT count(*) AS n FROM rate_hits WHERE key = ?",
                                      [key]))["n"])
 
         return self._conns.write(work)
+
+    def record(self, key: str, at: datetime, since: datetime) -> None:
+        """Record one attempt under `key` (forgetting those before `since`), counting none."""
+        self._conns.write(lambda db: self._record(db, key, at, since))
+
+    def _record(self, db: Database, key: str, at: datetime, since: datetime) -> None:
+        if self._lock_key:  # concurrent hits of one key count each other, none missed
+            db.execute(self._lock_key, [f"rate_hits:{key}"])
+        db.execute("DELETE FROM rate_hits WHERE key = ? AND at < ?", [key, to_db(since)])
+        db.execute("INSERT INTO rate_hits (key, at) VALUES (?, ?)", [key, to_db(at)])
+
+    def counts(self, keys: Sequence[tuple[str, datetime]]) -> list[int]:
+        """How many attempts each (key, since) has had since then, in one read."""
+        if not keys:
+            return []
+        columns = ", ".join(f"(SELECT count(*) FROM rate_hits WHERE key = ? AND at >= ?) AS n{i}"
+                            for i in range(len(keys)))
+        with self._conns.reading() as db:
+            row = next(db.query(f"SELECT {columns}",
+                                [value for key, since in keys for value in (key, to_db(since))]))
+        return [int(row[f"n{i}"]) for i in range(len(keys))]
 
     def count(self, key: str, since: datetime) -> int:
         """How many attempts `key` has had since `since`, recording none."""

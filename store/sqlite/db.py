@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlite_utils
-from sqlite_utils.utils import dedupe_keys
 from tenacity import (
     RetryError,
     Retrying,
@@ -33,6 +32,7 @@ from store.errors import (
 )
 from store.rows import from_db as from_db, to_db as to_db  # bench imports them from here
 from store.sql.connection import Database as SqlDatabase, Dialect
+from store.sqlite.results import row_keys, statement_kind
 
 T = TypeVar("T")
 
@@ -49,9 +49,6 @@ def _is_busy(exc: BaseException) -> bool:
     return "locked" in text or "busy" in text
 
 
-_WRITES = ("INSERT", "UPDATE", "DELETE")
-
-
 class Database(sqlite_utils.Database):
     """A sqlite-utils connection with the one call the shared repositories add (`insert`)."""
 
@@ -60,14 +57,14 @@ class Database(sqlite_utils.Database):
         """The rows of a SELECT, or of a write's RETURNING (fetched at once: the write is
         done on return), as dicts. Run as they are, not in the SAVEPOINT and RELEASE (two
         more statements) sqlite-utils adds to undo a statement that returns no rows."""
-        keyword = statement.lstrip()[:6].upper()
-        returning = keyword in _WRITES and "RETURNING" in statement.upper()
-        if (keyword != "SELECT" and not returning) or self._tracer:
+        kind = statement_kind(statement)
+        returning = kind == "returning"
+        if kind == "other" or self._tracer:
             return super().query(statement, params)
         cursor = self.conn.execute(statement, () if params is None else params)
         if cursor.description is None:
             raise ValueError(f"query() needs a statement that returns rows: {statement!r}")
-        keys = dedupe_keys(d[0] for d in cursor.description)
+        keys = row_keys(tuple(d[0] for d in cursor.description))
         rows = cursor.fetchall() if returning else cursor
         return (dict(zip(keys, row)) for row in rows)
 

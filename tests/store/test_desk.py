@@ -54,6 +54,18 @@ def test_rate_hits_count_inside_the_window(store: Store) -> None:
     assert store.rate_hits.hit("k", T0, T0) == 1
 
 
+def test_rate_hits_recorded_and_counted_together(store: Store) -> None:
+    for i in range(3):
+        store.rate_hits.record("a", T0 + timedelta(minutes=i), T0)
+    store.rate_hits.record("b", T0, T0)
+    assert store.rate_hits.counts([("a", T0 + timedelta(minutes=1)), ("b", T0), ("c", T0),
+                                   ("a", T0)]) == [2, 1, 0, 3]
+    assert store.rate_hits.counts([]) == []
+    # Recording drops what is older than its window, as hit does.
+    store.rate_hits.record("a", T0 + timedelta(hours=2), T0 + timedelta(minutes=90))
+    assert store.rate_hits.counts([("a", T0)]) == [1]
+
+
 def test_work_fields_round_trip(store: Store) -> None:
     number = store.tickets.create(new(), T0).number
     store.tickets.update(number, T0, {"assignee": "ana", "level": 2, "triaged_at": T0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -119,3 +120,39 @@ def test_holiday_names(calendar: BusinessCalendar) -> None:
 def test_a_week_with_no_working_day_is_refused() -> None:
     with pytest.raises(ValueError):
         BusinessCalendar(CHICAGO, time(7), time(17), days=())
+
+
+def _walked(calendar: BusinessCalendar, at: datetime, delta: timedelta) -> datetime:
+    """add_business_time as the open windows say it, one window after another."""
+    remaining = delta
+    for start, end in calendar._windows_from(at):
+        span = end.astimezone(timezone.utc) - start.astimezone(timezone.utc)
+        if remaining <= span:
+            return (start.astimezone(timezone.utc) + remaining).astimezone(calendar.tz)
+        remaining -= span
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize("ledger_from", [None, chicago(2026, 1, 2, 9, 0), chicago(2026, 12, 1, 9, 0)])
+def test_add_business_time_matches_the_windows_for_many_moments(
+        ledger_from: datetime | None) -> None:
+    # Around DST changes, holidays, weekends, opening and closing times, in several zones;
+    # moments before the first one a calendar was asked about are walked day by day.
+    calendar = BusinessCalendar(CHICAGO, time(7, 0), time(17, 0))
+    if ledger_from is not None:
+        calendar.add_business_time(ledger_from, timedelta(0))
+    rng = random.Random(3)
+    zones = [CHICAGO, timezone.utc, timezone(timedelta(hours=5, minutes=30))]
+    starts = [chicago(2026, 3, 6, 16, 0), chicago(2026, 10, 30, 16, 0),
+              chicago(2026, 12, 23, 7, 0), chicago(2027, 6, 17, 12, 0)]
+    for _ in range(1500):
+        step = rng.choice([1, 60])  # minutes; whole hours land on opening and closing times
+        at = (rng.choice(starts) + timedelta(minutes=step * rng.randrange(0, 8 * 24 * 60 // step))
+              ).astimezone(rng.choice(zones))
+        delta = rng.choice([timedelta(0), timedelta(hours=1), timedelta(hours=10),
+                            timedelta(hours=120), timedelta(hours=240),
+                            timedelta(minutes=rng.randrange(0, 300 * 60))])
+        ours = calendar.add_business_time(at, delta)
+        assert ours == _walked(calendar, at, delta), (at, delta)
+        assert ours.tzinfo is calendar.tz and calendar.business_time_between(at, ours) == delta
+        assert str(ours) == str(_walked(calendar, at, delta))

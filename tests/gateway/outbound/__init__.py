@@ -1,0 +1,1 @@
+"""gateway.outbound: outgoing mail as written."""
