@@ -17,6 +17,7 @@ from gateway.web.app import create_app
 from gateway.config import Config
 from gateway.errors import StartupError
 from gateway.runtime.health import HealthChecks
+from gateway.runtime.httpchannel import quiet_channels
 from gateway.runtime.openfiles import http_connection_budget, raise_open_files_limit
 from gateway.runtime.services import Services, build_services, local_token
 from gateway.runtime.components import Component
@@ -125,7 +126,7 @@ def _stop(started: list[Component]) -> None:
 def _http_server(config: Config, app: Flask, connections: int) -> Any:
     """Waitress bound to [http] host/port, or a StartupError naming the keys."""
     try:
-        return create_server(
+        return quiet_channels(create_server(
             app, host=config.http.host, port=config.http.port, threads=config.http.threads,
             ident="intake-gateway", clear_untrusted_proxy_headers=True,
             # refused with 413 from the Content-Length alone, or once a chunked body passes it
@@ -135,7 +136,7 @@ def _http_server(config: Config, app: Flask, connections: int) -> Any:
             asyncore_use_poll=True,
             connection_limit=connections,
             channel_timeout=config.http.idle_timeout_seconds,
-        )
+        ))
     except OSError as exc:
         raise StartupError(
             f"http: cannot listen on {config.http.host}:{config.http.port}: {exc.strerror}"
