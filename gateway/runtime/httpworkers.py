@@ -22,6 +22,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,8 @@ class HttpWorkers:
     """`processes` children serving HTTP on `sock`, the socket serve bound."""
 
     def __init__(self, source: Path | None, sock: socket.socket, processes: int,
-                 relay: Relay, connections: int) -> None:
+                 relay: Relay, connections: int, target: Callable[..., None]) -> None:
+        self.target = target  # what each child runs (serve's http_child)
         self.source = source
         self.sock = sock
         self.connections = connections  # each child's cap, as serve sized it
@@ -205,11 +207,9 @@ class HttpWorkers:
         return worker
 
     def _spawn(self, n: int) -> tuple[Any, Any]:
-        from gateway.runtime.server import http_child
-
         started = self._context.Event()
         worker = self._context.Process(
-            target=http_child, name=f"http-{n + 1}", daemon=True,
+            target=self.target, name=f"http-{n + 1}", daemon=True,
             args=(self.source, os.getcwd(), self.sock, self.connections, self.relay.address,
                   self.relay.key, started))
         worker.start()

@@ -74,7 +74,7 @@ def serve(
         if config.http.processes > 1:  # they serve on the socket just bound; this one waits
             relay = Relay(services, LATENCY)
             workers = HttpWorkers(config.source, server.socket, config.http.processes, relay,
-                                  connections)
+                                  connections, http_child)
             health.add("http", workers.health)
             workers.start()
         try:
