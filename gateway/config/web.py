@@ -22,6 +22,9 @@ class HttpConfig:
     # long an idle one is kept: a few hundred idle clients cannot lock out Twilio.
     max_connections: int = 1000
     idle_timeout_seconds: int = 30
+    # Processes serving HTTP on the one listening socket (each with `threads` threads, its
+    # own GIL and its own store connection): serve's own and `processes - 1` children.
+    processes: int = 2
 
 
 def read_http(s: Section) -> HttpConfig:
@@ -37,4 +40,5 @@ def read_http(s: Section) -> HttpConfig:
         max_body_bytes=s.integer("max_body_bytes", 1024 * 1024, 16 * 1024, 1024**3),
         max_connections=s.integer("max_connections", 1000, 10, 100_000),
         idle_timeout_seconds=s.integer("idle_timeout_seconds", 30, 1, 3600),
+        processes=s.integer("processes", 2, 1, 64),
     )

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import sys
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -14,9 +18,14 @@ from flask import Flask
 from waitress.server import create_server
 
 from gateway.web.app import create_app
-from gateway.config import Config
+from gateway.config import Config, load_config
+from gateway.desk.webhooks import LATENCY
 from gateway.errors import StartupError
 from gateway.runtime.health import HealthChecks
+from gateway.runtime.httpchannel import quiet_channels
+from gateway.runtime.httpworkers import (HttpWorkers, ParentHealth, ParentLatency, Relay,
+                                         parent_healthz)
+from gateway.runtime.logs import setup_logging
 from gateway.runtime.openfiles import http_connection_budget, raise_open_files_limit
 from gateway.runtime.services import Services, build_services, local_token
 from gateway.runtime.components import Component
@@ -46,24 +55,44 @@ def serve(
     services = build_services(config, api_token=api_token(config), health=health)
     started: list[Component] = []
     server = None
+    relay: Relay | None = None
+    workers: HttpWorkers | None = None
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         _start(components(services), health, started)
         connections = http_connection_budget(
             config.http.max_connections, session_budget(config.mail.smtp.max_sessions), files)
-        server = _http_server(config, create_app(config, services), connections)
+        # Several processes: bound here (a taken port fails the start as ever), listened on
+        # once the first of them is ready, so no connection waits for one still starting.
+        server = _http_server(config, create_app(config, services), connections,
+                              listen=config.http.processes == 1)
         _install_handlers()
         log.info("http.listening", extra={
             "url": f"http://{config.http.host}:{server.socket.getsockname()[1]}",  # type: ignore[union-attr]
-            "store": config.store.url or str(config.store.path)})
+            "store": config.store.url or str(config.store.path),
+            "processes": config.http.processes})
+        if config.http.processes > 1:  # they serve on the socket just bound; this one waits
+            relay = Relay(services, LATENCY)
+            workers = HttpWorkers(config.source, server.socket, config.http.processes, relay,
+                                  connections, http_child)
+            health.add("http", workers.health)
+            workers.start()
         try:
-            server.run()
+            if workers is None:
+                server.run()
+            else:
+                while True:
+                    signal.pause()  # until SIGTERM or Ctrl-C raises _Stop
         except _Stop:
             pass
     finally:
         log.info("shutdown.begin")
         if server is not None:
             server.close()
+        if workers is not None:  # they finish what they serve; the components still run
+            workers.stop()
+        if relay is not None:
+            relay.close()
         _stop(started)
         services.close()
         for sig, handler in previous.items():
@@ -122,11 +151,48 @@ def _stop(started: list[Component]) -> None:
             log.exception("component.stop_failed", extra={"component": component.name})
 
 
-def _http_server(config: Config, app: Flask, connections: int) -> Any:
-    """Waitress bound to [http] host/port, or a StartupError naming the keys."""
+def http_child(source: Path | None, cwd: str, sock: socket.socket, connections: int,
+               relay: str, key: bytes, started: Any) -> None:
+    """One HTTP process (`[http] processes` > 1): its own services and app on the socket
+    serve bound, until serve's SIGTERM (or its death). It reads serve's config file itself:
+    secrets are never pickled, the environment is inherited."""
+    from gateway.runtime.deciders import _die_with_parent
+
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
+    os.chdir(cwd)
+    # Python's own switch interval: no SMTP hand-overs here (they stay in serve's process),
+    # and fewer switches among the request threads cost less CPU per request.
+    config = load_config(source)
+    setup_logging(config.log_level, config.log_format)
+    health = ParentHealth(relay, key)  # the open-files limit and `connections`: serve's
+    services = build_services(config, api_token=api_token(config), health=health)
     try:
-        return create_server(
-            app, host=config.http.host, port=config.http.port, threads=config.http.threads,
+        app = create_app(config, services)
+        app.extensions["intake.latency"] = ParentLatency(health)
+        app.extensions["intake.healthz"] = partial(parent_healthz, health)
+        server = _http_server(config, app, connections, sock)
+        _install_handlers(announce=False)
+        started.set()
+        try:
+            server.run()
+        except _Stop:
+            pass
+        finally:
+            server.close()
+    finally:
+        services.close()
+
+
+def _http_server(config: Config, app: Flask, connections: int,
+                 sock: socket.socket | None = None, listen: bool = True) -> Any:
+    """Waitress bound to [http] host/port (or serving `sock`, bound by the parent), and
+    listening unless `listen` is false; or a StartupError naming the keys."""
+    where: dict[str, Any] = ({"sockets": [sock]} if sock is not None else
+                             {"host": config.http.host, "port": config.http.port})
+    try:
+        return quiet_channels(create_server(
+            app, _start=listen, threads=config.http.threads, **where,
             ident="intake-gateway", clear_untrusted_proxy_headers=True,
             # refused with 413 from the Content-Length alone, or once a chunked body passes it
             max_request_body_size=config.http.max_body_bytes,
@@ -135,7 +201,7 @@ def _http_server(config: Config, app: Flask, connections: int) -> Any:
             asyncore_use_poll=True,
             connection_limit=connections,
             channel_timeout=config.http.idle_timeout_seconds,
-        )
+        ))
     except OSError as exc:
         raise StartupError(
             f"http: cannot listen on {config.http.host}:{config.http.port}: {exc.strerror}"
@@ -143,9 +209,10 @@ def _http_server(config: Config, app: Flask, connections: int) -> Any:
         ) from exc
 
 
-def _install_handlers() -> None:
+def _install_handlers(announce: bool = True) -> None:
     def stop(signum: int, frame: FrameType | None) -> None:
-        log.info("signal.received", extra={"signal": signal.Signals(signum).name})
+        if announce:  # serve's own; an HTTP process's SIGTERM is serve stopping it
+            log.info("signal.received", extra={"signal": signal.Signals(signum).name})
         raise _Stop()
 
     signal.signal(signal.SIGTERM, stop)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, jsonify, request
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from gateway.runtime.services import Services
 from gateway.runtime.storeprobe import probe_store
 from gateway.web import context
 
@@ -25,7 +28,14 @@ def healthz() -> ResponseReturnValue:
     """200 when the store (answering, writable, room on its disk) and every running component
     are well, 503 otherwise; the details only to a caller with the API token (a load
     balancer needs the status alone)."""
-    services = context.services()
+    # Another HTTP process (`[http] processes`) answers with serve's own report.
+    relayed = current_app.extensions.get("intake.healthz")
+    body, ok = relayed() if relayed is not None else report(context.services())
+    return jsonify(body if _has_token() else {"status": body["status"]}), 200 if ok else 503
+
+
+def report(services: Services) -> tuple[dict[str, Any], bool]:
+    """/healthz's full body, and whether all is well."""
     now = services.clock()
     store = services.store.health()
     probe = probe_store(services.probe, services.config.store, now)
@@ -42,4 +52,4 @@ def healthz() -> ResponseReturnValue:
             "next_open": services.calendar.next_open(now).isoformat(),
         },
     }
-    return jsonify(body if _has_token() else {"status": body["status"]}), 200 if ok else 503
+    return body, bool(ok)

@@ -67,3 +67,18 @@ def rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise AssertionError(f"no VmRSS for process {pid}")
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """The resident memory of a process and all its descendants (serve's HTTP processes
+    read the requests), from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += rss_bytes(current)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError, AssertionError):
+            continue  # ended meanwhile
+    return total

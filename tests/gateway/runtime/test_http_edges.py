@@ -18,7 +18,8 @@ from twilio.request_validator import RequestValidator
 
 from gateway.runtime.services import build_services
 from gateway.web.app import create_app
-from tests.helpers.http import get, raw_request, rss_bytes, status_of, wait_until_serving
+from tests.helpers.http import (get, raw_request, status_of, tree_rss_bytes,
+                                wait_until_serving)
 from tests.helpers.net import free_port
 from tests.helpers.paths import EXE
 from tests.helpers.voice import ANN, PUBLIC_URL, TOKEN, TOKEN_ENV, load, write_voice_config
@@ -71,7 +72,7 @@ def signed_incoming(port: int) -> int:
 
 
 def test_a_300_mb_post_is_refused_before_it_is_read(served: Served) -> None:
-    before = rss_bytes(served.proc.pid)
+    before = tree_rss_bytes(served.proc.pid)
     # The attack: 300 MB announced and sent, unsigned, at a webhook.
     head = (b"POST /voice/incoming HTTP/1.1\r\nHost: desk\r\n" + FORM
             + f"Content-Length: {300 * MB}\r\n\r\n".encode())
@@ -83,7 +84,7 @@ def test_a_300_mb_post_is_refused_before_it_is_read(served: Served) -> None:
     head = (b"POST /sms/incoming HTTP/1.1\r\nHost: desk\r\nTransfer-Encoding: chunked\r\n"
             + FORM + b"\r\n")
     assert status_of(raw_request(served.port, head, chunked)) == 413
-    grown = rss_bytes(served.proc.pid) - before
+    grown = tree_rss_bytes(served.proc.pid) - before
     print(f"60 MB sent in two refused requests; the server grew {grown / MB:.1f} MB")
     assert grown < 20 * MB
     assert signed_incoming(served.port) == 200  # webhooks answer as before

@@ -1,0 +1,115 @@
+"""`[http] processes`: serve's HTTP in child processes on the one port it bound. Any of
+them answers the same /healthz, one killed is started again, and SIGTERM ends them all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from gateway.config import load_config
+from gateway.errors import ConfigError
+from tests.helpers.http import get, wait_until_serving
+from tests.helpers.net import free_port
+from tests.helpers.paths import EXE, REPO
+from tests.helpers.voice import ANN, PUBLIC_URL, TOKEN, TOKEN_ENV, write_voice_config
+from tests.helpers.waiting import wait_for
+
+API_TOKEN = "http-processes-api-token"
+
+
+def test_the_shipped_default_is_two_and_a_bad_count_names_the_key(tmp_path: Path) -> None:
+    assert load_config(REPO / "config.toml").http.processes == 2
+    assert load_config(None).http.processes == 2
+    path = tmp_path / "config.toml"
+    path.write_text("[http]\nprocesses = 1\n", encoding="utf-8")
+    assert load_config(path).http.processes == 1
+    path.write_text("[http]\nprocesses = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="processes"):
+        load_config(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is dead: only its parent has not read its status yet
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = free_port()
+    config = write_voice_config(tmp_path, port)
+    config.write_text(config.read_text().replace("[http]\n", "[http]\nprocesses = 2\n", 1))
+    env = {**os.environ, TOKEN_ENV: TOKEN, "TEST_VOICE_API_TOKEN": API_TOKEN}
+    proc = subprocess.Popen([str(EXE), "serve", "--config", str(config)], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc)
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def _http(base: str) -> dict:  # type: ignore[type-arg]
+    status, body = get(f"{base}/healthz", API_TOKEN)  # 503 while one is down
+    assert status == (200 if body["components"]["http"]["ok"] else 503), body
+    return body["components"]["http"]  # type: ignore[no-any-return]
+
+
+def _incoming(base: str, sid: str) -> int:
+    params = {"CallSid": sid, "AccountSid": "AC" + "6" * 32, "From": ANN,
+              "To": "+18005550100", "CallStatus": "ringing", "Direction": "inbound"}
+    signature = RequestValidator(TOKEN).compute_signature(PUBLIC_URL + "/voice/incoming", params)
+    request = urllib.request.Request(f"{base}/voice/incoming",
+                                     data=urllib.parse.urlencode(params).encode(),
+                                     headers={"X-Twilio-Signature": signature}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.status)
+
+
+def test_every_process_answers_as_serve_and_a_killed_one_comes_back(
+        served: tuple[str, subprocess.Popen[str]]) -> None:
+    base, proc = served
+    wait_for(lambda: _http(base)["processes"] == 2, "both HTTP processes up")
+    # Fresh connections land on either process: each answers serve's own report (the SMTP
+    # listener and the deciders run only in serve), never a partial one of its own.
+    for _ in range(12):
+        components = get(f"{base}/healthz", API_TOKEN)[1]["components"]
+        assert {"smtp", "deciders", "http"} <= set(components)
+        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+            metrics = response.read().decode()
+        assert 'intake_smtp_sessions_total{component="smtp"}' in metrics
+        assert "intake_webhook_seconds" in metrics
+    first = _http(base)["pids"]
+    assert len(first) == 2 and proc.pid not in first
+    os.kill(first[0], signal.SIGKILL)
+    again = wait_for(lambda: (h := _http(base))["processes"] == 2 and h["pids"] != first and h,
+                     "the killed HTTP process replaced")
+    assert first[1] in again["pids"] and first[0] not in again["pids"]
+    for n in range(8):  # and the webhooks are served all along
+        assert _incoming(base, f"CA{n:032d}") == 200
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert '"http.process_restarted"' in stderr and "Traceback" not in stderr
+    wait_for(lambda: not any(_alive(pid) for pid in again["pids"]), "HTTP processes gone")
+
+
+def test_the_http_processes_die_with_serve(served: tuple[str, subprocess.Popen[str]]) -> None:
+    base, proc = served
+    pids = wait_for(lambda: (h := _http(base))["processes"] == 2 and h["pids"], "both up")
+    proc.kill()  # kill -9: no SIGTERM for serve to pass on
+    proc.communicate()
+    wait_for(lambda: not any(_alive(pid) for pid in pids), "HTTP processes gone with serve")
