@@ -11,7 +11,6 @@ within `[deciders] drain_seconds`.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
@@ -29,10 +28,9 @@ from gateway.runtime.services import Services, build_services
 from gateway.runtime.doorbell import Doorbell, StopFlag
 from gateway.runtime.logs import setup_logging
 from gateway.runtime.priority import DeciderPriority
-from gateway.runtime.restarts import Restarter
+from gateway.runtime.restarts import Restarter, die_with_parent
 
 log = logging.getLogger("gateway.deciders")
-_PR_SET_PDEATHSIG = 1
 NICE = 10  # decider processes' scheduling priority, below the process that accepts
 
 
@@ -51,20 +49,12 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _die_with_parent() -> None:
-    """Linux: the kernel kills this process when its parent dies (kill -9 included)."""
-    try:
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # elsewhere the loop notices the new parent itself
-
-
 def child(source: Path | None, cwd: str, owner: str, wake: Any, stop: Any,
           parent: int) -> None:
     """One decider process: its own services on the same store, until `stop` and drained.
     It reads the parent's config file itself (secrets are never pickled; the environment
     they come from is inherited)."""
-    _die_with_parent()
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.chdir(cwd)

@@ -211,6 +211,6 @@ class HttpWorkers:
         worker = self._context.Process(
             target=self.target, name=f"http-{n + 1}", daemon=True,
             args=(self.source, os.getcwd(), self.sock, self.connections, self.relay.address,
-                  self.relay.key, started))
+                  self.relay.key, started, os.getpid()))
         worker.start()
         return worker, started

@@ -9,10 +9,28 @@ owner clean up (free what the dead one held, log it) and puts a new worker in it
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """In a child process, first thing: the kernel kills it when `parent` dies (kill -9
+    included; Linux). A parent that died before this call sends nothing, so the child then
+    leaves at once: started just as the gateway was killed, it would otherwise serve (or
+    wait on the parent's start-up signal) for ever with nobody to stop it."""
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # elsewhere only the check below, and the deciders' loop, notice it
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 class Restarter:

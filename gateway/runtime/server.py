@@ -27,6 +27,7 @@ from gateway.runtime.httpworkers import (HttpWorkers, ParentHealth, ParentLatenc
                                          parent_healthz)
 from gateway.runtime.logs import setup_logging
 from gateway.runtime.openfiles import http_connection_budget, raise_open_files_limit
+from gateway.runtime.restarts import die_with_parent
 from gateway.runtime.services import Services, build_services, local_token
 from gateway.runtime.components import Component
 from mail.limits import session_budget
@@ -152,13 +153,11 @@ def _stop(started: list[Component]) -> None:
 
 
 def http_child(source: Path | None, cwd: str, sock: socket.socket, connections: int,
-               relay: str, key: bytes, started: Any) -> None:
+               relay: str, key: bytes, started: Any, parent: int) -> None:
     """One HTTP process (`[http] processes` > 1): its own services and app on the socket
     serve bound, until serve's SIGTERM (or its death). It reads serve's config file itself:
     secrets are never pickled, the environment is inherited."""
-    from gateway.runtime.deciders import _die_with_parent
-
-    _die_with_parent()
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
     os.chdir(cwd)
     # Python's own switch interval: no SMTP hand-overs here (they stay in serve's process),

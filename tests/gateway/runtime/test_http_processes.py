@@ -111,5 +111,6 @@ def test_the_http_processes_die_with_serve(served: tuple[str, subprocess.Popen[s
     base, proc = served
     pids = wait_for(lambda: (h := _http(base))["processes"] == 2 and h["pids"], "both up")
     proc.kill()  # kill -9: no SIGTERM for serve to pass on
-    proc.communicate()
+    proc.wait(30)  # not communicate(): a child left alive would hold its pipes open
     wait_for(lambda: not any(_alive(pid) for pid in pids), "HTTP processes gone with serve")
+    proc.communicate(timeout=30)  # nothing holds its pipes now: read to the end, closed

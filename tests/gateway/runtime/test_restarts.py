@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +20,7 @@ from gateway.runtime.deciders import DecisionWorkers
 from gateway.runtime.restarts import Restarter
 from gateway.runtime.services import build_services
 from tests.helpers import mail as F
+from tests.helpers.paths import REPO
 from tests.helpers.waiting import wait_for
 
 
@@ -88,3 +91,17 @@ def test_a_worker_that_keeps_dying_young_waits_longer_each_time() -> None:
     restarter = Restarter(workers, lambda slot, worker: died(), pause=0.0, longest=3600.0)
     assert restarter.check() == 1  # the first death: replaced at once
     assert restarter.check() == 0  # the replacement died young: it now waits a while
+
+
+def test_a_child_whose_parent_is_already_gone_leaves_at_once() -> None:
+    # A child process started just as the gateway was killed (kill -9) gets no death signal
+    # from the kernel: die_with_parent sees that its parent is not the one that started it.
+    script = ("import os, sys; from gateway.runtime.restarts import die_with_parent; "
+              "die_with_parent(int(sys.argv[1])); print('serving')")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    mine = subprocess.run([sys.executable, "-c", script, str(os.getpid())], env=env,
+                          capture_output=True, text=True, timeout=60)
+    gone = subprocess.run([sys.executable, "-c", script, str(os.getpid() + 100_000)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert (mine.returncode, mine.stdout.strip()) == (0, "serving"), mine.stderr
+    assert (gone.returncode, gone.stdout) == (0, ""), gone.stderr
