@@ -84,7 +84,7 @@ def _matches(text: str, regions: Sequence[str], cache: BlockCache | None = None
                 break  # nothing left that only another region could read
             runs = [(offset, block) for offset, block in runs
                     if any(offset <= p < offset + len(block) for p in trunks)]
-        for m_start, m_end, match in match_numbers(text, region, None, cache, runs):
+        for m_start, m_end, match in match_numbers(text, region, cache, runs):
             if any(m_start < end and start < m_end for start, end, _ in spans):
                 continue
             spans.append((m_start, m_end, _e164(match.number)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
@@ -55,17 +55,15 @@ def digit_runs(text: str) -> list[tuple[int, str]]:
     return runs
 
 
-def match_numbers(text: str, region: str, wanted: Callable[[int, str], bool] | None = None,
-                  cache: BlockCache | None = None,
+def match_numbers(text: str, region: str, cache: BlockCache | None = None,
                   runs: list[tuple[int, str]] | None = None) -> Iterator[Match]:
     """phonenumbers' matcher over `text` (valid numbers only), with offsets in `text`. The
-    matcher is slow on prose, so it reads only the runs of lines holding a digit (`runs`,
-    when the caller has them already). `wanted(offset, run)`, when given, says which runs
-    are worth reading; `cache` keeps each run's matches for the same run read again."""
+    matcher is slow on prose, so it reads only the runs of lines holding a digit (`runs`:
+    all of them, or those of them worth reading); `cache` keeps each run's matches for the
+    same run read again."""
     for block_start, block in digit_runs(text) if runs is None else runs:
-        if wanted is None or wanted(block_start, block):
-            for start, end, match in _block_matches(block, region, cache):
-                yield block_start + start, block_start + end, match
+        for start, end, match in _block_matches(block, region, cache):
+            yield block_start + start, block_start + end, match
 
 
 def _fewest_digits(metadata: list[PhoneMetadata | None], parsed_with: PhoneMetadata | None
@@ -110,7 +108,7 @@ def fewest_digits(region: str) -> int:
                _fewest_digits(_country_metadata(metadata.country_code), metadata))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=2048)  # about 1 MB when full
 def _verified(candidate: str, region: str | None, before: str, after: str
               ) -> phonenumbers.PhoneNumber | None:
     """The number phonenumbers' matcher reads in `candidate` (or None), `before` and
