@@ -72,21 +72,22 @@ def _matches(text: str, regions: Sequence[str], cache: BlockCache | None = None
     that hold a trunk prefix (what only another region could read) outside the numbers
     found so far."""
     spans: list[tuple[int, int, str]] = []
-
-    def unread(offset: int, block: str) -> bool:
-        return any(not any(start <= offset + t.start() < end for start, end, _ in spans)
-                   for t in _TRUNK.finditer(block))
-
     runs = digit_runs(text)
-    trunk = _TRUNK.search(text) is not None  # the same for every region: searched once
+    # Where a trunk prefix starts (each in a run: it holds digits, and a run starts a line);
+    # the same for every region, so found once. A run's matches lie inside it, so reading one run never covers
+    # another's: what a region reads is known before it starts.
+    trunks = [offset + t.start() for offset, block in runs for t in _TRUNK.finditer(block)]
     for n, region in enumerate(regions):
-        for m_start, m_end, match in match_numbers(text, region, unread if n else None, cache,
-                                                    runs):
+        if n:
+            trunks = [p for p in trunks if not any(start <= p < end for start, end, _ in spans)]
+            if not trunks:
+                break  # nothing left that only another region could read
+            runs = [(offset, block) for offset, block in runs
+                    if any(offset <= p < offset + len(block) for p in trunks)]
+        for m_start, m_end, match in match_numbers(text, region, cache, runs):
             if any(m_start < end and start < m_end for start, end, _ in spans):
                 continue
             spans.append((m_start, m_end, _e164(match.number)))
-        if not trunk:
-            break  # nothing left that only another region could read
     return sorted(spans)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
@@ -55,17 +55,15 @@ def digit_runs(text: str) -> list[tuple[int, str]]:
     return runs
 
 
-def match_numbers(text: str, region: str, wanted: Callable[[int, str], bool] | None = None,
-                  cache: BlockCache | None = None,
+def match_numbers(text: str, region: str, cache: BlockCache | None = None,
                   runs: list[tuple[int, str]] | None = None) -> Iterator[Match]:
     """phonenumbers' matcher over `text` (valid numbers only), with offsets in `text`. The
-    matcher is slow on prose, so it reads only the runs of lines holding a digit (`runs`,
-    when the caller has them already). `wanted(offset, run)`, when given, says which runs
-    are worth reading; `cache` keeps each run's matches for the same run read again."""
+    matcher is slow on prose, so it reads only the runs of lines holding a digit (`runs`:
+    all of them, or those of them worth reading); `cache` keeps each run's matches for the
+    same run read again."""
     for block_start, block in digit_runs(text) if runs is None else runs:
-        if wanted is None or wanted(block_start, block):
-            for start, end, match in _block_matches(block, region, cache):
-                yield block_start + start, block_start + end, match
+        for start, end, match in _block_matches(block, region, cache):
+            yield block_start + start, block_start + end, match
 
 
 def _fewest_digits(metadata: list[PhoneMetadata | None], parsed_with: PhoneMetadata | None
@@ -110,13 +108,42 @@ def fewest_digits(region: str) -> int:
                _fewest_digits(_country_metadata(metadata.country_code), metadata))
 
 
+@functools.lru_cache(maxsize=2048)  # about 1 MB when full
+def _verified(candidate: str, region: str | None, before: str, after: str
+              ) -> phonenumbers.PhoneNumber | None:
+    """The number phonenumbers' matcher reads in `candidate` (or None), `before` and
+    `after` being the characters either side of it ('' at an end of the text): all its
+    verification looks at (leniency VALID reads no grouping). Kept across messages because
+    the same numbers recur: the desk's in every quoted signature, a client's in a thread."""
+    matcher = phonenumbers.PhoneNumberMatcher(before + candidate + after, region,
+                                              leniency=phonenumbers.Leniency.VALID)
+    match = matcher._parse_and_verify(candidate, len(before))
+    return None if match is None else match.number
+
+
+class _Matcher(phonenumbers.PhoneNumberMatcher):
+    """phonenumbers' matcher (leniency VALID) with each candidate's parse and verification
+    (90% of its time) looked up in `_verified`; the numbers it returns are shared, and
+    only read. `_parse_and_verify` is the library's own hook (the pinned version's):
+    tests/parsers/test_phones.py checks the results are still the library's."""
+
+    def __init__(self, text: str, region: str) -> None:
+        super().__init__(text, region, leniency=phonenumbers.Leniency.VALID)
+
+    def _parse_and_verify(self, candidate: str, offset: int
+                          ) -> phonenumbers.PhoneNumberMatch | None:
+        end = offset + len(candidate)
+        number = _verified(candidate, self.preferred_region,
+                           self.text[offset - 1:offset] if offset else "", self.text[end:end + 1])
+        return None if number is None else phonenumbers.PhoneNumberMatch(offset, candidate, number)
+
+
 def _block_matches(block: str, region: str, cache: BlockCache | None) -> list[Match]:
     found = cache.get((block, region)) if cache is not None else None
     if found is None and len(_DIGIT.findall(block)) < fewest_digits(region):
         found = []  # too few digits for any number: the matcher is slow even to say so
     if found is None:
-        found = [(m.start, m.end, m) for m in phonenumbers.PhoneNumberMatcher(
-            block, region, leniency=phonenumbers.Leniency.VALID)]
+        found = [(m.start, m.end, m) for m in _Matcher(block, region)]
         if cache is not None:
             cache[(block, region)] = found
     return found

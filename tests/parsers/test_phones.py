@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import phonenumbers
 import pytest
@@ -58,13 +59,37 @@ def test_short_local_numbers_are_still_read(region: str, text: str) -> None:
 def test_a_line_with_too_few_digits_is_not_given_to_the_matcher(
         monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"the matcher read {args[0]!r}")
+        raise AssertionError(f"the matcher read {args[1]!r}")
 
-    monkeypatch.setattr(phonenumbers, "PhoneNumberMatcher", refuse)
+    monkeypatch.setattr(phonenumbers.PhoneNumberMatcher, "__init__", refuse)
     text = "The file server FS01 answers slowly.\nSince Windows 11, twice a day."
     assert list(match_numbers(text, "US")) == []
     with pytest.raises(AssertionError, match="the matcher read"):
         list(match_numbers("Call me on 512 555 0143.", "US"))
+
+
+# The same candidates with every kind of neighbour the matcher looks at: a verified number
+# kept from one text must not be taken for another whose neighbours refuse it.
+_NEIGHBOURS = [f"{before}{number}{after}" for number in (
+    "512 555 0143", "(512) 555-0143 ext. 12", "+44 20 7946 0958", "020 7946 0958",
+    "0412 345 678", "2026-01-05", "12:30") for before, after in (
+    ("Call me on ", "."), ("", ""), ("x", ""), ("", "x"), ("$", ""), ("", "%"), ("é", ""),
+    ("", "ü"), ("Tel:", "\nFax"), ("ab", " cd"))]
+
+
+def _read(matches: Iterable[phonenumbers.PhoneNumberMatch]) -> list[tuple[int, int, str, str]]:
+    return [(m.start, m.end, m.raw_string, phonenumbers.format_number(
+        m.number, PhoneNumberFormat.E164) + f";ext={m.number.extension}") for m in matches]
+
+
+@pytest.mark.parametrize("region", ["US", "GB", "AU", "ZZ"])
+def test_kept_verifications_give_the_matchers_own_results(region: str) -> None:
+    expected = [_read(phonenumbers.PhoneNumberMatcher(
+        text, region, leniency=phonenumbers.Leniency.VALID)) for text in _NEIGHBOURS]
+    assert any(expected) and not all(expected)
+    for texts in (_NEIGHBOURS, _NEIGHBOURS[::-1], _NEIGHBOURS):  # kept, read both ways round
+        found = [_read(m for _, _, m in match_numbers(text, region)) for text in texts]
+        assert found == (expected if texts is _NEIGHBOURS else expected[::-1])
 
 
 @pytest.mark.parametrize(("text", "runs"), [
