@@ -193,6 +193,10 @@ def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None,
 _CAPITALISED = re.compile(rf"(?:^|(?<=[ \t\n(\"“]))[{_UPPER}][\w'’&.-]*")
 
 
+_ALONE_KEPT = 4096  # words kept with what company_at makes of them alone
+_alone: dict[str, str | None] = {}
+
+
 def _one_word(text: str, match: re.Match[str]) -> tuple[str | None] | None:
     """(What company_at(text, match.start()) says,) when the characters after the word
     show that it reads that word alone (most capitalised words are followed by a comma, a
@@ -204,16 +208,36 @@ def _one_word(text: str, match: re.Match[str]) -> tuple[str | None] | None:
     # The word's token ends here unless a "+" follows (_TOKEN takes it, the match not).
     # Then: no next token, a punctuation mark (never a connector: "&" and "-" would be in
     # the word) that is not upper case ("Ⓐ" is), or a lower-case word that is no
-    # connector ("and", "of", "de"...).
+    # connector ("and", "of", "de"...; "access" and "laptops" are none, though they start
+    # as "and" and "la" do: the whole token is looked at, as company_at looks at it).
     if not (not after or (after[0] != "+" and not after[0].isspace()
                           and not after[0].isupper())
             or (after[0] == " " and len(after) == 2 and after[1].islower()
-                and after[1] not in "aodly")):
+                and (after[1] not in "aodly" or _no_connector(text, end + 1)))):
         return None
     if not word[0].isupper():
         return (None,)  # a lower-case letter of _UPPER's range: company_at takes no word
+    return (_word_alone(word),)
+
+
+def _no_connector(text: str, at: int) -> bool:
+    """True when the token at `at` (a lower-case letter starts it) is no connector."""
+    token = _TOKEN.match(text, at)
+    return token is None or token.group().lower() not in _CONNECTORS
+
+
+def _word_alone(word: str) -> str | None:
+    """What company_at makes of a capitalised word read alone: a pure function of the word,
+    and the same words come back message after message ("The", "Thanks", "VPN")."""
+    global _alone  # noqa: PLW0603 - a bounded memo, started afresh when full
+    known = _alone  # one dict throughout, though another thread may start a new one
+    if word in known:
+        return known[word]
+    if len(known) >= _ALONE_KEPT:
+        known = _alone = {}
     bare = word.rstrip(".")
-    return (_company_of([bare if word.endswith(".") and len(bare) > 3 else word]),)
+    company = known[word] = _company_of([bare if word.endswith(".") and len(bare) > 3 else word])
+    return company
 
 
 def mentions(text: str) -> tuple[str, ...]:
