@@ -194,13 +194,15 @@ _CAPITALISED = re.compile(rf"(?:^|(?<=[ \t\n(\"“]))[{_UPPER}][\w'’&.-]*")
 
 
 _ALONE_KEPT = 4096  # words kept with what company_at makes of them alone
-_alone: dict[str, str | None] = {}
+_alone: dict[str, tuple[str | None, bool]] = {}
+_NOTHING: tuple[str | None, bool] = (None, False)
 
 
-def _one_word(text: str, match: re.Match[str]) -> tuple[str | None] | None:
-    """(What company_at(text, match.start()) says,) when the characters after the word
-    show that it reads that word alone (most capitalised words are followed by a comma, a
-    full stop or a lower-case word); None when they do not show it."""
+def _one_word(text: str, match: re.Match[str]) -> tuple[str | None, bool] | None:
+    """(What company_at(text, match.start()) says, whether that has a company word) when
+    the characters after the word show that it reads that word alone (most capitalised
+    words are followed by a comma, a full stop or a lower-case word); None when they do
+    not show it."""
     word, end = match.group(), match.end()
     if end - match.start() > _AT_MOST:
         return None  # company_at reads part of it
@@ -216,8 +218,8 @@ def _one_word(text: str, match: re.Match[str]) -> tuple[str | None] | None:
                 and (after[1] not in "aodly" or _no_connector(text, end + 1)))):
         return None
     if not word[0].isupper():
-        return (None,)  # a lower-case letter of _UPPER's range: company_at takes no word
-    return (_word_alone(word),)
+        return _NOTHING  # a lower-case letter of _UPPER's range: company_at takes no word
+    return _word_alone(word)
 
 
 def _no_connector(text: str, at: int) -> bool:
@@ -226,9 +228,10 @@ def _no_connector(text: str, at: int) -> bool:
     return token is None or token.group().lower() not in _CONNECTORS
 
 
-def _word_alone(word: str) -> str | None:
-    """What company_at makes of a capitalised word read alone: a pure function of the word,
-    and the same words come back message after message ("The", "Thanks", "VPN")."""
+def _word_alone(word: str) -> tuple[str | None, bool]:
+    """What company_at makes of a capitalised word read alone, and whether that has a
+    company word: a pure function of the word, and the same words come back message
+    after message ("The", "Thanks", "VPN")."""
     global _alone  # noqa: PLW0603 - a bounded memo, started afresh when full
     known = _alone  # one dict throughout, though another thread may start a new one
     if word in known:
@@ -236,8 +239,9 @@ def _word_alone(word: str) -> str | None:
     if len(known) >= _ALONE_KEPT:
         known = _alone = {}
     bare = word.rstrip(".")
-    company = known[word] = _company_of([bare if word.endswith(".") and len(bare) > 3 else word])
-    return company
+    company = _company_of([bare if word.endswith(".") and len(bare) > 3 else word])
+    read = known[word] = (company, has_company_word(company) if company else False)
+    return read
 
 
 def mentions(text: str) -> tuple[str, ...]:
@@ -249,10 +253,11 @@ def mentions(text: str) -> tuple[str, ...]:
             continue
         known = _one_word(text, match)
         company = known[0] if known is not None else company_at(text, match.start())
-        # The company-word search last: it is the slowest of the three tests.
+        # The company-word search last: it is the slowest of the three tests (remembered
+        # with a word read alone).
         if company and (len(company.split()) > 1 or (
                 len(company) > 3 and not _starts_sentence(text, match.start()))
-                        or has_company_word(company)):
+                        or (known[1] if known is not None else has_company_word(company))):
             found.append(company)
             # Its first place in the text, as before (found once, not once per word).
             first = text.find(company)

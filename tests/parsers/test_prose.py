@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from parsers.company import has_company_word
 from parsers.prose import _CAPITALISED, _one_word, company_at, introduction, mentions, mentions_in
 
 
@@ -144,7 +145,9 @@ def test_a_word_read_alone_says_what_company_at_says(after: str) -> None:
         for text in (first + after, "call " + first + after + " today"):
             for match in _CAPITALISED.finditer(text):
                 one = _one_word(text, match)
-                assert one is None or one == (company_at(text, match.start()),), (text, match)
+                company = company_at(text, match.start())
+                word = has_company_word(company) if company else False
+                assert one is None or one == (company, word), (text, match)
 
 
 @pytest.mark.parametrize("text", ["FS01 access is down", "Two laptops died", "VPN drops",
@@ -153,4 +156,5 @@ def test_a_word_before_a_lower_case_word_that_is_no_connector_is_read_alone(text
     # company_at is not called for it (three in four of its calls were these).
     match = _CAPITALISED.match(text)
     assert match is not None
-    assert _one_word(text, match) == (company_at(text),)
+    one = _one_word(text, match)
+    assert one is not None and one[0] == company_at(text)
