@@ -190,7 +190,9 @@ def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None,
 
 # A capitalised word of its own: at the start, or after a space, a line break, "(" or a
 # quote. A word that starts with a digit is never a name's first (company_at reads none).
-_CAPITALISED = re.compile(rf"(?:^|(?<=[ \t\n(\"“]))[{_UPPER}][\w'’&.-]*")
+# The capital first, then a look back at the character before it: a pattern that starts
+# with a set is scanned for it in C, 3x as fast as `(?:^|(?<=[ \t\n(\"“]))[...]...`.
+_CAPITALISED = re.compile(rf"[{_UPPER}](?<![^ \t\n(\"“][{_UPPER}])[\w'’&.-]*")
 
 
 _ALONE_KEPT = 4096  # words kept with what company_at makes of them alone

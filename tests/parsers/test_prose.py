@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from parsers.company import has_company_word
-from parsers.prose import _CAPITALISED, _one_word, company_at, introduction, mentions, mentions_in
+from parsers.prose import _CAPITALISED, _UPPER, _one_word, company_at, introduction, mentions, mentions_in
 
 
 @pytest.mark.parametrize("text, name, company", [
@@ -158,3 +160,12 @@ def test_a_word_before_a_lower_case_word_that_is_no_connector_is_read_alone(text
     assert match is not None
     one = _one_word(text, match)
     assert one is not None and one[0] == company_at(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Acme", " Acme", "xAcme", "(Acme) “Ĳssel” \"Bo\" 'Cy' \tDe\nEf.Gh-Ij", "ĀCME āster ſ Ā",
+    "a.B c,D e;F\u00a0G\rH", "AB CD", "A", "", "9Z Z9 _Q"])
+def test_capitalised_words_are_those_after_a_space_a_bracket_or_a_quote(text: str) -> None:
+    plain = re.compile(rf"(?:^|(?<=[ \t\n(\"“]))[{_UPPER}][\w'’&.-]*")
+    assert [m.span() for m in _CAPITALISED.finditer(text)] == [
+        m.span() for m in plain.finditer(text)]
