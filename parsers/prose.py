@@ -35,6 +35,7 @@ _ORG_NOUN = (r"(?:company|practice|firm|office|clinic|shop|store|business|salon|
              r"school|surgery|agency|studio|garage|bakery|cafe|café|pharmacy|farm|hotel|"
              r"charity|church|club|team)")
 _COMPANY_START = rf"(?=[{_UPPER}0-9])"
+_OUR = r"o(?<!\wo)ur"  # "\bour", the letter first: scanned for in C, ~1.7x as fast
 _STRONG = [
     rf"(?i:\b{_TITLE}\s+(?:at|for|of|with))\s+{_COMPANY_START}",
     rf"(?i:\b(?:i|we)\s+(?:run|own|manage|co-own|founded|started))\s+(?:(?i:a|an|the)\s+\w+"
@@ -45,13 +46,13 @@ _STRONG = [
     rf"behalf\s+of))\s+{_COMPANY_START}",
     rf"(?i:\bon\s+behalf\s+of)\s+{_COMPANY_START}",
     rf"(?i:\bhere\s+at)\s+{_COMPANY_START}",
-    rf"(?i:\bour\s+{_ORG_NOUN}),?\s+(?:(?i:is|called|named)\s+)?{_COMPANY_START}",
+    rf"(?i:{_OUR}\s+{_ORG_NOUN}),?\s+(?:(?i:is|called|named)\s+)?{_COMPANY_START}",
     rf"{_NAME}\s+(?:(?i:here\s+)?(?i:from|at|with))\s+{_COMPANY_START}",
 ]
 _WEAK = [
     rf"(?i:\b(?:i'm|i’m|i\s+am|we're|we’re|we\s+are)\s+(?:over\s+|based\s+|located\s+|)(?:at|in))"
     rf"\s+{_COMPANY_START}",
-    rf"(?i:\bour\s+{_ORG_NOUN}\s+(?:at|in))\s+{_COMPANY_START}",
+    rf"(?i:{_OUR}\s+{_ORG_NOUN}\s+(?:at|in))\s+{_COMPANY_START}",
 ]
 _STRONG_RE = [re.compile(p) for p in _STRONG]
 # What the first strong pattern cannot match without (a title is slow to look for at every
@@ -190,8 +191,7 @@ def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None,
 
 # A capitalised word of its own: at the start, or after a space, a line break, "(" or a
 # quote. A word that starts with a digit is never a name's first (company_at reads none).
-# The capital first, then a look back at the character before it: a pattern that starts
-# with a set is scanned for it in C, 3x as fast as `(?:^|(?<=[ \t\n(\"“]))[...]...`.
+# The capital first, then a look back before it: scanned for in C, 3x as fast as `^|(?<=...)`.
 _CAPITALISED = re.compile(rf"[{_UPPER}](?<![^ \t\n(\"“][{_UPPER}])[\w'’&.-]*")
 
 

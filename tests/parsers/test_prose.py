@@ -7,7 +7,8 @@ import re
 import pytest
 
 from parsers.company import has_company_word
-from parsers.prose import _CAPITALISED, _UPPER, _one_word, company_at, introduction, mentions, mentions_in
+from parsers.prose import (_CAPITALISED, _OUR, _STRONG_RE, _UPPER, _WEAK_RE, _one_word, company_at,
+                           introduction, mentions, mentions_in)
 
 
 @pytest.mark.parametrize("text, name, company", [
@@ -136,9 +137,9 @@ _FIRST = ["Acme", "Dr.", "Dental.", "ĀCME", "āster", "Ramirez's", "O'Neil", "A
 _AFTER = ["", ",", ", Inc", ".", " and Sons", " and", " of Leeds", " of", " y Cia", " du Lac",
           " la", " la Plage", " dental", " the Lab", " Tyre", " 9", " 12345", " & Co",
           " - Leeds", " +1", "  Co", "\tCo", "\nCo", " (Leeds)", " ēast", " é", "+ Co",
-          "’s shop", " ü", "Ⓐ Co", " Ⓑ", ";Ⓒ", " access", " laptops Co", " drops", " andrew Co",
-          " yes Co", " y", " dew Co", " lab Co", " ofs Leeds", " and'x Co", " and.Co", " d",
-          " of.", " la-la Co", " y+ Co", " AND Co", " ola", " yé Co", " ßad"]
+          "’s shop", " ü", "Ⓐ Co", " Ⓑ", ";Ⓒ", " access", " laptops Co", " drops",
+          " andrew Co", " yes Co", " y", " dew Co", " lab Co", " ofs Leeds", " and'x Co",
+          " and.Co", " d", " of.", " la-la Co", " y+ Co", " AND Co", " ola", " yé Co", " ßad"]
 
 
 @pytest.mark.parametrize("after", _AFTER)
@@ -163,9 +164,23 @@ def test_a_word_before_a_lower_case_word_that_is_no_connector_is_read_alone(text
 
 
 @pytest.mark.parametrize("text", [
-    "Acme", " Acme", "xAcme", "(Acme) “Ĳssel” \"Bo\" 'Cy' \tDe\nEf.Gh-Ij", "ĀCME āster ſ Ā",
+    "Acme", " Acme", "xAcme", "(Acme) “Ĳssel” \"Bo\" 'Cy' \tDe\nEf.Gh-Ij",
+    "ĀCME āster ſ Ā",
     "a.B c,D e;F\u00a0G\rH", "AB CD", "A", "", "9Z Z9 _Q"])
 def test_capitalised_words_are_those_after_a_space_a_bracket_or_a_quote(text: str) -> None:
     plain = re.compile(rf"(?:^|(?<=[ \t\n(\"“]))[{_UPPER}][\w'’&.-]*")
     assert [m.span() for m in _CAPITALISED.finditer(text)] == [
         m.span() for m in plain.finditer(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "our office is Acme", "Our clinic, Bravo Dental", "OUR shop at Harbor View",
+    "Your office is Acme",
+    "tour office is Acme", "_our office is Acme", "(our firm is Delta)", "x.our store in Mill Lane",
+    "contour practice Echo", "4our team Foxtrot", "é our team Golf"])
+def test_our_is_a_word_of_its_own(text: str) -> None:
+    for pattern in (_STRONG_RE[7], _WEAK_RE[1]):
+        plain = re.compile(pattern.pattern.replace(_OUR, r"\bour"))
+        assert plain.pattern != pattern.pattern
+        assert [m.span() for m in pattern.finditer(text)] == [
+            m.span() for m in plain.finditer(text)]
