@@ -197,14 +197,12 @@ _CAPITALISED = re.compile(rf"[{_UPPER}](?<![^ \t\n(\"“][{_UPPER}])[\w'’&.-]*
 
 _ALONE_KEPT = 4096  # words kept with what company_at makes of them alone
 _alone: dict[str, tuple[str | None, bool]] = {}
-_NOTHING: tuple[str | None, bool] = (None, False)
 
 
 def _one_word(text: str, match: re.Match[str]) -> tuple[str | None, bool] | None:
-    """(What company_at(text, match.start()) says, whether that has a company word) when
-    the characters after the word show that it reads that word alone (most capitalised
-    words are followed by a comma, a full stop or a lower-case word); None when they do
-    not show it."""
+    """(What company_at(text, match.start()) says, has it a company word) when the next
+    characters show it reads the word alone (as after most capitalised words: a comma, a
+    full stop, a lower-case word); None when they do not show it."""
     word, end = match.group(), match.end()
     if end - match.start() > _AT_MOST:
         return None  # company_at reads part of it
@@ -212,15 +210,14 @@ def _one_word(text: str, match: re.Match[str]) -> tuple[str | None, bool] | None
     # The word's token ends here unless a "+" follows (_TOKEN takes it, the match not).
     # Then: no next token, a punctuation mark (never a connector: "&" and "-" would be in
     # the word) that is not upper case ("Ⓐ" is), or a lower-case word that is no
-    # connector ("and", "of", "de"...; "access" and "laptops" are none, though they start
-    # as "and" and "la" do: the whole token is looked at, as company_at looks at it).
+    # connector ("and", "of", "de"...: its whole token, as company_at reads it; not "access").
     if not (not after or (after[0] != "+" and not after[0].isspace()
                           and not after[0].isupper())
             or (after[0] == " " and len(after) == 2 and after[1].islower()
                 and (after[1] not in "aodly" or _no_connector(text, end + 1)))):
         return None
     if not word[0].isupper():
-        return _NOTHING  # a lower-case letter of _UPPER's range: company_at takes no word
+        return (None, False)  # a lower-case letter of _UPPER's range: company_at takes no word
     return _word_alone(word)
 
 
@@ -231,9 +228,8 @@ def _no_connector(text: str, at: int) -> bool:
 
 
 def _word_alone(word: str) -> tuple[str | None, bool]:
-    """What company_at makes of a capitalised word read alone, and whether that has a
-    company word: a pure function of the word, and the same words come back message
-    after message ("The", "Thanks", "VPN")."""
+    """What company_at makes of a capitalised word read alone, has it a company word: a pure
+    function of the word, and the same words come back in message after message ("The")."""
     global _alone  # noqa: PLW0603 - a bounded memo, started afresh when full
     known = _alone  # one dict throughout, though another thread may start a new one
     if word in known:
@@ -255,8 +251,7 @@ def mentions(text: str) -> tuple[str, ...]:
             continue
         known = _one_word(text, match)
         company = known[0] if known is not None else company_at(text, match.start())
-        # The company-word search last: it is the slowest of the three tests (remembered
-        # with a word read alone).
+        # The company-word search last: the slowest test (remembered for a word read alone).
         if company and (len(company.split()) > 1 or (
                 len(company) > 3 and not _starts_sentence(text, match.start()))
                         or (known[1] if known is not None else has_company_word(company))):
@@ -277,19 +272,24 @@ def _starts_sentence(text: str, at: int) -> bool:
     return at == 0 or "\n" in space or (bool(space) and text[start - 1:start] in _ENDS)
 
 
-# A line break inside a paragraph: the sentences read on across it.
+# A line break inside a paragraph: the sentences read on across it. With no space or tab
+# before a line break (most mail), one that starts with the break, scanned for in C, is it.
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=\S)")
+_BREAK = re.compile(r"\n[ \t]*(?=\S)")
+
+
+def _flat(text: str) -> str:
+    return (_LINE_BREAK if " \n" in text or "\t\n" in text else _BREAK).sub(" ", text)
 
 
 def mentions_in(text: str) -> tuple[str, ...]:
-    """`introduction(text).mentions` alone, without looking for a name or a company (a
-    signature supplies only its mentions)."""
-    return mentions(_LINE_BREAK.sub(" ", text))
+    """`introduction(text).mentions` alone (a signature supplies only its mentions)."""
+    return mentions(_flat(text))
 
 
 def introduction(text: str) -> Introduction:
     """The writer's name and company as their own sentences give them."""
-    flat = _LINE_BREAK.sub(" ", text)
+    flat = _flat(text)
     lowered = flat.lower()
     low = None if ("ı" in flat or "ſ" in flat or "İ" in flat) else lowered
     speaks = low is None or _SPEAKER.search(low) is not None

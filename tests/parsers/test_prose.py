@@ -7,8 +7,8 @@ import re
 import pytest
 
 from parsers.company import has_company_word
-from parsers.prose import (_CAPITALISED, _OUR, _STRONG_RE, _UPPER, _WEAK_RE, _one_word, company_at,
-                           introduction, mentions, mentions_in)
+from parsers.prose import (_CAPITALISED, _LINE_BREAK, _OUR, _STRONG_RE, _UPPER, _WEAK_RE, _flat,
+                           _one_word, company_at, introduction, mentions, mentions_in)
 
 
 @pytest.mark.parametrize("text, name, company", [
@@ -184,3 +184,10 @@ def test_our_is_a_word_of_its_own(text: str) -> None:
         assert plain.pattern != pattern.pattern
         assert [m.span() for m in pattern.finditer(text)] == [
             m.span() for m in plain.finditer(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "a\nb", "a \nb", "a\t\n\tb", "a\n\nb", "a\n \n b", "a\n\u00a0b", "a\r\nb", "x  \n\n  y\nz",
+    "a\n", "\nb", "a\n\t", "one\n two \n\tthree\n\n\nfour \t", "a\n\u2028b", ""])
+def test_lines_join_as_the_spaced_pattern_joins_them(text: str) -> None:
+    assert _flat(text) == _LINE_BREAK.sub(" ", text)
