@@ -90,18 +90,20 @@ def _parse(value: str) -> list[Pair] | None:
 
 def _registry(value: str) -> list[Pair] | None:
     """Every mailbox of an address list as the email package's header parser reads it."""
+    # The parse tree's properties fail too: display_name raises AttributeError on
+    # "J.<j@x.example>" (a name ending in a dot against its "<").
     try:
         found, _ = get_address_list(value)
+        pairs = []
+        for address in found.addresses:
+            for box in address.all_mailboxes:
+                if not hasattr(box, "local_part"):
+                    continue  # junk read as a group inside a group: the stdlib lists the group
+                local, domain = unmangle(box.local_part or ""), unmangle(box.domain or "")
+                name = _CONTROL.sub(" ", unmangle(box.display_name or ""))
+                pairs.append((" ".join(name.split()), f"{local}@{domain}" if domain else local))
     except Exception:  # noqa: BLE001 - the token parser raises several kinds on junk
         return None
-    pairs = []
-    for address in found.addresses:
-        for box in address.all_mailboxes:
-            if not hasattr(box, "local_part"):
-                continue  # junk read as a group inside a group: the stdlib lists the group
-            local, domain = unmangle(box.local_part or ""), unmangle(box.domain or "")
-            name = _CONTROL.sub(" ", unmangle(box.display_name or ""))
-            pairs.append((" ".join(name.split()), f"{local}@{domain}" if domain else local))
     return pairs
 
 

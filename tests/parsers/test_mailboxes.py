@@ -25,6 +25,7 @@ def test_a_display_name_never_becomes_the_sender() -> None:
 @pytest.mark.parametrize(("sender", "problem"), [
     ("Big Bug bb@bug.com", "the From header holds no address that can be read"),
     ("<a\x00b@x.example>", "the From header holds no address that can be read"),
+    ("J.<j@x.example>", "the From header could not be parsed"),  # the stdlib's parser fails
 ])
 def test_a_from_without_a_readable_address_gives_no_sender(sender: str, problem: str) -> None:
     raw = F.plain("Printer down.", sender=sender)
