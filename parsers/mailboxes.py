@@ -53,19 +53,57 @@ def _parsed(value: str) -> list[Pair] | None:
     return None if pairs is None else list(pairs)
 
 
+# A mailbox of plain words, the form most mail is sent with: `Display Name
+# <local@domain>` (the name as words or quoted, or none) or a bare `local@domain`. Read
+# here, it gives what the header parser gives (tests/parsers/test_mailboxes.py compares
+# the two on generated values); anything else goes to the header parser.
+_DOT_ATOM = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
+_ADDR_SPEC = rf"{_DOT_ATOM}@{_DOT_ATOM}"
+# A word of a name: ASCII letters, digits and a few marks, or anything not ASCII but
+# a space (as sent in UTF-8, or as the bytes of an undeclared 8-bit header, kept as
+# surrogates); a dot never starts one.
+_WORD = r"(?:[A-Za-z0-9'_-]|[^\x00-\x7f\s])(?:[A-Za-z0-9'_.-]|[^\x00-\x7f\s])*"
+# A space before "<" after a name: the header parser fails on "J.<j@x.example>" (a stdlib
+# bug, an AttributeError), and this reads no value it would not.
+_SIMPLE = re.compile(
+    rf"[ \t]*(?:(?P<name>{_WORD}(?:[ \t]+{_WORD})*)[ \t]+"
+    rf"|\"(?P<quoted>[A-Za-z0-9 ,.'_-]*)\"[ \t]*)?<(?P<addr>{_ADDR_SPEC})>[ \t]*"
+    rf"|[ \t]*(?P<bare>{_ADDR_SPEC})[ \t]*")
+
+
+def _simple(value: str) -> list[Pair] | None:
+    """The one mailbox of a plain value (see _SIMPLE), or None when it is not one."""
+    match = _SIMPLE.fullmatch(value)
+    if match is None:
+        return None
+    bare = match["bare"]
+    if bare is not None:
+        return [("", bare)]
+    name = _CONTROL.sub(" ", unmangle(match["name"] or match["quoted"] or ""))
+    return [(" ".join(name.split()), match["addr"])]
+
+
 def _parse(value: str) -> list[Pair] | None:
+    simple = _simple(value)
+    return simple if simple is not None else _registry(value)
+
+
+def _registry(value: str) -> list[Pair] | None:
+    """Every mailbox of an address list as the email package's header parser reads it."""
+    # The parse tree's properties fail too: display_name raises AttributeError on
+    # "J.<j@x.example>" (a name ending in a dot against its "<").
     try:
         found, _ = get_address_list(value)
+        pairs = []
+        for address in found.addresses:
+            for box in address.all_mailboxes:
+                if not hasattr(box, "local_part"):
+                    continue  # junk read as a group inside a group: the stdlib lists the group
+                local, domain = unmangle(box.local_part or ""), unmangle(box.domain or "")
+                name = _CONTROL.sub(" ", unmangle(box.display_name or ""))
+                pairs.append((" ".join(name.split()), f"{local}@{domain}" if domain else local))
     except Exception:  # noqa: BLE001 - the token parser raises several kinds on junk
         return None
-    pairs = []
-    for address in found.addresses:
-        for box in address.all_mailboxes:
-            if not hasattr(box, "local_part"):
-                continue  # junk read as a group inside a group: the stdlib lists the group
-            local, domain = unmangle(box.local_part or ""), unmangle(box.domain or "")
-            name = _CONTROL.sub(" ", unmangle(box.display_name or ""))
-            pairs.append((" ".join(name.split()), f"{local}@{domain}" if domain else local))
     return pairs
 
 

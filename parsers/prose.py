@@ -35,6 +35,7 @@ _ORG_NOUN = (r"(?:company|practice|firm|office|clinic|shop|store|business|salon|
              r"school|surgery|agency|studio|garage|bakery|cafe|café|pharmacy|farm|hotel|"
              r"charity|church|club|team)")
 _COMPANY_START = rf"(?=[{_UPPER}0-9])"
+_OUR = r"o(?<!\wo)ur"  # "\bour", the letter first: scanned for in C, ~1.7x as fast
 _STRONG = [
     rf"(?i:\b{_TITLE}\s+(?:at|for|of|with))\s+{_COMPANY_START}",
     rf"(?i:\b(?:i|we)\s+(?:run|own|manage|co-own|founded|started))\s+(?:(?i:a|an|the)\s+\w+"
@@ -45,13 +46,13 @@ _STRONG = [
     rf"behalf\s+of))\s+{_COMPANY_START}",
     rf"(?i:\bon\s+behalf\s+of)\s+{_COMPANY_START}",
     rf"(?i:\bhere\s+at)\s+{_COMPANY_START}",
-    rf"(?i:\bour\s+{_ORG_NOUN}),?\s+(?:(?i:is|called|named)\s+)?{_COMPANY_START}",
+    rf"(?i:{_OUR}\s+{_ORG_NOUN}),?\s+(?:(?i:is|called|named)\s+)?{_COMPANY_START}",
     rf"{_NAME}\s+(?:(?i:here\s+)?(?i:from|at|with))\s+{_COMPANY_START}",
 ]
 _WEAK = [
     rf"(?i:\b(?:i'm|i’m|i\s+am|we're|we’re|we\s+are)\s+(?:over\s+|based\s+|located\s+|)(?:at|in))"
     rf"\s+{_COMPANY_START}",
-    rf"(?i:\bour\s+{_ORG_NOUN}\s+(?:at|in))\s+{_COMPANY_START}",
+    rf"(?i:{_OUR}\s+{_ORG_NOUN}\s+(?:at|in))\s+{_COMPANY_START}",
 ]
 _STRONG_RE = [re.compile(p) for p in _STRONG]
 # What the first strong pattern cannot match without (a title is slow to look for at every
@@ -190,13 +191,18 @@ def _first_company(patterns: list[re.Pattern[str]], text: str, low: str | None,
 
 # A capitalised word of its own: at the start, or after a space, a line break, "(" or a
 # quote. A word that starts with a digit is never a name's first (company_at reads none).
-_CAPITALISED = re.compile(rf"(?:^|(?<=[ \t\n(\"“]))[{_UPPER}][\w'’&.-]*")
+# The capital first, then a look back before it: scanned for in C, 3x as fast as `^|(?<=...)`.
+_CAPITALISED = re.compile(rf"[{_UPPER}](?<![^ \t\n(\"“][{_UPPER}])[\w'’&.-]*")
 
 
-def _one_word(text: str, match: re.Match[str]) -> tuple[str | None] | None:
-    """(What company_at(text, match.start()) says,) when the characters after the word
-    show that it reads that word alone (most capitalised words are followed by a comma, a
-    full stop or a lower-case word); None when they do not show it."""
+_ALONE_KEPT = 4096  # words kept with what company_at makes of them alone
+_alone: dict[str, tuple[str | None, bool]] = {}
+
+
+def _one_word(text: str, match: re.Match[str]) -> tuple[str | None, bool] | None:
+    """(What company_at(text, match.start()) says, has it a company word) when the next
+    characters show it reads the word alone (as after most capitalised words: a comma, a
+    full stop, a lower-case word); None when they do not show it."""
     word, end = match.group(), match.end()
     if end - match.start() > _AT_MOST:
         return None  # company_at reads part of it
@@ -204,16 +210,36 @@ def _one_word(text: str, match: re.Match[str]) -> tuple[str | None] | None:
     # The word's token ends here unless a "+" follows (_TOKEN takes it, the match not).
     # Then: no next token, a punctuation mark (never a connector: "&" and "-" would be in
     # the word) that is not upper case ("Ⓐ" is), or a lower-case word that is no
-    # connector ("and", "of", "de"...).
+    # connector ("and", "of", "de"...: its whole token, as company_at reads it; not "access").
     if not (not after or (after[0] != "+" and not after[0].isspace()
                           and not after[0].isupper())
             or (after[0] == " " and len(after) == 2 and after[1].islower()
-                and after[1] not in "aodly")):
+                and (after[1] not in "aodly" or _no_connector(text, end + 1)))):
         return None
     if not word[0].isupper():
-        return (None,)  # a lower-case letter of _UPPER's range: company_at takes no word
+        return (None, False)  # a lower-case letter of _UPPER's range: company_at takes no word
+    return _word_alone(word)
+
+
+def _no_connector(text: str, at: int) -> bool:
+    """True when the token at `at` (a lower-case letter starts it) is no connector."""
+    token = _TOKEN.match(text, at)
+    return token is None or token.group().lower() not in _CONNECTORS
+
+
+def _word_alone(word: str) -> tuple[str | None, bool]:
+    """What company_at makes of a capitalised word read alone, has it a company word: a pure
+    function of the word, and the same words come back in message after message ("The")."""
+    global _alone  # noqa: PLW0603 - a bounded memo, started afresh when full
+    known = _alone  # one dict throughout, though another thread may start a new one
+    if word in known:
+        return known[word]
+    if len(known) >= _ALONE_KEPT:
+        known = _alone = {}
     bare = word.rstrip(".")
-    return (_company_of([bare if word.endswith(".") and len(bare) > 3 else word]),)
+    company = _company_of([bare if word.endswith(".") and len(bare) > 3 else word])
+    read = known[word] = (company, has_company_word(company) if company else False)
+    return read
 
 
 def mentions(text: str) -> tuple[str, ...]:
@@ -225,10 +251,10 @@ def mentions(text: str) -> tuple[str, ...]:
             continue
         known = _one_word(text, match)
         company = known[0] if known is not None else company_at(text, match.start())
-        # The company-word search last: it is the slowest of the three tests.
+        # The company-word search last: the slowest test (remembered for a word read alone).
         if company and (len(company.split()) > 1 or (
                 len(company) > 3 and not _starts_sentence(text, match.start()))
-                        or has_company_word(company)):
+                        or (known[1] if known is not None else has_company_word(company))):
             found.append(company)
             # Its first place in the text, as before (found once, not once per word).
             first = text.find(company)
@@ -246,19 +272,24 @@ def _starts_sentence(text: str, at: int) -> bool:
     return at == 0 or "\n" in space or (bool(space) and text[start - 1:start] in _ENDS)
 
 
-# A line break inside a paragraph: the sentences read on across it.
+# A line break inside a paragraph: the sentences read on across it. With no space or tab
+# before a line break (most mail), one that starts with the break, scanned for in C, is it.
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=\S)")
+_BREAK = re.compile(r"\n[ \t]*(?=\S)")
+
+
+def _flat(text: str) -> str:
+    return (_LINE_BREAK if " \n" in text or "\t\n" in text else _BREAK).sub(" ", text)
 
 
 def mentions_in(text: str) -> tuple[str, ...]:
-    """`introduction(text).mentions` alone, without looking for a name or a company (a
-    signature supplies only its mentions)."""
-    return mentions(_LINE_BREAK.sub(" ", text))
+    """`introduction(text).mentions` alone (a signature supplies only its mentions)."""
+    return mentions(_flat(text))
 
 
 def introduction(text: str) -> Introduction:
     """The writer's name and company as their own sentences give them."""
-    flat = _LINE_BREAK.sub(" ", text)
+    flat = _flat(text)
     lowered = flat.lower()
     low = None if ("ı" in flat or "ſ" in flat or "İ" in flat) else lowered
     speaks = low is None or _SPEAKER.search(low) is not None
