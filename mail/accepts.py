@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
@@ -23,6 +24,9 @@ Item = tuple[bytes, str, tuple[str, ...]]  # raw, source, recipients
 Result = int | BaseException  # the row, or what kept the message out
 _Queued = tuple[Item, "asyncio.Future[int]"]
 _Settled = list[tuple["asyncio.Future[int]", Result]]
+# A group taken this recently: the channel is accepting (in a burst, groups follow each other
+# every few milliseconds; one lone message makes it true for this long only).
+BUSY_SECONDS = 0.05
 
 
 class AcceptWriter:
@@ -38,6 +42,7 @@ class AcceptWriter:
         self._closed = False
         self._thread: threading.Thread | None = None
         self.groups = 0  # transactions written, for the record
+        self._last_group = float("-inf")  # time.monotonic() when the last group was taken
 
     def submit(self, loop: asyncio.AbstractEventLoop, item: Item) -> asyncio.Future[int]:
         """Queue a message; a future on `loop` for its row (or the error that kept it out)."""
@@ -52,6 +57,11 @@ class AcceptWriter:
             self._queue.append((item, future))
             self._ready.notify()
         return future
+
+    def accepting(self) -> bool:
+        """True while sessions are handing messages over: a group was taken in the last
+        BUSY_SECONDS (what other work in the process may wait out, the outbound mail)."""
+        return time.monotonic() - self._last_group < BUSY_SECONDS
 
     def close(self) -> None:
         """Commit what is queued, then end the thread."""
@@ -78,6 +88,7 @@ class AcceptWriter:
     def _run(self) -> None:
         while (group := self._take()) is not None:
             self.groups += 1
+            self._last_group = time.monotonic()
             results: Sequence[Result]
             try:
                 results = self._accept_many([item for item, _ in group])

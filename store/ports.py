@@ -183,6 +183,13 @@ class OutboxRepository(Protocol):
     def mark_sent(self, item_id: int, at: datetime, response: str | None = None) -> None:
         """Record a delivery and what the relay or API answered."""
 
+    def mark_sent_many(self, sent: list[tuple[int, str | None]], at: datetime) -> None:
+        """Record several deliveries, (id, answer) each, in one transaction."""
+
+    def release(self, item_ids: list[int], now: datetime) -> None:
+        """Give back claimed items that were never handed over: due at `now` again, their
+        claim's attempt not counted."""
+
     def settle(self, item_id: int, at: datetime, response: str) -> bool:
         """The provider reports it took the item (a status callback naming it): record it
         sent with `response` if it still waits or is claimed, so it never goes again; False

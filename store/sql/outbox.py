@@ -100,6 +100,32 @@ class Outbox:
             )
         )
 
+    def mark_sent_many(self, sent: list[tuple[int, str | None]], at: datetime) -> None:
+        """Record several deliveries, (id, answer) each, in one transaction."""
+        if not sent:
+            return
+
+        def work(db: Database) -> None:
+            for item_id, response in sent:
+                db.execute(
+                    "UPDATE outbox SET status = 'sent', sent_at = ?, response = ?,"
+                    " last_error = NULL WHERE id = ?",
+                    [to_db(at), response, item_id],
+                )
+
+        self._conns.write(work)
+
+    def release(self, item_ids: list[int], now: datetime) -> None:
+        """Give back claimed items that were never handed over: due at `now` again, their
+        claim's attempt not counted."""
+        if not item_ids:
+            return
+        marks = ", ".join("?" for _ in item_ids)
+        self._conns.write(lambda db: db.execute(
+            "UPDATE outbox SET status = 'pending', attempts = attempts - 1, next_try_at = ?"
+            f" WHERE status = 'sending' AND id IN ({marks})",
+            [to_db(now), *item_ids]))
+
     def settle(self, item_id: int, at: datetime, response: str) -> bool:
         """The provider reports it took the item: sent with `response` if it still waits or
         is claimed; False when it was sent, withdrawn or given up before."""
