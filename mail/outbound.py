@@ -237,6 +237,8 @@ class OutboxMailer:
         finally:
             # Recorded after: the relay's answers (the folder's, for the whole group).
             if written:
+                if isinstance(self._transport, FolderTransport):
+                    self._transport.sync()  # the group's files durable before recorded
                 at = self._clock()
                 if len(written) == 1:
                     self._store.outbox.mark_sent(written[0][0].id, at, written[0][1])
