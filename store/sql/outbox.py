@@ -78,15 +78,18 @@ class Outbox:
                 params.extend(kinds)
             sql += " ORDER BY next_try_at, id LIMIT ?" + self._dialect.skip_locked
             ids = [row["id"] for row in db.query(sql, [*params, limit])]
-            items = []
-            for item_id in ids:
-                db.execute(
-                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
-                    " next_try_at = ? WHERE id = ?",
-                    [to_db(now + lease), item_id],
-                )
-                items.append(_item(next(db.query("SELECT * FROM outbox WHERE id = ?", [item_id]))))
-            return items
+            if not ids:
+                return []
+            # One statement each for the whole group, however many are claimed.
+            marks = ", ".join("?" for _ in ids)
+            db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+                f" next_try_at = ? WHERE id IN ({marks})",
+                [to_db(now + lease), *ids],
+            )
+            rows = {row["id"]: row for row in db.query(
+                f"SELECT * FROM outbox WHERE id IN ({marks})", ids)}
+            return [_item(rows[item_id]) for item_id in ids]
 
         return self._conns.write(work)
 
