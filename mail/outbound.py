@@ -14,14 +14,10 @@ relay. Attempts count the times a message was actually handed over and failed: 4
 answers and sessions lost in its middle are retried until `max_attempts`, 5xx answers end
 it at once (status "dead", the relay's answer in last_error).
 
-With no relay, items go to the folder in groups: one transaction claims up to `GROUP`, and
-one records them written. A crash in between writes the group's files again after the lease,
-under the same names with the same bytes: a rewrite, not a second message.
-
-While the SMTP channel accepts a burst (`busy`), the worker waits for a pause before it
-claims, so its transactions and file syncs do not compete with the 250s for the store's write
-lock and the GIL; never longer than until the oldest due item is `MOST_LATE` late, so in a
-burst that lasts, acknowledgements still go out, at most that much later than they would.
+With no relay, `GROUP` items are claimed, and recorded written, per transaction: a crash
+between rewrites the same files over themselves, no second message. While the SMTP channel
+accepts a burst (`busy`), claims wait for a pause, until the oldest due item is `MOST_LATE`
+late at most, so they do not compete with the 250s for the write lock and the GIL.
 """
 
 from __future__ import annotations
@@ -55,9 +51,7 @@ BATCH = 100  # messages per connection at most; the next pass opens a new one
 # network blip stay green); settings that cannot work turn it red at once.
 OUTAGE_GRACE = timedelta(minutes=5)
 GROUP = 32  # folder items claimed, and recorded written, per transaction
-# How late a burst of accepts may make an acknowledgement: unnoticed by the person reading
-# it, and short enough that a burst which lasts never holds the outbox back for long.
-MOST_LATE = timedelta(seconds=2)
+MOST_LATE = timedelta(seconds=2)  # a burst delays an acknowledgement this much at most
 PAUSE_CHECK = 0.02  # seconds between looks for a pause in the burst
 
 
@@ -89,8 +83,7 @@ class OutboxMailer:
             if settings.host else FolderTransport(settings.folder)
         )
         self._lease = timedelta(seconds=settings.lease_seconds)
-        # A folder write repeated after a crash replaces its file: the items can go, and be
-        # recorded, in groups. A relay's repeat is a second message: one at a time.
+        # A folder's repeat replaces its file; a relay's is a second message: one at a time.
         self._group = GROUP if isinstance(self._transport, FolderTransport) else 1
         self._busy = busy  # True while the SMTP channel accepts a burst
         self._wake = threading.Event()
@@ -164,17 +157,14 @@ class OutboxMailer:
                 self._transport.close()
 
     def _await_pause(self) -> bool:
-        """While the channel accepts a burst, wait for a pause, at most until the oldest
-        due item is MOST_LATE late; False when nothing is due any more."""
+        """In a burst, wait for a pause, until the oldest due is MOST_LATE late at most."""
         if self._busy is None or not self._busy():
             return True
         due = self._store.outbox.next_due(KINDS)
         if due is None:
             return False
-        # Real seconds to wait: the clock may be a test's, frozen; the bound holds either way.
-        deadline = time.monotonic() + max(
-            0.0, min((due + MOST_LATE - self._clock()).total_seconds(),
-                     MOST_LATE.total_seconds()))
+        late = (due + MOST_LATE - self._clock()).total_seconds()
+        deadline = time.monotonic() + max(0.0, min(late, MOST_LATE.total_seconds()))
         while self._busy() and time.monotonic() < deadline:
             if self._stopping.wait(PAUSE_CHECK):
                 break
@@ -186,8 +176,7 @@ class OutboxMailer:
             if not self._await_pause():
                 break
             now = self._clock()
-            # A relay's items are claimed one at a time: a relay failing mid-batch, or a
-            # crash, holds one item. A folder's go in groups (see the module's notes).
+            # A relay's one at a time: a relay failing mid-batch, or a crash, holds one.
             claimed = self._store.outbox.claim_due(now, self._lease, kinds=KINDS,
                                                    limit=min(self._group, BATCH - sent))
             if not claimed:
@@ -208,9 +197,8 @@ class OutboxMailer:
                     self._store.outbox.release([i.id for i in claimed[index:]], now)
                     stop = True
                     break
-                # Recorded before: the claim. From here to the record of the answer a
-                # crash means the message is sent again when the lease runs out, same bytes
-                # and Message-ID.
+                # From the claim to the answer's record a crash sends it again after the
+                # lease, same bytes and Message-ID.
                 try:
                     response = self._transport.send(item)
                 except Unavailable as exc:
@@ -226,8 +214,7 @@ class OutboxMailer:
                     self._failed(item, str(exc), now, permanent=True)
                     continue
                 except Exception as exc:
-                    # A bug: logged with its stack; the item is retried like a 4xx, and the
-                    # session, in an unknown state, is closed.
+                    # A bug: logged; retried like a 4xx; the session, unknown now, closed.
                     log.exception("outbound.send_crashed", extra={"outbox_id": item.id})
                     self._store.outbox.release([i.id for i in claimed[index + 1:]], now)
                     self._failed(item, f"internal error: {exc!r}", now, permanent=False)
@@ -235,21 +222,18 @@ class OutboxMailer:
                     break
                 written.append((item, response))
         finally:
-            # Recorded after: the relay's answers (the folder's, for the whole group).
-            if written:
+            if written:  # recorded after: the answers (the folder's, for the whole group)
                 if isinstance(self._transport, FolderTransport):
                     self._transport.sync()  # the group's files durable before recorded
                 at = self._clock()
                 if len(written) == 1:
                     self._store.outbox.mark_sent(written[0][0].id, at, written[0][1])
                 else:
-                    self._store.outbox.mark_sent_many(
-                        [(item.id, response) for item, response in written], at)
+                    self._store.outbox.mark_sent_many([(i.id, r) for i, r in written], at)
                 self._last_sent_at = at
                 for item, response in written:
-                    log.info("outbound.sent", extra={
-                        "outbox_id": item.id, "message_id": item.message_id,
-                        "attempt": item.attempts, "response": response})
+                    log.info("outbound.sent", extra={"outbox_id": item.id, "response": response,
+                             "message_id": item.message_id, "attempt": item.attempts})
         return len(written), stop
 
     def _failed(self, item: OutboxItem, error: str, now: datetime, *, permanent: bool,
