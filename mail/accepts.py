@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
@@ -23,6 +24,10 @@ Item = tuple[bytes, str, tuple[str, ...]]  # raw, source, recipients
 Result = int | BaseException  # the row, or what kept the message out
 _Queued = tuple[Item, "asyncio.Future[int]"]
 _Settled = list[tuple["asyncio.Future[int]", Result]]
+# Accepting while a group is being committed and this long after (in a burst, the next group
+# has queued by the time one is committed; at a calm pace, the channel is idle between
+# messages). The deciders' notion of a burst too (gateway/runtime/priority.py).
+BUSY_SECONDS = 0.01
 
 
 class AcceptWriter:
@@ -38,6 +43,8 @@ class AcceptWriter:
         self._closed = False
         self._thread: threading.Thread | None = None
         self.groups = 0  # transactions written, for the record
+        self._writing = False  # a group is being committed
+        self._last_done = float("-inf")  # time.monotonic() when the last group was committed
 
     def submit(self, loop: asyncio.AbstractEventLoop, item: Item) -> asyncio.Future[int]:
         """Queue a message; a future on `loop` for its row (or the error that kept it out)."""
@@ -52,6 +59,12 @@ class AcceptWriter:
             self._queue.append((item, future))
             self._ready.notify()
         return future
+
+    def accepting(self) -> bool:
+        """True while sessions are handing messages over: a group is being committed, or
+        was in the last BUSY_SECONDS (what other work in the process may wait out, the
+        outbound mail)."""
+        return self._writing or time.monotonic() - self._last_done < BUSY_SECONDS
 
     def close(self) -> None:
         """Commit what is queued, then end the thread."""
@@ -78,11 +91,15 @@ class AcceptWriter:
     def _run(self) -> None:
         while (group := self._take()) is not None:
             self.groups += 1
+            self._writing = True
             results: Sequence[Result]
             try:
                 results = self._accept_many([item for item, _ in group])
             except BaseException as exc:  # noqa: BLE001 - each session answers it (451)
                 results = [exc] * len(group)
+            finally:
+                self._last_done = time.monotonic()
+                self._writing = False
             by_loop: dict[asyncio.AbstractEventLoop, _Settled] = {}
             for (_, future), result in zip(group, results):
                 by_loop.setdefault(future.get_loop(), []).append((future, result))

@@ -17,9 +17,11 @@ def file_name(item: OutboxItem) -> str:
     return f"{item.created_at:%Y-%m-%d}-{item.id:06d}.eml"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
     """Write `data` so that `path` holds the old content or all of the new, never part:
-    a temporary file in the same folder, synced to disk, then renamed over `path`."""
+    a temporary file in the same folder, synced to disk, then renamed over `path`. The
+    rename is durable once the folder is synced: here, or by the caller (`sync_folder`
+    False, then `fsync_folder` once for several files)."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -31,16 +33,22 @@ def write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
-    # The rename is durable only once the folder itself is synced.
-    folder = os.open(path.parent, os.O_RDONLY)
+    if sync_folder:
+        fsync_folder(path.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make the renames done in `folder` durable."""
+    handle = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(folder)
+        os.fsync(handle)
     finally:
-        os.close(folder)
+        os.close(handle)
 
 
 class FolderTransport:
-    """Writes each message's raw text, unchanged, to `folder`/<date>-<id>.eml."""
+    """Writes each message's raw text, unchanged, to `folder`/<date>-<id>.eml. The files
+    of a group are durable once `sync` returned: the folder is synced once for them."""
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
@@ -67,10 +75,17 @@ class FolderTransport:
             raise PermanentFailure("the outbox item carries no message (payload raw)")
         name = file_name(item)
         try:
-            write_atomically(self._folder / name, raw.encode("utf-8"))
+            write_atomically(self._folder / name, raw.encode("utf-8"), sync_folder=False)
         except OSError as exc:
             raise Unavailable(f"cannot write {name} in {self._folder}: {exc}") from exc
         return f"written to {name}"
+
+    def sync(self) -> None:
+        """Make the files written so far durable (their renames): before they are recorded."""
+        try:
+            fsync_folder(self._folder)
+        except OSError as exc:
+            raise Unavailable(f"cannot sync {self._folder}: {exc}") from exc
 
     def close(self) -> None:
         """Nothing to close."""

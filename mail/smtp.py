@@ -65,6 +65,10 @@ class SMTPHandler:
         self._small = ThreadPoolExecutor(workers, thread_name_prefix="smtp-small")
         self._large = ThreadPoolExecutor(2, thread_name_prefix="smtp-large")
 
+    def accepting(self) -> bool:
+        """True while sessions are handing messages over (a burst): see AcceptWriter."""
+        return self._grouped.accepting()
+
     def close(self) -> None:
         """Wait for messages being committed, then release the threads."""
         self._grouped.close()

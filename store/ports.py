@@ -2,8 +2,7 @@
 
 Callers name these, never a backend; every backend (`store.sqlite`, `store.postgres`)
 implements them and passes the same contract tests (tests/store/). Methods take and return
-only the records of `store.models` or plain values, and raise only the errors of
-`store.errors`.
+only `store.models` records or plain values, and raise only the errors of `store.errors`.
 """
 
 from __future__ import annotations
@@ -168,8 +167,7 @@ class DirectoryRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
-    """Work queued for the senders; a claimed item whose sender died is due again once its
-    lease runs out, and `dedupe_key` keeps one item per cause."""
+    """Work queued for the senders; a dead sender's claims are due again after the lease."""
 
     def enqueue(self, kind: str, recipient: str, payload: dict[str, Any], at: datetime,
                 ticket_id: int | None = None, dedupe_key: str | None = None,
@@ -183,10 +181,15 @@ class OutboxRepository(Protocol):
     def mark_sent(self, item_id: int, at: datetime, response: str | None = None) -> None:
         """Record a delivery and what the relay or API answered."""
 
+    def mark_sent_many(self, sent: list[tuple[int, str | None]], at: datetime) -> None:
+        """Record several deliveries, (id, answer) each, in one transaction."""
+
+    def release(self, item_ids: list[int], now: datetime) -> None:
+        """Give back claimed items never handed over: due at `now`, their attempt uncounted."""
+
     def settle(self, item_id: int, at: datetime, response: str) -> bool:
-        """The provider reports it took the item (a status callback naming it): record it
-        sent with `response` if it still waits or is claimed, so it never goes again; False
-        when it was sent, withdrawn or given up before."""
+        """A provider's report (a status callback naming it) that it took the item: sent with
+        `response` if it still waits or is claimed; False if sent, withdrawn or dead before."""
 
     def mark_failed(self, item_id: int, error: str, next_try_at: datetime | None) -> None:
         """Record a failed attempt; retry at `next_try_at`, or give up (dead) when None."""
@@ -194,8 +197,7 @@ class OutboxRepository(Protocol):
     def next_due(self, kinds: tuple[str, ...]) -> datetime | None:
         """When the earliest waiting (or leased) item of these kinds is due; None if none."""
 
-    def defer_due(self, now: datetime, until: datetime, error: str,
-                  kinds: tuple[str, ...]) -> int:
+    def defer_due(self, now: datetime, until: datetime, error: str, kinds: tuple[str, ...]) -> int:
         """Push items of these kinds due at `now` to `until`, counting no attempt; how many."""
 
     def get(self, item_id: int) -> OutboxItem:

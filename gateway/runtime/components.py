@@ -35,14 +35,17 @@ def components(services: Services) -> list[Component]:
     """Everything configured, in the order it starts (and the reverse of how it stops)."""
     config = services.config
     held = HeldSingletons()
+    listener = SmtpListener(services.email, config.mail.smtp, config.mail.desk_addresses)
     parts: list[Component] = [
         # First, so it stops last: its final row says this node holds nothing.
         Heartbeat(config.cluster.node, services.store, held, services.clock,
                   config.cluster.heartbeat_seconds),
-        OutboxMailer(config.mail.relay, services.store, services.clock),
+        # It waits out bursts of SMTP accepts (a bounded delay: see mail/outbound.py).
+        OutboxMailer(config.mail.relay, services.store, services.clock,
+                     busy=listener.handler.accepting),
         # Before the channels: a crash's backlog is decided first, and a stop drains last.
         DecisionWorkers(services),
-        SmtpListener(services.email, config.mail.smtp, config.mail.desk_addresses),
+        listener,
         paging_worker(services),
         WebhookSender(config, services.store, services.sla, services.clock),
     ]

@@ -78,15 +78,18 @@ class Outbox:
                 params.extend(kinds)
             sql += " ORDER BY next_try_at, id LIMIT ?" + self._dialect.skip_locked
             ids = [row["id"] for row in db.query(sql, [*params, limit])]
-            items = []
-            for item_id in ids:
-                db.execute(
-                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
-                    " next_try_at = ? WHERE id = ?",
-                    [to_db(now + lease), item_id],
-                )
-                items.append(_item(next(db.query("SELECT * FROM outbox WHERE id = ?", [item_id]))))
-            return items
+            if not ids:
+                return []
+            # One statement each for the whole group, however many are claimed.
+            marks = ", ".join("?" for _ in ids)
+            db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+                f" next_try_at = ? WHERE id IN ({marks})",
+                [to_db(now + lease), *ids],
+            )
+            rows = {row["id"]: row for row in db.query(
+                f"SELECT * FROM outbox WHERE id IN ({marks})", ids)}
+            return [_item(rows[item_id]) for item_id in ids]
 
         return self._conns.write(work)
 
@@ -99,6 +102,32 @@ class Outbox:
                 [to_db(at), response, item_id],
             )
         )
+
+    def mark_sent_many(self, sent: list[tuple[int, str | None]], at: datetime) -> None:
+        """Record several deliveries, (id, answer) each, in one transaction."""
+        if not sent:
+            return
+
+        def work(db: Database) -> None:
+            for item_id, response in sent:
+                db.execute(
+                    "UPDATE outbox SET status = 'sent', sent_at = ?, response = ?,"
+                    " last_error = NULL WHERE id = ?",
+                    [to_db(at), response, item_id],
+                )
+
+        self._conns.write(work)
+
+    def release(self, item_ids: list[int], now: datetime) -> None:
+        """Give back claimed items that were never handed over: due at `now` again, their
+        claim's attempt not counted."""
+        if not item_ids:
+            return
+        marks = ", ".join("?" for _ in item_ids)
+        self._conns.write(lambda db: db.execute(
+            "UPDATE outbox SET status = 'pending', attempts = attempts - 1, next_try_at = ?"
+            f" WHERE status = 'sending' AND id IN ({marks})",
+            [to_db(now), *item_ids]))
 
     def settle(self, item_id: int, at: datetime, response: str) -> bool:
         """The provider reports it took the item: sent with `response` if it still waits or

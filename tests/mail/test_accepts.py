@@ -14,6 +14,7 @@ from gateway.runtime.services import Services
 from mail.accepts import AcceptWriter, Item, Result
 from store import StoreError
 from tests.helpers import mail as F
+from tests.helpers.waiting import wait_for
 
 
 T = TypeVar("T")
@@ -118,3 +119,31 @@ def test_accept_many_keeps_a_bad_message_out_and_commits_the_others(
     assert len(rows) == 2 and services.store.pending.count() == 2
     assert [services.store.messages.get(r).raw for r in rows] == [message(0)[0], message(2)[0]]
     assert rung == [True]  # the deciders are woken once for the group
+
+
+def test_the_writer_says_it_is_accepting_while_a_group_commits_and_not_once_idle(
+        services: Services) -> None:
+    started, go_on = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def accept_many(items: Sequence[Item]) -> Sequence[Result]:
+        started.set()
+        go_on.wait(10)
+        return services.email.accept_many(items)
+
+    writer = AcceptWriter(accept_many)
+    assert writer.accepting() is False  # nothing handed over yet
+
+    async def session() -> int:
+        future = writer.submit(asyncio.get_running_loop(), message(1))
+        await asyncio.to_thread(started.wait, 10)
+        seen.append(writer.accepting())  # the group is being committed
+        go_on.set()
+        return await future
+
+    try:
+        assert run_loop(session) > 0
+    finally:
+        writer.close()
+    assert seen == [True]
+    wait_for(lambda: not writer.accepting(), "the writer idle again")

@@ -23,7 +23,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from gateway.config import Config, load_config
 from gateway.outbound.compose import OutgoingEmail, queue_email
 from gateway.runtime.services import build_services
-from mail.outbound import OUTAGE_GRACE, OutboxMailer, backoff
+from mail.outbound import GROUP, MOST_LATE, OUTAGE_GRACE, OutboxMailer, backoff
 from mail.outfolder import file_name
 from mail.relay import connect_relay
 from mail.settings import RelaySettings, Secret
@@ -289,6 +289,7 @@ def crash_before_recording(monkeypatch: pytest.MonkeyPatch, store: Store,
 
     with monkeypatch.context() as patch:
         patch.setattr(store.outbox, "mark_sent", crash)
+        patch.setattr(store.outbox, "mark_sent_many", crash)
         with pytest.raises(Crash):
             mailer.send_due()
 
@@ -485,7 +486,10 @@ def test_without_a_relay_each_message_is_one_eml_file_even_after_a_crash(
     assert file_name(first) == f"2026-11-24-{first.id:06d}.eml"
 
     crash_before_recording(monkeypatch, store, make_mailer(settings))
-    assert [p.name for p in folder.iterdir()] == [file_name(first)]  # written, not recorded
+    # The group was written, none of it recorded: after the lease each file is written
+    # again under its name, so still one file per message.
+    assert sorted(p.name for p in folder.iterdir()) == [file_name(first), file_name(second)]
+    assert [store.outbox.get(i.id).status for i in (first, second)] == ["sending", "sending"]
     clock.advance(seconds=settings.lease_seconds)
     mailer = make_mailer(settings)
     assert mailer.send_due() == 2
@@ -533,3 +537,60 @@ def test_the_thread_sends_on_wake_and_stops_promptly(
     started = time.monotonic()
     mailer.stop()
     assert time.monotonic() - started < 1.0
+
+
+def test_a_folder_takes_its_mail_in_groups_in_order(
+        store: Store, make_mailer: Callable[..., OutboxMailer], tmp_path: Path) -> None:
+    folder = tmp_path / "outgoing"
+    items = [queue(store, f"client{n}@acme.example") for n in range(GROUP + 3)]
+    assert make_mailer(RelaySettings(host="", folder=folder)).send_due() == len(items)
+    assert sorted(p.name for p in folder.iterdir()) == [file_name(i) for i in items]
+    for item in items:
+        done = store.outbox.get(item.id)
+        assert (done.status, done.attempts) == ("sent", 1)
+        assert (folder / file_name(item)).read_bytes() == item.payload["raw"].encode()
+
+
+def test_a_folder_failing_mid_group_gives_back_the_rest_without_an_attempt(
+        store: Store, make_mailer: Callable[..., OutboxMailer], clock: Clock,
+        tmp_path: Path) -> None:
+    folder = tmp_path / "outgoing"
+    first, second, third = (queue(store, f"client{n}@acme.example") for n in range(3))
+    (folder / file_name(second)).mkdir(parents=True)  # the second cannot be written
+    mailer = make_mailer(RelaySettings(host="", folder=folder, retry_initial_seconds=30))
+    assert mailer.send_due() == 1
+    assert store.outbox.get(first.id).status == "sent"
+    tried = store.outbox.get(second.id)
+    assert (tried.status, tried.attempts) == ("pending", 1)
+    waiting = store.outbox.get(third.id)  # claimed with the group, never written
+    assert (waiting.status, waiting.attempts) == ("pending", 0)
+    assert waiting.next_try_at == T0 + timedelta(seconds=30)
+    (folder / file_name(second)).rmdir()
+    clock.advance(seconds=30)
+    assert mailer.send_due() == 2
+    assert sorted(p.name for p in folder.iterdir()) == [file_name(i) for i in (first, second, third)]
+
+
+def test_a_burst_of_accepts_holds_the_mail_until_a_pause(
+        store: Store, make_mailer: Callable[..., OutboxMailer], tmp_path: Path) -> None:
+    looks: list[bool] = []
+
+    def busy() -> bool:  # the channel accepts for the first five looks, then pauses
+        looks.append(len(looks) < 5)
+        return looks[-1]
+
+    items = [queue(store, f"client{n}@acme.example") for n in range(3)]
+    mailer = make_mailer(RelaySettings(host="", folder=tmp_path / "out"), busy=busy)
+    assert mailer.send_due() == 3
+    assert looks[:6] == [True] * 5 + [False]  # it waited for the pause before claiming
+    assert all(store.outbox.get(i.id).status == "sent" for i in items)
+
+
+def test_a_burst_that_lasts_holds_the_mail_no_later_than_most_late(
+        store: Store, make_mailer: Callable[..., OutboxMailer], clock: Clock,
+        tmp_path: Path) -> None:
+    item = queue(store, "ann@acme.example")
+    mailer = make_mailer(RelaySettings(host="", folder=tmp_path / "out"), busy=lambda: True)
+    clock.advance(seconds=MOST_LATE.total_seconds())  # the oldest due is as late as allowed
+    assert mailer.send_due() == 1
+    assert store.outbox.get(item.id).status == "sent"

@@ -81,3 +81,30 @@ def test_a_provider_report_settles_an_item_once_and_only_while_it_waits(store: S
     assert store.outbox.get(waiting).status == "sent"
     assert store.outbox.get(withdrawn).status == "cancelled"
     assert store.outbox.claim_due(T0 + timedelta(hours=1), timedelta(minutes=1)) == []
+
+
+def test_a_group_is_claimed_in_order_recorded_together_and_the_rest_given_back(
+        store: Store) -> None:
+    ids = [store.outbox.enqueue("email", f"r{n}@acme.example", {"n": n}, T0 + timedelta(
+        seconds=5 - n)) for n in range(5)]  # queued newest first: claimed oldest first
+    lease = timedelta(minutes=5)
+    claimed = store.outbox.claim_due(T0 + timedelta(seconds=5), lease, ("email",), limit=4)
+    assert [c.id for c in claimed] == ids[::-1][:4]
+    assert [c.payload["n"] for c in claimed] == [4, 3, 2, 1]
+    assert all(c.status == "sending" and c.attempts == 1 for c in claimed)
+    assert all(c.next_try_at == T0 + timedelta(seconds=5) + lease for c in claimed)
+    store.outbox.mark_sent_many([(claimed[0].id, "written to a"), (claimed[1].id, "b")],
+                                T0 + timedelta(seconds=6))
+    assert [store.outbox.get(c.id).response for c in claimed[:2]] == ["written to a", "b"]
+    assert all(store.outbox.get(c.id).status == "sent" for c in claimed[:2])
+    # Never handed over: due again at once, the claim's attempt not counted; a sent item
+    # given back by mistake stays sent.
+    store.outbox.release([claimed[0].id, claimed[2].id, claimed[3].id],
+                         T0 + timedelta(seconds=7))
+    assert store.outbox.get(claimed[0].id).status == "sent"
+    for item in claimed[2:]:
+        back = store.outbox.get(item.id)
+        assert (back.status, back.attempts) == ("pending", 0)
+        assert back.next_try_at == T0 + timedelta(seconds=7)
+    assert [c.id for c in store.outbox.claim_due(T0 + timedelta(seconds=7), lease)] == [
+        ids[0], claimed[3].id, claimed[2].id]  # by due time, then id
