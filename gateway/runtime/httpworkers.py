@@ -165,12 +165,20 @@ class HttpWorkers:
     def start(self) -> None:
         """Spawn the children and watch them; return once every one is serving."""
         ready = []
-        for n in range(self.count):
-            worker, started = self._spawn(n)
-            self._workers.append(worker)  # stopped with the others, even if this start is not
-            ready.append(started)
-        for started in ready:
-            started.wait(60)  # each sets it once its app is built and it accepts
+        try:
+            for n in range(self.count):
+                worker, started = self._spawn(n)
+                self._workers.append(worker)  # stopped with the others, even if this start is not
+                ready.append(started)
+            deadline = time.monotonic() + 60
+            for started in ready:
+                # A pipe, not a multiprocessing Event: serve's SIGTERM handler raises in this
+                # thread, which leaves an Event's semaphores broken if it lands in a wait, and
+                # a child setting an Event blocks for ever once its waiter is gone.
+                started.poll(max(0.0, deadline - time.monotonic()))  # a byte once it accepts
+        finally:
+            for started in ready:
+                started.close()
         self._restarter = Restarter(self._workers, self._replace)
         self._restarter.start()
 
@@ -207,10 +215,11 @@ class HttpWorkers:
         return worker
 
     def _spawn(self, n: int) -> tuple[Any, Any]:
-        started = self._context.Event()
+        started, ready = self._context.Pipe(duplex=False)
         worker = self._context.Process(
             target=self.target, name=f"http-{n + 1}", daemon=True,
             args=(self.source, os.getcwd(), self.sock, self.connections, self.relay.address,
-                  self.relay.key, started, os.getpid()))
+                  self.relay.key, ready, os.getpid()))
         worker.start()
+        ready.close()  # the child has its own copy now
         return worker, started

@@ -77,11 +77,11 @@ def serve(
             workers = HttpWorkers(config.source, server.socket, config.http.processes, relay,
                                   connections, http_child)
             health.add("http", workers.health)
-            workers.start()
         try:
             if workers is None:
                 server.run()
             else:
+                workers.start()  # inside: a SIGTERM while they start is a clean stop too
                 while True:
                     signal.pause()  # until SIGTERM or Ctrl-C raises _Stop
         except _Stop:
@@ -172,7 +172,11 @@ def http_child(source: Path | None, cwd: str, sock: socket.socket, connections: 
         app.extensions["intake.healthz"] = partial(parent_healthz, health)
         server = _http_server(config, app, connections, sock)
         _install_handlers(announce=False)
-        started.set()
+        try:
+            started.send_bytes(b"ready")  # serve waits for it (a pipe: see HttpWorkers.start)
+            started.close()
+        except OSError:
+            pass  # serve is gone: die_with_parent ends this process
         try:
             server.run()
         except _Stop:

@@ -114,3 +114,25 @@ def test_the_http_processes_die_with_serve(served: tuple[str, subprocess.Popen[s
     proc.wait(30)  # not communicate(): a child left alive would hold its pipes open
     wait_for(lambda: not any(_alive(pid) for pid in pids), "HTTP processes gone with serve")
     proc.communicate(timeout=30)  # nothing holds its pipes now: read to the end, closed
+
+
+def test_a_sigterm_while_the_http_processes_start_is_a_clean_stop(tmp_path: Path) -> None:
+    # serve logs http.listening, then starts its HTTP processes (a second or so each to
+    # import): a SIGTERM at once lands while it waits for them, as an operator's or a test's
+    # stop right after the first process answers does.
+    port = free_port()
+    config = write_voice_config(tmp_path, port)
+    config.write_text(config.read_text().replace("[http]\n", "[http]\nprocesses = 2\n", 1))
+    env = {**os.environ, TOKEN_ENV: TOKEN, "TEST_VOICE_API_TOKEN": API_TOKEN}
+    proc = subprocess.Popen([str(EXE), "serve", "--config", str(config)], text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    assert proc.stderr is not None
+    seen = []
+    while (line := proc.stderr.readline()) and '"http.listening"' not in line:
+        seen.append(line)
+    assert line, "".join(seen)  # serve logged it before exiting
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(60) == 0, rest
+    assert "Traceback" not in rest and '"shutdown.done"' in rest, rest
