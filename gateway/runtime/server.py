@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -67,7 +68,8 @@ def serve(
         # once the first of them is ready, so no connection waits for one still starting.
         server = _http_server(config, create_app(config, services), connections,
                               listen=config.http.processes == 1)
-        _install_handlers()
+        asked = _Asked() if config.http.processes > 1 else None
+        _install_handlers(asked=asked)
         log.info("http.listening", extra={
             "url": f"http://{config.http.host}:{server.socket.getsockname()[1]}",  # type: ignore[union-attr]
             "store": config.store.url or str(config.store.path),
@@ -81,9 +83,9 @@ def serve(
             if workers is None:
                 server.run()
             else:
-                workers.start()  # inside: a SIGTERM while they start is a clean stop too
-                while True:
-                    signal.pause()  # until SIGTERM or Ctrl-C raises _Stop
+                assert asked is not None
+                workers.start()  # a stop asked for meanwhile is seen once they are up
+                asked.wait()  # until SIGTERM or Ctrl-C
         except _Stop:
             pass
     finally:
@@ -212,10 +214,27 @@ def _http_server(config: Config, app: Flask, connections: int,
         ) from exc
 
 
-def _install_handlers(announce: bool = True) -> None:
+class _Asked:
+    """A stop asked for by a signal, noticed by polling: with HTTP in other processes serve's
+    main thread only starts them and waits, and a handler raising in it could land inside
+    any of that (a multiprocessing wait, a thread's start) and leave it broken."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def wait(self) -> None:
+        """Return once a stop was asked for."""
+        while not self.asked:
+            time.sleep(0.1)
+
+
+def _install_handlers(announce: bool = True, asked: _Asked | None = None) -> None:
     def stop(signum: int, frame: FrameType | None) -> None:
         if announce:  # serve's own; an HTTP process's SIGTERM is serve stopping it
             log.info("signal.received", extra={"signal": signal.Signals(signum).name})
+        if asked is not None:
+            asked.asked = True
+            return
         raise _Stop()
 
     signal.signal(signal.SIGTERM, stop)
