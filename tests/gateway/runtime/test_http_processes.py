@@ -45,14 +45,19 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def _start(tmp_path: Path) -> tuple[int, subprocess.Popen[str]]:
+    """serve with two HTTP processes on a fresh config: its HTTP port and process."""
     port = free_port()
     config = write_voice_config(tmp_path, port)
     config.write_text(config.read_text().replace("[http]\n", "[http]\nprocesses = 2\n", 1))
     env = {**os.environ, TOKEN_ENV: TOKEN, "TEST_VOICE_API_TOKEN": API_TOKEN}
-    proc = subprocess.Popen([str(EXE), "serve", "--config", str(config)], text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    return port, subprocess.Popen([str(EXE), "serve", "--config", str(config)], text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port, proc = _start(tmp_path)
     try:
         wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc)
         yield f"http://127.0.0.1:{port}", proc
@@ -120,13 +125,8 @@ def test_a_sigterm_while_the_http_processes_start_is_a_clean_stop(tmp_path: Path
     # serve logs http.listening, then starts its HTTP processes (a second or so each to
     # import): a SIGTERM at once lands while it waits for them, as an operator's or a test's
     # stop right after the first process answers does.
-    port = free_port()
-    config = write_voice_config(tmp_path, port)
-    config.write_text(config.read_text().replace("[http]\n", "[http]\nprocesses = 2\n", 1))
-    env = {**os.environ, TOKEN_ENV: TOKEN, "TEST_VOICE_API_TOKEN": API_TOKEN}
-    proc = subprocess.Popen([str(EXE), "serve", "--config", str(config)], text=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    assert proc.stderr is not None
+    _, proc = _start(tmp_path)
+    assert proc.stderr is not None and proc.stdout is not None
     seen = []
     while (line := proc.stderr.readline()) and '"http.listening"' not in line:
         seen.append(line)
@@ -134,5 +134,6 @@ def test_a_sigterm_while_the_http_processes_start_is_a_clean_stop(tmp_path: Path
     proc.send_signal(signal.SIGTERM)
     rest = proc.stderr.read()
     proc.stderr.close()
+    proc.stdout.close()
     assert proc.wait(60) == 0, rest
     assert "Traceback" not in rest and '"shutdown.done"' in rest, rest
