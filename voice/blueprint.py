@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from voice import callbacks, calls, critical, queue, twiml
 from voice.context import View, VoiceContext, respond
-from voice.ports import CallDesk, OpenHours
+from voice.ports import Call, CallDesk, OpenHours
 from voice.settings import VoiceConfig
 
 log = logging.getLogger("voice")
@@ -68,6 +68,7 @@ def _serve(view: View, ctx: VoiceContext,
         now_ctx = ctx if dial_order is None else replace(
             ctx, settings=replace(ctx.settings, escalation=dial_order(ctx.clock())))
         path, form, args = request.full_path.rstrip("?"), request.form, request.args
+        ctx.desk.ready(Call.from_params(form, ctx.settings))  # outside the transaction
 
         def work() -> Response:
             # No Flask context in here: the desk may run it in another request's thread

@@ -6,6 +6,7 @@ This is the `voice.ports.CallDesk` the voice blueprint receives.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -44,7 +45,9 @@ class CallService:
         self._opened = threading.local()
         # Webhooks answered at the same moment share one commit (one fsync on SQLite).
         self._group: GroupCommit[Callable[[], Any], _Done] = GroupCommit(
-            self._write_many, self._write_one)
+            self._write_many, self._write_one, late=True)
+        # Caller IDs of the calls in progress (`ready` works them out ahead of the writes).
+        self._e164 = functools.lru_cache(maxsize=1024)(self._phone)
 
     # -- the ticket of a call -------------------------------------------------------------
 
@@ -86,18 +89,28 @@ class CallService:
         # An unconfigured `To` still names the line the caller dialled.
         return call.line.name if call.line else (call.called or None)
 
+    def ready(self, call: Call) -> None:
+        """Before the webhook's transaction (other processes wait for its writer's turn):
+        the caller ID in E.164, which needs no store and takes the longest to work out."""
+        self._e164(call.caller)
+
+    def _phone(self, caller: str) -> str | None:
+        """Caller ID in E.164; None when withheld or garbled."""
+        try:
+            return normalise_phone(caller, self.config.desk.phone_region)
+        except PhoneNumberError:
+            if not is_number(caller):
+                return None  # withheld or garbled caller ID: a ticket all the same
+            try:  # digits without their "+": an international number as Twilio may send it
+                return normalise_phone("+" + caller.lstrip("+"), self.config.desk.phone_region)
+            except PhoneNumberError:
+                return None
+
     def _caller(self, call: Call) -> dict[str, Any]:
         """Caller ID in E.164 and what the directory knows of that number."""
-        try:
-            phone = normalise_phone(call.caller, self.config.desk.phone_region)
-        except PhoneNumberError:
-            if not is_number(call.caller):
-                return {}  # withheld or garbled caller ID: a ticket all the same
-            try:  # digits without their "+": an international number as Twilio may send it
-                phone = normalise_phone("+" + call.caller.lstrip("+"),
-                                        self.config.desk.phone_region)
-            except PhoneNumberError:
-                return {}
+        phone = self._e164(call.caller)
+        if phone is None:
+            return {}
         out: dict[str, Any] = {"callback_numbers": (phone,),
                                "field_sources": {"callback_numbers": "caller_id"}}
         contacts = self.store.directory.by_phone(phone)
@@ -271,10 +284,14 @@ class CallService:
             return _Done(None, exc)
 
     def _write_many(self, works: Sequence[Callable[[], Any]]) -> list[_Done]:
-        if len(works) == 1:
-            return [self._write_one(works[0])]  # alone: its error is its own, no second run
-        # One failing webhook rolls back the group: GroupCommit then writes each alone.
-        return self.store.atomically(lambda: [_Done(self._run(work)) for work in works])
+        # `works` is taken from the queue once this transaction has the writers' lock
+        # (GroupCommit's `late`): what queued while it waited for it commits here too.
+        try:
+            return self.store.atomically(lambda: [_Done(self._run(work)) for work in works])
+        except Exception as exc:
+            if len(works) == 1:
+                return [_Done(None, exc)]  # alone: its error is its own, no second run
+            raise  # one failing webhook rolled back the group: GroupCommit writes each alone
 
 
 class _Done:

@@ -13,8 +13,8 @@ means durably committed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Generic, TypeVar, overload
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,14 +32,51 @@ class _Slot(Generic[T, R]):
         self.error: BaseException | None = None
 
 
+class _Group(Sequence[T], Generic[T, R]):
+    """The values one leader writes, taken from the queue when first read, or at once."""
+
+    def __init__(self, take: Callable[[], list[_Slot[T, R]]], late: bool) -> None:
+        self._take = take
+        self._slots: list[_Slot[T, R]] | None = None if late else take()
+
+    def slots(self) -> list[_Slot[T, R]]:
+        """The writes of this group (taken now if they were not yet)."""
+        if self._slots is None:
+            self._slots = self._take()
+        return self._slots
+
+    def __len__(self) -> int:
+        return len(self.slots())
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        values = [slot.value for slot in self.slots()]
+        return values[index]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter([slot.value for slot in self.slots()])
+
+
 class GroupCommit(Generic[T, R]):
-    """Runs `write_many` over the values several threads submit at once."""
+    """Runs `write_many` over the values several threads submit at once.
+
+    With `late`, the values `write_many` gets are taken from the queue when it first reads
+    them, which it does inside its transaction: once the writers' lock is its, so what
+    queued while it waited for that lock (another process's turn) rides along in the same
+    commit rather than waiting for one of its own.
+    """
 
     def __init__(self, write_many: Callable[[Sequence[T]], Sequence[R]],
-                 write_one: Callable[[T], R], most: int = 32) -> None:
+                 write_one: Callable[[T], R], most: int = 32, late: bool = False) -> None:
         self._write_many = write_many  # one transaction for all; raises if any fails
         self._write_one = write_one  # one transaction: after a failed group, each alone
         self._most = most
+        self._late = late
         self._lock = threading.Lock()
         self._queue: list[_Slot[T, R]] = []
         self._leading = False
@@ -65,30 +102,36 @@ class GroupCommit(Generic[T, R]):
         with self._lock:
             return len(self._queue)
 
-    def _lead(self) -> None:
+    def _take(self) -> list[_Slot[T, R]]:
+        # The leader's own write is first in the queue: no one else takes from it meanwhile.
         with self._lock:
             group, self._queue = self._queue[:self._most], self._queue[self._most:]
+        return group
+
+    def _lead(self) -> None:
+        group: _Group[T, R] = _Group(self._take, self._late)
         try:
             self._write(group)
         except BaseException as exc:  # even then no caller may wait for ever
-            for slot in group:
+            for slot in group.slots():
                 slot.error = slot.error or exc
             raise
         finally:
+            slots = group.slots()  # taken by now: write_together reads them on every path
             with self._lock:
                 if self._queue:
                     self._queue[0].lead = True
                     self._queue[0].ready.set()  # the next group's leader
                 else:
                     self._leading = False
-            for slot in group:
+            for slot in slots:
                 slot.done = True
                 slot.ready.set()
 
-    def _write(self, group: list[_Slot[T, R]]) -> None:
+    def _write(self, group: _Group[T, R]) -> None:
         self.groups += 1
-        results = write_together(self._write_many, self._write_one, [s.value for s in group])
-        for slot, result in zip(group, results):
+        results = write_together(self._write_many, self._write_one, group)
+        for slot, result in zip(group.slots(), results):
             if isinstance(result, BaseException):
                 slot.error = result  # raised in its own caller's thread
             else:

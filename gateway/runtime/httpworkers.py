@@ -4,7 +4,8 @@ core rather than in one process whose threads queue for one lock.
 
 The socket `serve` bound is handed to each child (spawned, not forked), so the address is
 bound once: a second gateway on a taken port still fails at start, as it did with one
-process. Whichever process polls first accepts a new connection, so an idle one takes it.
+process. serve accepts new connections and deals them to the children in turn
+(gateway/runtime/httpdeal.py), so each serves its share.
 What the app keeps in the store (sessions, login throttles, group commits per process)
 works from any process; what only the parent has - the components' health for /healthz and
 /metrics, and the outgoing-webhook latency histogram - a child asks the parent for over a
@@ -31,6 +32,7 @@ from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
 from gateway.runtime.health import HealthChecks
+from gateway.runtime.httpdeal import Dealer
 from gateway.runtime.restarts import Restarter
 from gateway.runtime.services import Services
 from gateway.web.health import report
@@ -150,11 +152,12 @@ class ParentLatency(Collector):
 class HttpWorkers:
     """`processes` children serving HTTP on `sock`, the socket serve bound."""
 
-    def __init__(self, source: Path | None, sock: socket.socket, processes: int,
+    def __init__(self, source: Path | None, dealer: Dealer, processes: int,
                  relay: Relay, connections: int, target: Callable[..., None]) -> None:
         self.target = target  # what each child runs (serve's http_child)
+        self.dealer = dealer  # accepts on serve's socket, hands each child its turn
         self.source = source
-        self.sock = sock
+        self.sock = dealer.sock
         self.connections = connections  # each child's cap, as serve sized it
         self.relay = relay
         self.count = processes
@@ -181,6 +184,7 @@ class HttpWorkers:
                 started.close()
         self._restarter = Restarter(self._workers, self._replace)
         self._restarter.start()
+        self.dealer.start()  # listening from now on: no connection waits for a start
 
     def health(self) -> dict[str, Any]:
         """Every child alive."""
@@ -192,7 +196,9 @@ class HttpWorkers:
         return [int(w.pid) for w in self._workers]
 
     def stop(self) -> None:
-        """SIGTERM each child: it stops accepting, finishes what it serves and exits."""
+        """Stop dealing connections; SIGTERM each child: it finishes what it serves and
+        exits."""
+        self.dealer.close()
         if self._restarter is not None:
             self._restarter.stop()
             self._restarter = None
@@ -216,10 +222,12 @@ class HttpWorkers:
 
     def _spawn(self, n: int) -> tuple[Any, Any]:
         started, ready = self._context.Pipe(duplex=False)
+        dealt = self.dealer.pair(n)
         worker = self._context.Process(
             target=self.target, name=f"http-{n + 1}", daemon=True,
-            args=(self.source, os.getcwd(), self.sock, self.connections, self.relay.address,
-                  self.relay.key, ready, os.getpid()))
+            args=(self.source, os.getcwd(), self.sock, dealt, self.connections,
+                  self.relay.address, self.relay.key, ready, os.getpid()))
         worker.start()
-        ready.close()  # the child has its own copy now
+        ready.close()  # the child has its own copies now
+        dealt.close()
         return worker, started

@@ -24,6 +24,7 @@ from gateway.desk.webhooks import LATENCY
 from gateway.errors import StartupError
 from gateway.runtime.health import HealthChecks
 from gateway.runtime.httpchannel import quiet_channels
+from gateway.runtime.httpdeal import Dealer, take_dealt
 from gateway.runtime.httpworkers import (HttpWorkers, ParentHealth, ParentLatency, Relay,
                                          parent_healthz)
 from gateway.runtime.logs import setup_logging
@@ -76,8 +77,8 @@ def serve(
             "processes": config.http.processes})
         if config.http.processes > 1:  # they serve on the socket just bound; this one waits
             relay = Relay(services, LATENCY)
-            workers = HttpWorkers(config.source, server.socket, config.http.processes, relay,
-                                  connections, http_child)
+            workers = HttpWorkers(config.source, Dealer(server.socket, server.adj.backlog),
+                                  config.http.processes, relay, connections, http_child)
             health.add("http", workers.health)
         try:
             if workers is None:
@@ -90,10 +91,10 @@ def serve(
             pass
     finally:
         log.info("shutdown.begin")
+        if workers is not None:  # no more connections dealt, and they finish what they
+            workers.stop()  # serve; the components still run
         if server is not None:
             server.close()
-        if workers is not None:  # they finish what they serve; the components still run
-            workers.stop()
         if relay is not None:
             relay.close()
         _stop(started)
@@ -154,8 +155,8 @@ def _stop(started: list[Component]) -> None:
             log.exception("component.stop_failed", extra={"component": component.name})
 
 
-def http_child(source: Path | None, cwd: str, sock: socket.socket, connections: int,
-               relay: str, key: bytes, started: Any, parent: int) -> None:
+def http_child(source: Path | None, cwd: str, sock: socket.socket, dealt: socket.socket,
+               connections: int, relay: str, key: bytes, started: Any, parent: int) -> None:
     """One HTTP process (`[http] processes` > 1): its own services and app on the socket
     serve bound, until serve's SIGTERM (or its death). It reads serve's config file itself:
     secrets are never pickled, the environment is inherited."""
@@ -172,7 +173,8 @@ def http_child(source: Path | None, cwd: str, sock: socket.socket, connections: 
         app = create_app(config, services)
         app.extensions["intake.latency"] = ParentLatency(health)
         app.extensions["intake.healthz"] = partial(parent_healthz, health)
-        server = _http_server(config, app, connections, sock)
+        server = _http_server(config, app, connections, sock, listen=False)
+        take_dealt(server, dealt)  # the connections serve accepts and deals to this process
         _install_handlers(announce=False)
         try:
             started.send_bytes(b"ready")  # serve waits for it (a pipe: see HttpWorkers.start)

@@ -47,6 +47,9 @@ class FakeDesk:
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     sr: str = "SR-000042"
 
+    def ready(self, call: Call) -> None:
+        pass  # nothing worked out ahead: a fake has no caller ID to normalise
+
     def open(self, call: Call, at: datetime) -> str:
         self.calls.append(("open", call.sid))
         return self.sr
