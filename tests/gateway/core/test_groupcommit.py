@@ -75,3 +75,32 @@ def test_accepts_from_many_threads_are_each_committed_once(services: Services) -
         rows = list(pool.map(lambda raw: services.email.accept(raw, "smtp:test"), raws))
     assert len(set(rows)) == 40 and services.store.pending.count() == 40
     assert [services.store.messages.get(row).raw for row in rows] == raws
+
+
+def test_late_groups_take_what_queued_while_the_leader_waited_for_its_turn() -> None:
+    writer = Writer()  # its first transaction waits as for another process's turn
+    group: GroupCommit[int, int] = GroupCommit(writer.many, writer.one, late=True)
+    with ThreadPoolExecutor(6) as pool:
+        first = pool.submit(group.submit, 1)
+        writer.entered.wait(10)  # the first leads and waits for its turn, group not taken
+        rest = [pool.submit(group.submit, n) for n in range(2, 7)]
+        wait_for(lambda: group.queued() == 6, "five writes queued beside the first")
+        writer.hold.set()
+        assert [first.result(10)] + [f.result(10) for f in rest] == [10, 20, 30, 40, 50, 60]
+    assert [sorted(t) for t in writer.transactions] == [[1, 2, 3, 4, 5, 6]]  # one for all
+    assert group.groups == 1
+
+
+def test_a_bad_write_taken_late_still_fails_alone() -> None:
+    writer = Writer()
+    group: GroupCommit[int, int] = GroupCommit(writer.many, writer.one, late=True)
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(group.submit, 5)
+        writer.entered.wait(10)
+        bad, good = pool.submit(group.submit, -1), pool.submit(group.submit, 3)
+        wait_for(lambda: group.queued() == 3, "two writes queued beside the first")
+        writer.hold.set()
+        assert first.result(10) == 50 and good.result(10) == 30
+        with pytest.raises(ValueError, match="bad -1"):
+            bad.result(10)
+    assert writer.transactions == [[5], [3]]  # the group of three failed; each alone
