@@ -28,6 +28,7 @@ from gateway.runtime.services import Services, build_services
 from gateway.runtime.doorbell import Doorbell, StopFlag
 from gateway.runtime.logs import setup_logging
 from gateway.runtime.priority import DeciderPriority
+from gateway.runtime.heap import settle
 from gateway.runtime.restarts import Restarter, die_with_parent
 
 log = logging.getLogger("gateway.deciders")
@@ -66,6 +67,7 @@ def child(source: Path | None, cwd: str, owner: str, wake: Any, stop: Any,
     setup_logging(config.log_level, config.log_format)
     services = build_services(config)
     services.email.writing = priority.writing
+    settle()
     try:
         deciders.run(services.email, _settings(owner, config.deciders), wake, stop,
                      alive=lambda: os.getppid() == parent, pace=priority)

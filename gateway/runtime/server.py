@@ -12,9 +12,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
 
 from waitress.server import create_server
 
@@ -23,8 +22,10 @@ from gateway.config import Config, load_config
 from gateway.desk.webhooks import LATENCY
 from gateway.errors import StartupError
 from gateway.runtime.health import HealthChecks
+from gateway.runtime.heap import settle
 from gateway.runtime.httpchannel import quiet_channels
 from gateway.runtime.httpdeal import Dealer, take_dealt
+from gateway.runtime.writerturn import after_writer
 from gateway.runtime.httpworkers import (HttpWorkers, ParentHealth, ParentLatency, Relay,
                                          parent_healthz)
 from gateway.runtime.logs import setup_logging
@@ -34,6 +35,9 @@ from gateway.runtime.services import Services, build_services, local_token
 from gateway.runtime.components import Component
 from mail.limits import session_budget
 from mail.settings import Secret
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 log = logging.getLogger("gateway.serve")
 SWITCH_INTERVAL = 0.0005  # seconds
@@ -66,7 +70,7 @@ def serve(
         connections = http_connection_budget(
             config.http.max_connections, session_budget(config.mail.smtp.max_sessions), files)
         # Several processes: bound here (a taken port fails the start as ever), listened on
-        # once the first of them is ready, so no connection waits for one still starting.
+        # by the dealer once they are ready, so no connection waits for one still starting.
         server = _http_server(config, create_app(config, services), connections,
                               listen=config.http.processes == 1)
         asked = _Asked() if config.http.processes > 1 else None
@@ -80,6 +84,7 @@ def serve(
             workers = HttpWorkers(config.source, Dealer(server.socket, server.adj.backlog),
                                   config.http.processes, relay, connections, http_child)
             health.add("http", workers.health)
+        settle()
         try:
             if workers is None:
                 server.run()
@@ -173,8 +178,11 @@ def http_child(source: Path | None, cwd: str, sock: socket.socket, dealt: socket
         app = create_app(config, services)
         app.extensions["intake.latency"] = ParentLatency(health)
         app.extensions["intake.healthz"] = partial(parent_healthz, health)
-        server = _http_server(config, app, connections, sock, listen=False)
+        # The children's own writes (webhooks) are what the other children wait for.
+        server = _http_server(config, after_writer(app, services.store), connections, sock,
+                              listen=False)
         take_dealt(server, dealt)  # the connections serve accepts and deals to this process
+        settle()
         _install_handlers(announce=False)
         try:
             started.send_bytes(b"ready")  # serve waits for it (a pipe: see HttpWorkers.start)
@@ -191,7 +199,7 @@ def http_child(source: Path | None, cwd: str, sock: socket.socket, dealt: socket
         services.close()
 
 
-def _http_server(config: Config, app: Flask, connections: int,
+def _http_server(config: Config, app: WSGIApplication, connections: int,
                  sock: socket.socket | None = None, listen: bool = True) -> Any:
     """Waitress bound to [http] host/port (or serving `sock`, bound by the parent), and
     listening unless `listen` is false; or a StartupError naming the keys."""

@@ -164,6 +164,10 @@ class Connections:
         except (psycopg.Error, PoolTimeout) as exc:
             raise (store_error(exc) or StoreError(str(exc))) from exc
 
+    def writer_idle(self, timeout: float) -> bool:
+        """True at once: PostgreSQL's writers lock rows, they take no turns across processes."""
+        return True
+
     def writing(self) -> bool:
         """True inside a write transaction on this thread."""
         return bool(getattr(self._local, "writing", False))

@@ -52,6 +52,10 @@ class Connections(Protocol):
     def writing(self) -> bool:
         """True inside a write transaction on this thread (its reads may lock rows)."""
 
+    def writer_idle(self, timeout: float) -> bool:
+        """True once no write of this process holds the writers' turn (at most `timeout`
+        seconds; False if one still does): `Store.writer_idle`."""
+
     def close(self) -> None:
         """Close every connection."""
 

@@ -127,6 +127,11 @@ class SqlStore(Generic[C]):
         it must do nothing outside the store."""
         return self.conns.write(lambda _db: work())
 
+    def writer_idle(self, timeout: float) -> bool:
+        """True once no transaction of this process is writing, at the latest after `timeout`
+        seconds (then False): see store.ports.Store."""
+        return self.conns.writer_idle(timeout)
+
     def migrate(self, stop_before: str | None = None) -> list[str]:
         """Apply pending migrations (all, or those before `stop_before`); return their names."""
         return migrate(self.conns, self._schema, stop_before)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
-import os
 import sqlite3
 import threading
 import weakref
@@ -33,6 +31,7 @@ from store.errors import (
 from store.rows import from_db as from_db, to_db as to_db  # bench imports them from here
 from store.sql.connection import Database as SqlDatabase, Dialect
 from store.sqlite.results import row_keys, statement_kind
+from store.sqlite.turns import Turns
 
 T = TypeVar("T")
 
@@ -125,7 +124,7 @@ class Connections:
         self._all_lock = threading.Lock()
         self.shared: Database | None = None
         self.path: Path | None = None
-        self._lock_fd: int | None = None  # the writers' lock file, opened on first write
+        self._turns = Turns(None, self._checkpoint_connection)
         if target == ":memory:":
             target = Database(memory=True)
         if isinstance(target, sqlite_utils.Database):
@@ -136,6 +135,7 @@ class Connections:
             self._prepare(target.conn)
         else:
             self.path = Path(target)
+            self._turns = Turns(self.path, self._checkpoint_connection)
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -161,6 +161,8 @@ class Connections:
             # FULL: the WAL is synced at every commit, so a 250 (the pending message
             # committed) survives a power cut too, not only a crash of the process.
             conn.execute("PRAGMA synchronous = FULL")
+            # Checkpoints run in a thread of their own, outside every write (turns.py).
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
         except sqlite3.Error as exc:
             full = store_error(exc)
             if isinstance(full, StoreFullError):
@@ -172,6 +174,9 @@ class Connections:
         with self._all_lock:
             self._all.add(db)
         return db
+
+    def _checkpoint_connection(self) -> sqlite3.Connection:
+        return self._open().conn
 
     def current(self) -> Database:
         """This thread's connection, opened on first use."""
@@ -234,6 +239,11 @@ class Connections:
         """True inside a write transaction on this thread."""
         return bool(getattr(self._local, "writing", False))
 
+    def writer_idle(self, timeout: float) -> bool:
+        """True once no write of this process has the writers' turn, at the latest after
+        `timeout` seconds (then False). Other processes' writers wait for that one."""
+        return self._turns.idle(timeout)
+
     def _write_retrying(self, work: Callable[[Database], T]) -> T:
         try:
             return self._write_once(work)  # the usual case: no contention worth retrying
@@ -253,24 +263,8 @@ class Connections:
             raise StoreBusyError(f"database stayed locked: {exc.last_attempt.exception()}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    @contextlib.contextmanager
-    def _writer_lock(self) -> Iterator[None]:
-        """Writers of every process on this file take turns on a lock file beside it: a
-        waiting writer wakes the moment the lock is free, where SQLite's busy handler
-        would sleep (up to 100 ms a time). Writers that skip it still meet the busy timeout."""
-        if self.path is None:
-            yield
-            return
-        if self._lock_fd is None:
-            self._lock_fd = os.open(f"{self.path}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-
     def _write_once(self, work: Callable[[Database], T]) -> T:
-        with self._write_lock, self._writer_lock():
+        with self._write_lock, self._turns.turn():
             db = self.current()
             db.conn.execute("BEGIN IMMEDIATE")
             self._local.writing = True
@@ -283,6 +277,7 @@ class Connections:
                 raise
             finally:
                 self._local.writing = False
+            self._turns.committed()
             return result
 
     def close(self) -> None:
@@ -291,7 +286,5 @@ class Connections:
             for db in list(self._all):
                 db.close()
             self._all.clear()
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self._turns.close()
         self._local = threading.local()
