@@ -14,12 +14,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from gateway.calls.finish import abandoned, ack_with_transcription, mark_abandoned, queue_call_ack
-from gateway.calls.notes import ack_email, is_number, recording_url, subject_for
+from gateway.calls.notes import ack_email, caller_e164, recording_url, subject_for
 from gateway.core.intake import IntakeService, TicketRequest
 from gateway.core.groupcommit import GroupCommit
 from gateway.outbound.pages import PageRequest, queue_follow_up, queue_page
-from parsers.errors import PhoneNumberError
-from parsers.phones import normalise_phone
 from store import DuplicateSourceError, Store, Ticket
 from store.models import Channel, EventKind, Route, TicketStatus
 from store.paging import PageStatus
@@ -47,7 +45,8 @@ class CallService:
         self._group: GroupCommit[Callable[[], Any], _Done] = GroupCommit(
             self._write_many, self._write_one, late=True)
         # Caller IDs of the calls in progress (`ready` works them out ahead of the writes).
-        self._e164 = functools.lru_cache(maxsize=1024)(self._phone)
+        self._e164 = functools.lru_cache(maxsize=1024)(
+            functools.partial(caller_e164, region=self.config.desk.phone_region))
 
     # -- the ticket of a call -------------------------------------------------------------
 
@@ -93,18 +92,6 @@ class CallService:
         """Before the webhook's transaction (other processes wait for its writer's turn):
         the caller ID in E.164, which needs no store and takes the longest to work out."""
         self._e164(call.caller)
-
-    def _phone(self, caller: str) -> str | None:
-        """Caller ID in E.164; None when withheld or garbled."""
-        try:
-            return normalise_phone(caller, self.config.desk.phone_region)
-        except PhoneNumberError:
-            if not is_number(caller):
-                return None  # withheld or garbled caller ID: a ticket all the same
-            try:  # digits without their "+": an international number as Twilio may send it
-                return normalise_phone("+" + caller.lstrip("+"), self.config.desk.phone_region)
-            except PhoneNumberError:
-                return None
 
     def _caller(self, call: Call) -> dict[str, Any]:
         """Caller ID in E.164 and what the directory knows of that number."""

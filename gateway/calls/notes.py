@@ -8,6 +8,8 @@ from typing import Any
 
 from gateway.outbound.compose import OutgoingEmail
 from gateway.core.sla import SlaPolicy
+from parsers.errors import PhoneNumberError
+from parsers.phones import normalise_phone
 from store import Ticket
 from store.models import EventKind, Route
 
@@ -24,6 +26,19 @@ def is_number(caller: str) -> bool:
     """True when a caller ID is a number (with or without its "+"), not withheld."""
     digits = caller.lstrip("+").replace(" ", "").replace("-", "")
     return digits.isdigit() and len(digits) >= 7
+
+
+def caller_e164(caller: str, region: str) -> str | None:
+    """Caller ID in E.164; None when withheld or garbled."""
+    try:
+        return normalise_phone(caller, region)
+    except PhoneNumberError:
+        if not is_number(caller):
+            return None  # withheld or garbled caller ID: a ticket all the same
+        try:  # digits without their "+": an international number as Twilio may send it
+            return normalise_phone("+" + caller.lstrip("+"), region)
+        except PhoneNumberError:
+            return None
 
 
 def subject_for(route: str, name: str | None, caller: str) -> str:

@@ -1,0 +1,59 @@
+"""store.sqlite.turns: WAL checkpoints happen in a thread of their own, never inside a
+commit; `writer_idle` says when no write of this process has the writers' turn."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from store.sqlite import SqliteStore
+from store.sqlite.turns import CHECKPOINT_COMMITS
+from tests.helpers.store import T0, new
+from tests.helpers.waiting import wait_for
+
+
+def test_commits_never_checkpoint_themselves(store: SqliteStore) -> None:
+    db = store.conns.current()
+    assert next(db.query("PRAGMA wal_autocheckpoint"))["wal_autocheckpoint"] == 0
+
+
+def test_the_checkpoint_thread_copies_the_wal_into_the_database(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "store.db")
+    try:
+        store.migrate()
+        size = (tmp_path / "store.db").stat().st_size
+        for _ in range(CHECKPOINT_COMMITS * 3):  # tickets land in the WAL first
+            store.tickets.create(new(), T0)
+        # Only a checkpoint writes the main file: it grows once one has copied the pages.
+        wait_for(lambda: (tmp_path / "store.db").stat().st_size > size,
+                 "the database file to receive the WAL's pages")
+    finally:
+        store.close()
+    reopened = SqliteStore(tmp_path / "store.db")
+    try:
+        assert reopened.tickets.count() == CHECKPOINT_COMMITS * 3
+    finally:
+        reopened.close()
+
+
+def test_writer_idle_waits_for_a_write_of_this_process(store: SqliteStore) -> None:
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        def work() -> None:
+            store.tickets.create(new(), T0)
+            inside.set()
+            release.wait(30)
+        store.atomically(work)
+
+    assert store.writer_idle(0) is True
+    writer = threading.Thread(target=hold)
+    writer.start()
+    try:
+        assert inside.wait(30)
+        assert store.writer_idle(0.05) is False  # still writing: the wait ends unanswered
+    finally:
+        release.set()
+        writer.join(30)
+    assert store.writer_idle(30) is True
+    assert store.tickets.count() == 1
