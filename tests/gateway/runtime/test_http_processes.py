@@ -16,13 +16,11 @@ from twilio.request_validator import RequestValidator
 
 from gateway.config import load_config
 from gateway.errors import ConfigError
-from tests.helpers.http import get, wait_until_serving
-from tests.helpers.net import free_port
-from tests.helpers.paths import EXE, REPO
-from tests.helpers.voice import ANN, PUBLIC_URL, TOKEN, TOKEN_ENV, write_voice_config
+from tests.helpers.http import get
+from tests.helpers.httpserve import API_TOKEN, alive, http_processes, serving, start_serve
+from tests.helpers.paths import REPO
+from tests.helpers.voice import ANN, PUBLIC_URL, TOKEN
 from tests.helpers.waiting import wait_for
-
-API_TOKEN = "http-processes-api-token"
 
 
 def test_the_shipped_default_is_two_and_a_bad_count_names_the_key(tmp_path: Path) -> None:
@@ -36,41 +34,10 @@ def test_the_shipped_default_is_two_and_a_bad_count_names_the_key(tmp_path: Path
         load_config(path)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is dead: only its parent has not read its status yet
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _start(tmp_path: Path) -> tuple[int, subprocess.Popen[str]]:
-    """serve with two HTTP processes on a fresh config: its HTTP port and process."""
-    port = free_port()
-    config = write_voice_config(tmp_path, port)
-    config.write_text(config.read_text().replace("[http]\n", "[http]\nprocesses = 2\n", 1))
-    env = {**os.environ, TOKEN_ENV: TOKEN, "TEST_VOICE_API_TOKEN": API_TOKEN}
-    return port, subprocess.Popen([str(EXE), "serve", "--config", str(config)], text=True,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port, proc = _start(tmp_path)
-    try:
-        wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc)
-        yield f"http://127.0.0.1:{port}", proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-
-
-def _http(base: str) -> dict:  # type: ignore[type-arg]
-    status, body = get(f"{base}/healthz", API_TOKEN)  # 503 while one is down
-    assert status == (200 if body["components"]["http"]["ok"] else 503), body
-    return body["components"]["http"]  # type: ignore[no-any-return]
+    with serving(tmp_path) as server:
+        yield server
 
 
 def _incoming(base: str, sid: str) -> int:
@@ -87,7 +54,7 @@ def _incoming(base: str, sid: str) -> int:
 def test_every_process_answers_as_serve_and_a_killed_one_comes_back(
         served: tuple[str, subprocess.Popen[str]]) -> None:
     base, proc = served
-    wait_for(lambda: _http(base)["processes"] == 2, "both HTTP processes up")
+    wait_for(lambda: http_processes(base)["processes"] == 2, "both HTTP processes up")
     # Fresh connections land on either process: each answers serve's own report (the SMTP
     # listener and the deciders run only in serve), never a partial one of its own.
     for _ in range(12):
@@ -97,11 +64,12 @@ def test_every_process_answers_as_serve_and_a_killed_one_comes_back(
             metrics = response.read().decode()
         assert 'intake_smtp_sessions_total{component="smtp"}' in metrics
         assert "intake_webhook_seconds" in metrics
-    first = _http(base)["pids"]
+    first = http_processes(base)["pids"]
     assert len(first) == 2 and proc.pid not in first
     os.kill(first[0], signal.SIGKILL)
-    again = wait_for(lambda: (h := _http(base))["processes"] == 2 and h["pids"] != first and h,
-                     "the killed HTTP process replaced")
+    again = wait_for(
+        lambda: (h := http_processes(base))["processes"] == 2 and h["pids"] != first and h,
+        "the killed HTTP process replaced")
     assert first[1] in again["pids"] and first[0] not in again["pids"]
     for n in range(8):  # and the webhooks are served all along
         assert _incoming(base, f"CA{n:032d}") == 200
@@ -109,15 +77,16 @@ def test_every_process_answers_as_serve_and_a_killed_one_comes_back(
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 0, stderr
     assert '"http.process_restarted"' in stderr and "Traceback" not in stderr
-    wait_for(lambda: not any(_alive(pid) for pid in again["pids"]), "HTTP processes gone")
+    wait_for(lambda: not any(alive(pid) for pid in again["pids"]), "HTTP processes gone")
 
 
 def test_the_http_processes_die_with_serve(served: tuple[str, subprocess.Popen[str]]) -> None:
     base, proc = served
-    pids = wait_for(lambda: (h := _http(base))["processes"] == 2 and h["pids"], "both up")
+    pids = wait_for(lambda: (h := http_processes(base))["processes"] == 2 and h["pids"],
+                    "both up")
     proc.kill()  # kill -9: no SIGTERM for serve to pass on
     proc.wait(30)  # not communicate(): a child left alive would hold its pipes open
-    wait_for(lambda: not any(_alive(pid) for pid in pids), "HTTP processes gone with serve")
+    wait_for(lambda: not any(alive(pid) for pid in pids), "HTTP processes gone with serve")
     proc.communicate(timeout=30)  # nothing holds its pipes now: read to the end, closed
 
 
@@ -125,7 +94,7 @@ def test_a_sigterm_while_the_http_processes_start_is_a_clean_stop(tmp_path: Path
     # serve logs http.listening, then starts its HTTP processes (a second or so each to
     # import): a SIGTERM at once lands while it waits for them, as an operator's or a test's
     # stop right after the first process answers does.
-    _, proc = _start(tmp_path)
+    _, proc = start_serve(tmp_path)
     assert proc.stderr is not None and proc.stdout is not None
     seen = []
     while (line := proc.stderr.readline()) and '"http.listening"' not in line:
