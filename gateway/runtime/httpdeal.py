@@ -15,7 +15,6 @@ import errno
 import logging
 import socket
 import threading
-import time
 from functools import partial
 from typing import Any
 

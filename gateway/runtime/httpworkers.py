@@ -198,10 +198,10 @@ class HttpWorkers:
     def stop(self) -> None:
         """Stop dealing connections; SIGTERM each child: it finishes what it serves and
         exits."""
-        self.dealer.close()
         if self._restarter is not None:
-            self._restarter.stop()
+            self._restarter.stop()  # first: a restart meanwhile would pair with a closed dealer
             self._restarter = None
+        self.dealer.close()
         for worker in self._workers:
             if worker.is_alive() and worker.pid is not None:
                 os.kill(worker.pid, signal.SIGTERM)
