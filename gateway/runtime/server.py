@@ -14,7 +14,6 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-
 from waitress.server import create_server
 
 from gateway.web.app import create_app
