@@ -87,9 +87,12 @@ class Turns:
             try:
                 conn = conn or self._connect()
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except (sqlite3.Error, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 - the thread must live to try again
                 # The WAL only grows until the next one: the writes themselves are safe.
                 log.warning("store.checkpoint_failed", extra={"error": str(exc)})
+                if conn is not None:
+                    conn.close()
+                conn = None
         if conn is not None:
             conn.close()
 
