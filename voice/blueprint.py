@@ -92,7 +92,8 @@ def answers(ctx: VoiceContext, dial_order: DialOrder | None = None) -> dict[str,
     return {f"/voice{rule}": answer(view) for rule, view in WEBHOOKS}
 
 
-def _serve(view: View, ctx: VoiceContext, dial_order: DialOrder | None) -> Callable[[], Response]:
+def _serve(view: View, ctx: VoiceContext,
+           dial_order: DialOrder | None) -> Callable[[], Response]:
     """The Flask view for `view`: this request's form and query string, handed over."""
     def serve() -> Response:
         g.voice_hook = hook = Hook(request.path, request.query_string.decode(), request.form,

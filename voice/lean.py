@@ -25,7 +25,7 @@ from werkzeug.exceptions import (Forbidden, HTTPException, InternalServerError,
 from werkzeug.http import parse_options_header
 
 from voice.blueprint import Answer, Hook
-from voice.signature import Check
+from voice.signature import SIGNATURE_HEADER, Check
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("voice")
 
 FORM = "application/x-www-form-urlencoded"
+SIGNATURE = "HTTP_" + SIGNATURE_HEADER.upper().replace("-", "_")  # its WSGI environ key
 # What the app logs once a request is answered: method, path, status, perf_counter at start.
 Finished = Callable[[str, str, int, float], None]
 
@@ -73,7 +74,7 @@ def _reply(environ: WSGIEnvironment, hook: Hook, answer: Answer,
            check: Check) -> Response | HTTPException:
     """The answer to a request read: 403 when its signature fails, else the webhook's."""
     refused = check(hook.path, environ.get("QUERY_STRING", ""),
-                    environ.get("HTTP_X_TWILIO_SIGNATURE", ""), hook.form,
+                    environ.get(SIGNATURE, ""), hook.form,
                     environ.get("REMOTE_ADDR"))
     if refused is not None:
         return Forbidden(description=refused)

@@ -43,18 +43,24 @@ class Side:
     flask_served: list[str] = field(default_factory=list)
 
 
-@pytest.fixture
-def sides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Side]]:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+def _make(folder: Path, voice: str = "") -> dict[str, Side]:
+    """Two desks in `folder` alike (with `voice` added to [voice]) but for the lean path."""
     made: dict[str, Side] = {}
     for name, lean in (("lean", True), ("flask", False)):
-        (tmp_path / name).mkdir()
-        config = load(tmp_path / name)
+        (folder / name).mkdir()
+        config = load(folder / name, voice=voice)
         services = build_services(config, clock=SimClock(NIGHT))
         side = made[name] = Side(create_app(config, services, lean_webhooks=lean), services)
         # Before every hook of Flask's (the signature guard's 403 ends them).
         side.app.url_value_preprocessor(
             lambda endpoint, values, side=side: side.flask_served.append(request.path))
+    return made
+
+
+@pytest.fixture
+def sides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Side]]:
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    made = _make(tmp_path)
     yield made
     for side in made.values():
         side.services.close()
@@ -115,8 +121,9 @@ def _served_lean(sides: dict[str, Side]) -> bool:
 def test_a_signed_call_gets_the_same_answers(sides: dict[str, Side],
                                              caplog: pytest.LogCaptureFixture) -> None:
     menu = {**INCOMING, "Digits": "1"}
+    signed = _signed("/voice/incoming", INCOMING)
     status, body, headers, records = _both(sides, caplog, "/voice/incoming",
-                                           urlencode(INCOMING), _signed("/voice/incoming", INCOMING))
+                                           urlencode(INCOMING), signed)
     assert status == 200 and "<Gather" in body
     assert dict(headers)["X-Content-Type-Options"] == "nosniff"  # the app's headers, too
     assert records[-1][2] == "http.request" and {r[1] for r in records} == {"INFO"}
@@ -215,4 +222,37 @@ def test_a_body_that_is_not_utf8_is_handed_to_flask_whole(
     status, _, _, records = _both(sides, caplog, "/voice/incoming", body, {})
     assert status == 403  # werkzeug reads no form from it: the signature is over nothing
     assert records[0][3]["call_sid"] is None
+    assert sides["lean"].flask_served == ["/voice/incoming"]
+
+
+@pytest.mark.parametrize("voice, token, status, why", [
+    ("verify_signatures = false", TOKEN, 200, "verify off lets an unsigned request through"),
+    ("", None, 403, "no token refuses a signed request"),
+])
+def test_verify_off_and_no_token_answer_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    voice: str, token: str | None, status: int, why: str,
+) -> None:
+    if token is None:
+        monkeypatch.delenv(TOKEN_ENV, raising=False)
+    else:
+        monkeypatch.setenv(TOKEN_ENV, token)
+    made = _make(tmp_path, voice)
+    try:
+        headers = {} if voice else _signed("/voice/incoming", INCOMING)
+        answer = _both(made, caplog, "/voice/incoming", urlencode(INCOMING), headers)
+        assert answer[0] == status, why
+        assert (status != 403 or
+                answer[3][0][3]["reason"] == f"no Twilio auth token: {TOKEN_ENV} is not set")
+        assert _served_lean(made)
+    finally:
+        for side in made.values():
+            side.services.close()
+
+
+def test_other_methods_are_flask_s(sides: dict[str, Side],
+                                  caplog: pytest.LogCaptureFixture) -> None:
+    answers = [(r.status_code, r.get_data()) for r in
+               (side.app.test_client().get("/voice/incoming") for side in sides.values())]
+    assert answers[0] == answers[1] and answers[0][0] == 403  # unsigned, before any 405
     assert sides["lean"].flask_served == ["/voice/incoming"]
