@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
-from dataclasses import replace
 from functools import partial
 
 from flask import Blueprint, Response, g, request
@@ -19,7 +19,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from voice import callbacks, calls, critical, queue, twiml
-from voice.context import View, VoiceContext, respond
+from voice.context import Params, View, VoiceContext, respond
 from voice.ports import Call, CallDesk, OpenHours
 from voice.settings import VoiceConfig
 
@@ -42,18 +42,30 @@ WEBHOOKS: tuple[tuple[str, View], ...] = (
 )
 CALLBACKS = ("/voice/recording", "/voice/transcription", "/voice/status")
 
+DialOrder = Callable[[datetime], tuple[str, ...]]  # who the critical line rings at a time
+Answer = Callable[["Hook"], "Response | HTTPException"]  # a webhook's answer to one request
 
-def voice_blueprint(
-    desk: CallDesk,
-    hours: OpenHours,
-    settings: VoiceConfig,
-    public_url: str,
-    clock: Callable[[], datetime],
-    dial_order: Callable[[datetime], tuple[str, ...]] | None = None,
-) -> Blueprint:
-    """The /voice/* webhooks, working through `desk` with the time from `clock`; the
-    critical line rings `dial_order(now)` (who is on call then) when given."""
-    ctx = VoiceContext(desk, hours, settings, twiml.Urls(public_url), clock)
+
+@dataclass
+class Hook:
+    """One webhook request as the flow reads it, whichever path served it (Flask's view or
+    `voice.lean`): its path, query string, form and args, and whether it was archived."""
+
+    path: str
+    query: str  # decoded as UTF-8, as werkzeug's `full_path` has it
+    form: Params
+    args: Params
+    kept: bool = False
+
+    @property
+    def full_path(self) -> str:
+        """The path and query string, as the archive keeps them."""
+        return f"{self.path}?{self.query}".rstrip("?")
+
+
+def voice_blueprint(ctx: VoiceContext, dial_order: DialOrder | None = None) -> Blueprint:
+    """The /voice/* webhooks as Flask views, working through `ctx`; the critical line rings
+    `dial_order(now)` (who is on call then) when given."""
     bp = Blueprint("voice", __name__, url_prefix="/voice")
     for rule, view in WEBHOOKS:
         bp.add_url_rule(rule, view.__name__, _serve(view, ctx, dial_order), methods=["POST"])
@@ -61,49 +73,85 @@ def voice_blueprint(
     return bp
 
 
+def voice_context(desk: CallDesk, hours: OpenHours, settings: VoiceConfig, public_url: str,
+                  clock: Callable[[], datetime]) -> VoiceContext:
+    """What the webhooks work with: `desk`, with the time from `clock`."""
+    return VoiceContext(desk, hours, settings, twiml.Urls(public_url), clock)
+
+
+def answers(ctx: VoiceContext, dial_order: DialOrder | None = None) -> dict[str, Answer]:
+    """Each webhook's full path and its answer to a request read without Flask: the same
+    flow as the blueprint's views and error handler (for `voice.lean`)."""
+    def answer(view: View) -> Answer:
+        def reply(hook: Hook) -> Response | HTTPException:
+            try:
+                return run(view, ctx, dial_order, hook)
+            except Exception as exc:
+                return failure(ctx, exc, hook.path, hook.form.to_dict(), hook.kept)
+        return reply
+    return {f"/voice{rule}": answer(view) for rule, view in WEBHOOKS}
+
+
 def _serve(view: View, ctx: VoiceContext,
-           dial_order: Callable[[datetime], tuple[str, ...]] | None) -> Callable[[], Response]:
+           dial_order: DialOrder | None) -> Callable[[], Response]:
     """The Flask view for `view`: this request's form and query string, handed over."""
     def serve() -> Response:
-        now_ctx = ctx if dial_order is None else replace(
-            ctx, settings=replace(ctx.settings, escalation=dial_order(ctx.clock())))
-        path, form, args = request.full_path.rstrip("?"), request.form, request.args
-        ctx.desk.ready(Call.from_params(form, ctx.settings))  # outside the transaction
-
-        def work() -> Response:
-            # No Flask context in here: the desk may run it in another request's thread
-            # (requests arriving together share a commit).
-            ctx.desk.keep(path, form.to_dict(), ctx.clock())
-            return view(now_ctx, form, args)
-        try:
-            # The archive and the webhook's writes: one short transaction per request.
-            return ctx.desk.atomically(work)
-        except Exception:
-            keep(ctx)  # rolled back with the rest: the input is kept all the same
-            raise
+        g.voice_hook = hook = Hook(request.path, request.query_string.decode(), request.form,
+                                   request.args)
+        return run(view, ctx, dial_order, hook)
     serve.__name__ = serve.__qualname__ = view.__name__
     return serve
 
 
-def keep(ctx: VoiceContext) -> None:
-    """Archive the request before the webhook looks at it (in the webhook's transaction)."""
-    g.voice_kept = False
-    ctx.desk.keep(request.full_path.rstrip("?"), request.form.to_dict(), ctx.clock())
-    g.voice_kept = True
+def run(view: View, ctx: VoiceContext, dial_order: DialOrder | None, hook: Hook) -> Response:
+    """`view`'s answer to `hook`: the caller's details made ready outside the transaction,
+    then the archive and the webhook's writes in one; archived anyway when it raises."""
+    now_ctx = ctx if dial_order is None else replace(
+        ctx, settings=replace(ctx.settings, escalation=dial_order(ctx.clock())))
+    ctx.desk.ready(Call.from_params(hook.form, ctx.settings))  # outside the transaction
+
+    def work() -> Response:
+        # No Flask context in here: the desk may run it in another request's thread
+        # (requests arriving together share a commit).
+        ctx.desk.keep(hook.full_path, hook.form.to_dict(), ctx.clock())
+        return view(now_ctx, hook.form, hook.args)
+    try:
+        # The archive and the webhook's writes: one short transaction per request.
+        return ctx.desk.atomically(work)
+    except Exception:
+        keep(ctx, hook)  # rolled back with the rest: the input is kept all the same
+        raise
+
+
+def keep(ctx: VoiceContext, hook: Hook) -> None:
+    """Archive the request on its own, marking `hook` kept once it is."""
+    hook.kept = False
+    ctx.desk.keep(hook.full_path, hook.form.to_dict(), ctx.clock())
+    hook.kept = True
 
 
 def failed(ctx: VoiceContext, exc: Exception) -> Response | HTTPException:
-    """Log, keep the input, and still answer TwiML the caller can use."""
+    """The blueprint's error handler: `failure` for the request Flask is serving."""
+    if isinstance(exc, HTTPException):
+        return exc  # before the form is read: it may be what is too large
+    hook = g.get("voice_hook")
+    return failure(ctx, exc, request.path, request.form.to_dict(),
+                   isinstance(hook, Hook) and hook.kept)
+
+
+def failure(ctx: VoiceContext, exc: Exception, path: str, params: dict[str, str],
+            kept: bool) -> Response | HTTPException:
+    """Log, keep the input (in the log when the archive could not), and still answer TwiML
+    the caller can use; an HTTPException is answered as it is."""
     if isinstance(exc, HTTPException):
         return exc
-    params = request.form.to_dict()
-    extra: dict[str, object] = {"path": request.path, "call_sid": params.get("CallSid")}
-    if not g.get("voice_kept", False):
+    extra: dict[str, object] = {"path": path, "call_sid": params.get("CallSid")}
+    if not kept:
         extra["params"] = params  # the store could not keep them: the log does
     log.error("voice.webhook_failed", exc_info=exc, extra=extra)
-    if request.path in CALLBACKS:
+    if path in CALLBACKS:
         return respond(VoiceResponse(), status=500)  # nothing to say; Twilio logs it
-    if request.path == "/voice/voicemail/done":
+    if path == "/voice/voicemail/done":
         return respond(twiml.goodbye("Thank you for your message. Goodbye."))
     # Out of hours the message is for the on-call team, as any after-hours voicemail.
     return respond(twiml.apology(ctx.settings, ctx.url, page=not ctx.hours.is_open(ctx.clock())))

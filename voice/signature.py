@@ -36,31 +36,53 @@ def valid(validator: RequestValidator, url: str, params: Mapping[str, str],
             or validator.validate(url, params, signature))
 
 
-def twilio_guard(public_url: str, token: str | None, verify: bool,
-                 token_env: str = "the auth token variable") -> Callable[[], None]:
-    """A before_request hook: 403 for a Twilio webhook with a missing or wrong signature.
+Check = Callable[[str, str, str, "Mapping[str, str]", "str | None"], "str | None"]
+
+
+def signature_check(public_url: str, token: str | None, verify: bool,
+                    token_env: str = "the auth token variable") -> Check:
+    """`check(path, query, signature, form, remote)`: None when a webhook request may pass,
+    else (logged) why it is refused, as the 403's description.
 
     With `verify` off every request passes (serve warns about it at start). With no
     token every webhook is refused, since none can be checked.
     """
     validator = RequestValidator(token) if token else None
 
-    def guard() -> None:
-        if not verify or not request.path.startswith(PROTECTED):
-            return
-        url = signed_url(public_url, request.path, request.query_string.decode("latin-1"))
-        signature = request.headers.get(SIGNATURE_HEADER, "")
+    def check(path: str, query: str, signature: str, form: Mapping[str, str],
+              remote: str | None) -> str | None:
+        if not verify:
+            return None
+        url = signed_url(public_url, path, query)
         if validator is None:
             reason = f"no Twilio auth token: {token_env} is not set"
         elif not signature:
             reason = "missing signature"
-        elif not valid(validator, url, request.form, signature):
+        elif not valid(validator, url, form, signature):
             reason = "wrong signature"
         else:
-            return
+            return None
         log.warning("twilio.forbidden", extra={
-            "path": request.path, "reason": reason, "url": url,
-            "remote": request.remote_addr, "call_sid": request.form.get("CallSid")})
-        abort(403, description=f"Twilio signature check failed: {reason}")
+            "path": path, "reason": reason, "url": url,
+            "remote": remote, "call_sid": form.get("CallSid")})
+        return f"Twilio signature check failed: {reason}"
+
+    return check
+
+
+def twilio_guard(public_url: str, token: str | None, verify: bool,
+                 token_env: str = "the auth token variable") -> Callable[[], None]:
+    """A before_request hook: 403 for a Twilio webhook (/voice/*, /sms/*) with a missing or
+    wrong signature, as `signature_check` decides."""
+    check = signature_check(public_url, token, verify, token_env)
+
+    def guard() -> None:
+        if not verify or not request.path.startswith(PROTECTED):
+            return
+        refused = check(request.path, request.query_string.decode("latin-1"),
+                        request.headers.get(SIGNATURE_HEADER, ""), request.form,
+                        request.remote_addr)
+        if refused is not None:
+            abort(403, description=refused)
 
     return guard

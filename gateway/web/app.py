@@ -17,6 +17,7 @@ from gateway.web.desk_setup import register_desk
 from gateway.web.health import health
 from gateway.runtime.services import Services
 from gateway.web.paging import register_paging
+from gateway.web.requestlog import log_request
 from gateway.web.voice import register_voice
 from store import StoreBusyError, StoreError
 
@@ -29,15 +30,16 @@ class _InOrder(DefaultJSONProvider):
     sort_keys = False
 
 
-def create_app(config: Config, services: Services) -> Flask:
-    """Build the WSGI app around already-built services (no globals, no import-time work)."""
+def create_app(config: Config, services: Services, lean_webhooks: bool = True) -> Flask:
+    """Build the WSGI app around already-built services (no globals, no import-time work);
+    the voice webhooks served in front of Flask unless `lean_webhooks` is false."""
     app = Flask("gateway")
     app.json = _InOrder(app)
     app.config["MAX_CONTENT_LENGTH"] = config.http.max_body_bytes  # 413, never buffered
     install(app, services)
     app.register_blueprint(health)
     app.register_blueprint(api)
-    register_voice(app, config, services)
+    register_voice(app, config, services, lean=lean_webhooks)
     register_paging(app, services)
     register_desk(app, config, services)
 
@@ -47,12 +49,8 @@ def create_app(config: Config, services: Services) -> Flask:
 
     @app.after_request
     def _log_request(response: Response) -> Response:
-        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info(
-            "http.request",
-            extra={"method": request.method, "path": request.path,
-                   "status": response.status_code, "ms": round(elapsed, 1)},
-        )
+        log_request(request.method, request.path, response.status_code,
+                    g.get("started", time.perf_counter()))
         return response
 
     @app.errorhandler(StoreBusyError)

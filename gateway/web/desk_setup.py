@@ -26,6 +26,9 @@ from gateway.web.ticket_page import ticket_pages
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "media-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "form-action 'self'")
+# Every answer's security headers, unless it set its own (the voice webhooks' too).
+HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+           ("Referrer-Policy", "same-origin"))
 # The blueprints whose POSTs are forms of ours: the CSRF check covers exactly these (the
 # API takes a bearer token; Twilio's webhooks are checked by their signature).
 FORMS = ("auth", "queue", "tickets", "portal", "oncall")
@@ -66,9 +69,8 @@ def register_desk(app: Flask, config: Config, services: Services) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        for name, value in HEADERS:
+            response.headers.setdefault(name, value)
         return response
 
     for blueprint in (auth, pages, ticket_pages, portal, oncall, metrics, api_write, openapi):
