@@ -54,19 +54,24 @@ def test_writes_queued_meanwhile_commit_together() -> None:
     assert group.groups == 2
 
 
-def test_a_bad_write_in_a_group_fails_alone() -> None:
+@pytest.mark.parametrize("late", [False, True])
+def test_a_bad_write_in_a_group_fails_alone(late: bool) -> None:
     writer = Writer()
-    group: GroupCommit[int, int] = GroupCommit(writer.many, writer.one)
+    group: GroupCommit[int, int] = GroupCommit(writer.many, writer.one, late=late)
     with ThreadPoolExecutor(3) as pool:
         first = pool.submit(group.submit, 5)
         writer.entered.wait(10)
         bad, good = pool.submit(group.submit, -1), pool.submit(group.submit, 3)
-        wait_for(lambda: group.queued() == 2, "two writes queued behind the first")
+        # A late group has not taken the first write from the queue yet: it takes all three.
+        queued = 3 if late else 2
+        wait_for(lambda: group.queued() == queued, "two writes queued behind the first")
         writer.hold.set()
         assert first.result(10) == 50 and good.result(10) == 30
         with pytest.raises(ValueError, match="bad -1"):
             bad.result(10)
-    assert writer.transactions == [[5], [3]]  # the group of two failed; 3 alone committed
+    # Early: 5 alone, then the group of two failed and 3 committed alone. Late: the group of
+    # three failed, then each alone.
+    assert writer.transactions == [[5], [3]]
 
 
 def test_accepts_from_many_threads_are_each_committed_once(services: Services) -> None:
@@ -89,18 +94,3 @@ def test_late_groups_take_what_queued_while_the_leader_waited_for_its_turn() -> 
         assert [first.result(10)] + [f.result(10) for f in rest] == [10, 20, 30, 40, 50, 60]
     assert [sorted(t) for t in writer.transactions] == [[1, 2, 3, 4, 5, 6]]  # one for all
     assert group.groups == 1
-
-
-def test_a_bad_write_taken_late_still_fails_alone() -> None:
-    writer = Writer()
-    group: GroupCommit[int, int] = GroupCommit(writer.many, writer.one, late=True)
-    with ThreadPoolExecutor(3) as pool:
-        first = pool.submit(group.submit, 5)
-        writer.entered.wait(10)
-        bad, good = pool.submit(group.submit, -1), pool.submit(group.submit, 3)
-        wait_for(lambda: group.queued() == 3, "two writes queued beside the first")
-        writer.hold.set()
-        assert first.result(10) == 50 and good.result(10) == 30
-        with pytest.raises(ValueError, match="bad -1"):
-            bad.result(10)
-    assert writer.transactions == [[5], [3]]  # the group of three failed; each alone

@@ -5,30 +5,19 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
-import pytest
-
 from gateway.runtime.writerturn import after_writer
-from store.sqlite import SqliteStore
+from store import Store
 from tests.helpers.store import T0, new
 from tests.helpers.waiting import wait_for
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "store.db")
-    s.migrate()
-    yield s
-    s.close()
 
 
 class Holder:
     """A write of this process that keeps the writers' turn until released."""
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.inside, self.release = threading.Event(), threading.Event()
 
         def work() -> None:
@@ -54,7 +43,7 @@ def _in(thread: threading.Thread, function: str) -> bool:
     return False
 
 
-def _request(store: SqliteStore, wait: float, seen: list[bool]) -> threading.Thread:
+def _request(store: Store, wait: float, seen: list[bool]) -> threading.Thread:
     """One request through after_writer; the app notes whether a write still had the turn."""
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         seen.append(store.writer_idle(0))
@@ -62,13 +51,16 @@ def _request(store: SqliteStore, wait: float, seen: list[bool]) -> threading.Thr
         return [b"ok"]
 
     gated = after_writer(app, store, wait)
-    thread = threading.Thread(target=lambda: list(gated({}, lambda *a: None)))
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return None
+
+    thread = threading.Thread(target=lambda: list(gated({}, start)))
     thread.start()
     return thread
 
 
-def test_a_request_starts_once_this_process_s_write_is_over(store: SqliteStore) -> None:
-    holder, seen = Holder(store), []
+def test_a_request_starts_once_this_process_s_write_is_over(store: Store) -> None:
+    holder, seen = Holder(store), list[bool]()
     try:
         request = _request(store, 30, seen)
         wait_for(lambda: bool(seen) or _in(request, "writer_idle"),
@@ -80,8 +72,8 @@ def test_a_request_starts_once_this_process_s_write_is_over(store: SqliteStore) 
     assert seen == [True]
 
 
-def test_a_request_waits_no_longer_than_allowed(store: SqliteStore) -> None:
-    holder, seen = Holder(store), []
+def test_a_request_waits_no_longer_than_allowed(store: Store) -> None:
+    holder, seen = Holder(store), list[bool]()
     try:
         request = _request(store, 0.05, seen)
         request.join(30)
