@@ -37,13 +37,22 @@ class _Group(Sequence[T], Generic[T, R]):
 
     def __init__(self, take: Callable[[], list[_Slot[T, R]]], late: bool) -> None:
         self._take = take
-        self._slots: list[_Slot[T, R]] | None = None if late else take()
+        self._slots: list[_Slot[T, R]] | None = None
+        self._values: list[T] = []
+        if not late:
+            self.slots()
 
     def slots(self) -> list[_Slot[T, R]]:
         """The writes of this group (taken now if they were not yet)."""
         if self._slots is None:
             self._slots = self._take()
+            self._values = [slot.value for slot in self._slots]
         return self._slots
+
+    def values(self) -> list[T]:
+        """Their values, in order (taken now if they were not yet)."""
+        self.slots()
+        return self._values
 
     def __len__(self) -> int:
         return len(self.slots())
@@ -55,11 +64,10 @@ class _Group(Sequence[T], Generic[T, R]):
     def __getitem__(self, index: slice) -> Sequence[T]: ...
 
     def __getitem__(self, index: int | slice) -> T | Sequence[T]:
-        values = [slot.value for slot in self.slots()]
-        return values[index]
+        return self.values()[index]
 
     def __iter__(self) -> Iterator[T]:
-        return iter([slot.value for slot in self.slots()])
+        return iter(self.values())
 
 
 class GroupCommit(Generic[T, R]):

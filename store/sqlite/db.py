@@ -124,7 +124,6 @@ class Connections:
         self._all_lock = threading.Lock()
         self.shared: Database | None = None
         self.path: Path | None = None
-        self._turns = Turns(None, self._checkpoint_connection)
         if target == ":memory:":
             target = Database(memory=True)
         if isinstance(target, sqlite_utils.Database):
@@ -135,13 +134,14 @@ class Connections:
             self._prepare(target.conn)
         else:
             self.path = Path(target)
-            self._turns = Turns(self.path, self._checkpoint_connection)
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 full = store_error(exc)
                 raise full or StoreUnavailableError(
                     f"cannot create {self.path.parent}: {exc}") from exc
+        # No path: one shared connection, no other process to take turns with.
+        self._turns = Turns(self.path, self._checkpoint_connection)
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
