@@ -161,8 +161,6 @@ class Connections:
             # FULL: the WAL is synced at every commit, so a 250 (the pending message
             # committed) survives a power cut too, not only a crash of the process.
             conn.execute("PRAGMA synchronous = FULL")
-            # Checkpoints run in a thread of their own, outside every write (turns.py).
-            conn.execute("PRAGMA wal_autocheckpoint = 0")
         except sqlite3.Error as exc:
             full = store_error(exc)
             if isinstance(full, StoreFullError):

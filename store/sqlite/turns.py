@@ -4,14 +4,16 @@ Writers of every process on the file take turns on a lock file beside it: a wait
 wakes the moment the lock is free, where SQLite's busy handler would sleep (up to 100 ms a
 time). Writers that skip it (another program) still meet the busy timeout.
 
-Checkpoints (copying the WAL back into the database file) run in a thread of their own, not
-in a turn. SQLite's automatic checkpoint runs inside the COMMIT that passes its threshold
-(1,000 pages): that commit copies the pages and syncs the file, 30-60 ms here, still
-holding the turn every other writer of every process waits for. With webhooks answered by
-two processes that stalled all 16 of the bench's connections at once, twice in 2,000
-requests, and set its p99. So the connections' automatic checkpoint is off, and every
-CHECKPOINT_COMMITS commits of this process wake a thread that runs a PASSIVE checkpoint on a
-connection of its own, which waits for no reader or writer and makes none wait.
+Checkpoints (copying the WAL back into the database file) are mostly done in a thread of
+their own, not in a turn. SQLite's automatic checkpoint runs inside the COMMIT that passes
+its threshold (1,000 pages) and copies every page not yet copied while the turn every other
+writer waits for is still held. So every CHECKPOINT_COMMITS commits of this process wake a
+thread that runs a PASSIVE checkpoint on a connection of its own (it waits for no reader or
+writer and makes none wait): the automatic one then finds little left to copy. The
+automatic one stays on all the same: only a checkpoint that ends with nothing appended
+meanwhile lets the next writer start the log again from its beginning, which a thread
+racing the writers never sees under steady writes (with it off, the log grew by 35 MB per
+1,000 tickets and every write slowed).
 """
 
 from __future__ import annotations
