@@ -19,7 +19,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from voice import callbacks, calls, critical, queue, twiml
-from voice.context import Params, View, VoiceContext, respond
+from voice.context import Params, Reply, View, VoiceContext, respond
 from voice.ports import Call, CallDesk, OpenHours
 from voice.settings import VoiceConfig
 
@@ -43,7 +43,8 @@ WEBHOOKS: tuple[tuple[str, View], ...] = (
 CALLBACKS = ("/voice/recording", "/voice/transcription", "/voice/status")
 
 DialOrder = Callable[[datetime], tuple[str, ...]]  # who the critical line rings at a time
-Answer = Callable[["Hook"], "Response | HTTPException"]  # a webhook's answer to one request
+# A webhook's answer to one request: its TwiML, or a response when it failed.
+Answer = Callable[["Hook"], "Reply | Response | HTTPException"]
 
 
 @dataclass
@@ -83,7 +84,7 @@ def answers(ctx: VoiceContext, dial_order: DialOrder | None = None) -> dict[str,
     """Each webhook's full path and its answer to a request read without Flask: the same
     flow as the blueprint's views and error handler (for `voice.lean`)."""
     def answer(view: View) -> Answer:
-        def reply(hook: Hook) -> Response | HTTPException:
+        def reply(hook: Hook) -> Reply | Response | HTTPException:
             try:
                 return run(view, ctx, dial_order, hook)
             except Exception as exc:
@@ -98,29 +99,30 @@ def _serve(view: View, ctx: VoiceContext,
     def serve() -> Response:
         g.voice_hook = hook = Hook(request.path, request.query_string.decode(), request.form,
                                    request.args)
-        return run(view, ctx, dial_order, hook)
+        return run(view, ctx, dial_order, hook).response()
     serve.__name__ = serve.__qualname__ = view.__name__
     return serve
 
 
-def run(view: View, ctx: VoiceContext, dial_order: DialOrder | None, hook: Hook) -> Response:
+def run(view: View, ctx: VoiceContext, dial_order: DialOrder | None, hook: Hook) -> Reply:
     """`view`'s answer to `hook`: the caller's details made ready outside the transaction,
     then the archive and the webhook's writes in one; archived anyway when it raises."""
     now_ctx = ctx if dial_order is None else replace(
         ctx, settings=replace(ctx.settings, escalation=dial_order(ctx.clock())))
     ctx.desk.ready(Call.from_params(hook.form, ctx.settings))  # outside the transaction
 
-    def work() -> Response:
+    def work() -> Reply:
         # No Flask context in here: the desk may run it in another request's thread
         # (requests arriving together share a commit).
         ctx.desk.keep(hook.full_path, hook.form.to_dict(), ctx.clock())
         return view(now_ctx, hook.form, hook.args)
     try:
         # The archive and the webhook's writes: one short transaction per request.
-        return ctx.desk.atomically(work)
+        reply = ctx.desk.atomically(work)
     except Exception:
         keep(ctx, hook)  # rolled back with the rest: the input is kept all the same
         raise
+    return reply  # rendered by the caller, after the commit: outside the writers' turn
 
 
 def keep(ctx: VoiceContext, hook: Hook) -> None:
@@ -150,8 +152,9 @@ def failure(ctx: VoiceContext, exc: Exception, path: str, params: dict[str, str]
         extra["params"] = params  # the store could not keep them: the log does
     log.error("voice.webhook_failed", exc_info=exc, extra=extra)
     if path in CALLBACKS:
-        return respond(VoiceResponse(), status=500)  # nothing to say; Twilio logs it
+        return respond(VoiceResponse(), status=500).response()  # nothing to say; Twilio logs it
     if path == "/voice/voicemail/done":
-        return respond(twiml.goodbye("Thank you for your message. Goodbye."))
+        return respond(twiml.goodbye("Thank you for your message. Goodbye.")).response()
     # Out of hours the message is for the on-call team, as any after-hours voicemail.
-    return respond(twiml.apology(ctx.settings, ctx.url, page=not ctx.hours.is_open(ctx.clock())))
+    page = not ctx.hours.is_open(ctx.clock())
+    return respond(twiml.apology(ctx.settings, ctx.url, page=page)).response()

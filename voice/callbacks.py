@@ -3,14 +3,14 @@ transcription arrived, the call ended."""
 
 from __future__ import annotations
 
-from flask import Response
 from twilio.twiml.voice_response import VoiceResponse
 
 from store.models import EventKind
-from voice.context import CALL_OVER, RECORDING_DONE, Params, VoiceContext, number, respond
+from voice.context import (CALL_OVER, RECORDING_DONE, Params, Reply, VoiceContext, number,
+                           respond)
 
 
-def recording(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def recording(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """Recording status callback: the recording is ready (or absent)."""
     call = ctx.call(form)
     sid, status = form.get("RecordingSid", ""), form.get("RecordingStatus", "")
@@ -23,7 +23,7 @@ def recording(ctx: VoiceContext, form: Params, args: Params) -> Response:
     return respond(VoiceResponse())
 
 
-def transcription(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def transcription(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """Transcription callback: the voicemail as text becomes the ticket's description."""
     call = ctx.call(form)
     sid = form.get("TranscriptionSid", "")
@@ -33,7 +33,7 @@ def transcription(ctx: VoiceContext, form: Params, args: Params) -> Response:
     return respond(VoiceResponse())
 
 
-def status(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def status(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """The number's status callback: the call ended, with its duration."""
     call, now = ctx.call(form), ctx.clock()
     if not ctx.is_agent_call(call):

@@ -6,17 +6,16 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import Response
 
 from store.models import EventKind, Route
 from voice import twiml
-from voice.context import Params, VoiceContext, number, respond
+from voice.context import Params, Reply, VoiceContext, number, respond
 from voice.ports import Call
 
 log = logging.getLogger("voice")
 
 
-def incoming(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def incoming(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """The Voice URL of every line: greeting and menu, or the technicians' agent line."""
     call, s = ctx.call(form), ctx.settings
     if ctx.is_agent_call(call):
@@ -28,7 +27,7 @@ def incoming(ctx: VoiceContext, form: Params, args: Params) -> Response:
     return respond(twiml.menu_xml(s, ctx.url, 1, lead=s.greeting))
 
 
-def menu(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def menu(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """The caller's choice (Digits), or nothing: repeat the menu, then standard support."""
     call, now, s, desk = ctx.call(form), ctx.clock(), ctx.settings, ctx.desk
     attempt = args.get("attempt", 1, type=int) or 1
@@ -49,7 +48,7 @@ def menu(ctx: VoiceContext, form: Params, args: Params) -> Response:
     return respond(twiml.menu_xml(s, ctx.url, attempt + 1, lead=lead))
 
 
-def standard(ctx: VoiceContext, call: Call, now: datetime) -> Response:
+def standard(ctx: VoiceContext, call: Call, now: datetime) -> Reply:
     """Standard support: the queue while the desk is open, after-hours voicemail otherwise."""
     if ctx.hours.is_open(now):
         sr = ctx.desk.route(call, Route.VOICE, now)
@@ -60,7 +59,7 @@ def standard(ctx: VoiceContext, call: Call, now: datetime) -> Response:
     return respond(twiml.after_hours_xml(ctx.settings, ctx.url, sr, ctx.hours.next_open(now)))
 
 
-def voicemail_done(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def voicemail_done(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """A message was left (<Record action>), or nothing was recorded."""
     call, now, desk = ctx.call(form), ctx.clock(), ctx.desk
     sid = form.get("RecordingSid", "")
@@ -77,6 +76,6 @@ def voicemail_done(ctx: VoiceContext, form: Params, args: Params) -> Response:
     return respond(twiml.goodbye(f"{said} Your request number is {twiml.spell(sr)}. Goodbye."))
 
 
-def agent_done(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def agent_done(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """The technician's own call ended (<Dial><Queue> action)."""
     return respond(twiml.goodbye("Goodbye."))

@@ -20,6 +20,7 @@ ANSWERED = ("completed", "answered")  # DialCallStatus of a call someone picked 
 CALL_OVER = ("completed", "busy", "failed", "no-answer", "canceled")
 RECORDING_DONE = ("completed", "absent", "failed")
 
+TWIML = "text/xml; charset=utf-8"  # the Content-Type of every TwiML answer
 Params: TypeAlias = "MultiDict[str, str]"  # a request's form, or its query string
 
 
@@ -45,13 +46,29 @@ class VoiceContext:
         return bool(self.settings.agent_number) and call.called == self.settings.agent_number
 
 
-View: TypeAlias = Callable[[VoiceContext, Params, Params], Response]  # (ctx, form, args)
+@dataclass(frozen=True)
+class Reply:
+    """A webhook's TwiML, made into the text/xml response Twilio expects only once the
+    webhook's writes are committed: not while other writers wait for their turn."""
+
+    twiml: VoiceResponse | str  # or its text, rendered before
+    status: int = 200
+
+    def xml(self) -> str:
+        """The TwiML's text."""
+        return self.twiml if isinstance(self.twiml, str) else self.twiml.to_xml()
+
+    def response(self) -> Response:
+        """The HTTP response."""
+        return Response(self.xml(), status=self.status, content_type=TWIML)
 
 
-def respond(response: VoiceResponse | str, status: int = 200) -> Response:
-    """TwiML (or its text, rendered before) as the text/xml response Twilio expects."""
-    xml = response if isinstance(response, str) else response.to_xml()
-    return Response(xml, status=status, mimetype="text/xml")
+View: TypeAlias = Callable[[VoiceContext, Params, Params], Reply]  # (ctx, form, args)
+
+
+def respond(twiml: VoiceResponse | str, status: int = 200) -> Reply:
+    """The answer TwiML (or its text) gives Twilio."""
+    return Reply(twiml, status)
 
 
 def number(form: Params, name: str) -> int | None:

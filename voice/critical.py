@@ -3,17 +3,16 @@ an engineer hears on answering."""
 
 from __future__ import annotations
 
-from flask import Response
 from twilio.twiml.voice_response import VoiceResponse
 
 from store.models import EventKind, Route
 from voice import twiml
-from voice.context import ANSWERED, CALL_OVER, Params, VoiceContext, number, respond
+from voice.context import ANSWERED, CALL_OVER, Params, Reply, VoiceContext, number, respond
 from voice.ports import Call
 from voice.settings import VoiceConfig
 
 
-def critical_dial(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def critical_dial(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """One on-call engineer's <Dial> ended: done, the next one, or voicemail and a page."""
     call, now, s, desk = ctx.call(form), ctx.clock(), ctx.settings, ctx.desk
     step = args.get("step", 0, type=int) or 0
@@ -38,7 +37,7 @@ def critical_dial(ctx: VoiceContext, form: Params, args: Params) -> Response:
     return respond(twiml.nobody_answered(s, ctx.url))
 
 
-def critical_whisper(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def critical_whisper(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """Played to the on-call engineer who answers, before the caller is connected."""
     parent = args.get("call", "")
     sr, caller = args.get("ticket", ""), args.get("caller", "")

@@ -22,9 +22,10 @@ from flask import Response
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import (Forbidden, HTTPException, InternalServerError,
                                  RequestEntityTooLarge)
-from werkzeug.http import parse_options_header
+from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
 
 from voice.blueprint import Answer, Hook
+from voice.context import TWIML, Reply
 from voice.signature import SIGNATURE_HEADER, Check
 
 if TYPE_CHECKING:
@@ -54,11 +55,18 @@ def lean_webhooks(app: WSGIApplication, answers: Mapping[str, Answer], check: Ch
         try:
             hook = read(environ, path, max_body)
         except RequestEntityTooLarge as exc:
-            reply: Response | HTTPException = exc
+            reply: Reply | Response | HTTPException = exc
         else:
             if hook is None:  # not a request read here as werkzeug would: Flask's
                 return app(environ, start_response)
             reply = _reply(environ, hook, answer, check)
+        if isinstance(reply, Reply):  # TwiML: the headers Flask would send, made directly
+            body = reply.xml().encode()
+            finished("POST", path, reply.status, started)
+            start_response(f"{reply.status} {HTTP_STATUS_CODES[reply.status]}",
+                           [("Content-Type", TWIML), ("Content-Length", str(len(body))),
+                            *headers])
+            return [body]
         # An HTTPException is a WSGI app: Flask answers it by running it, as here.
         response = (reply if isinstance(reply, Response)
                     else Response.force_type(reply, environ))  # type: ignore[arg-type]
@@ -71,7 +79,7 @@ def lean_webhooks(app: WSGIApplication, answers: Mapping[str, Answer], check: Ch
 
 
 def _reply(environ: WSGIEnvironment, hook: Hook, answer: Answer,
-           check: Check) -> Response | HTTPException:
+           check: Check) -> Reply | Response | HTTPException:
     """The answer to a request read: 403 when its signature fails, else the webhook's."""
     refused = check(hook.path, environ.get("QUERY_STRING", ""),
                     environ.get(SIGNATURE, ""), hook.form,

@@ -3,15 +3,14 @@ leaving the queue."""
 
 from __future__ import annotations
 
-from flask import Response
 
 from store.models import EventKind
 from voice import twiml
 from voice.calls import standard
-from voice.context import CALL_OVER, Params, VoiceContext, number, respond
+from voice.context import CALL_OVER, Params, Reply, VoiceContext, number, respond
 
 
-def queue_wait(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def queue_wait(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """Twilio's hold loop: the caller's position, then hold audio."""
     call, now = ctx.call(form), ctx.clock()
     if not ctx.hours.is_open(now):
@@ -23,7 +22,7 @@ def queue_wait(ctx: VoiceContext, form: Params, args: Params) -> Response:
     return respond(twiml.hold(ctx.settings, position))
 
 
-def queue_answered(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def queue_answered(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """A technician dequeued this caller (<Dial><Queue url>): played before connecting."""
     call, now = ctx.call(form), ctx.clock()
     by = args.get("agent") or form.get("DequeingCallSid", "technician")
@@ -31,7 +30,7 @@ def queue_answered(ctx: VoiceContext, form: Params, args: Params) -> Response:
     return respond(twiml.connecting(ctx.desk.open(call, now)))
 
 
-def queue_done(ctx: VoiceContext, form: Params, args: Params) -> Response:
+def queue_done(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     """The caller left the queue (<Enqueue action>): talked, hung up, gave up, desk closed."""
     call, now = ctx.call(form), ctx.clock()
     result = form.get("QueueResult", "")

@@ -111,25 +111,24 @@ class CallService:
             out["field_sources"].update(requester_name="directory", email="directory")
         return out
 
+    def _rows(self) -> dict[str, Ticket]:
+        """The tickets this webhook's transaction read or wrote (locked); outside one, {}."""
+        rows: dict[str, Ticket] | None = getattr(self._opened, "rows", None)
+        return rows if rows is not None else {}
+
     def _row(self, number: str) -> Ticket:
         """The ticket (its events left out) as this webhook last read or wrote it: read
         once per webhook, and again after this desk changed its fields."""
-        rows: dict[str, Ticket] | None = getattr(self._opened, "rows", None)
-        if rows is None:  # outside a webhook's transaction
-            return self.store.tickets.get(number, events=False)
+        rows = self._rows()
         if number not in rows:
             rows[number] = self.store.tickets.get(number, events=False)
         return rows[number]
 
     def _keep_row(self, ticket: Ticket) -> None:
-        rows: dict[str, Ticket] | None = getattr(self._opened, "rows", None)
-        if rows is not None:
-            rows[ticket.number] = ticket
+        self._rows()[ticket.number] = ticket
 
     def _forget_row(self, number: str) -> None:
-        rows: dict[str, Ticket] | None = getattr(self._opened, "rows", None)
-        if rows is not None:
-            rows.pop(number, None)
+        self._rows().pop(number, None)
 
     def _complete_caller(self, number: str, call: Call, at: datetime) -> None:
         """Fill in the caller of a ticket that a callback without `From` opened."""
@@ -178,7 +177,9 @@ class CallService:
              key: str | None = None) -> bool:
         """Add an event to the call's ticket; False if `key` was recorded before."""
         number = self.open(call, at)
-        return self.store.tickets.add_event(number, kind, at, dict(detail), dedupe_key=key)
+        read = self._rows().get(number)  # its id need not be looked up again
+        return self.store.tickets.add_event(number, kind, at, dict(detail), dedupe_key=key,
+                                            ticket_id=read.id if read else None)
 
     def answered(self, call: Call, by: str, at: datetime) -> None:
         """Someone took the call: the ticket is being worked."""

@@ -170,11 +170,16 @@ class Tickets:
         detail: dict[str, Any] | None = None,
         actor: str | None = None,
         dedupe_key: str | None = None,
+        ticket_id: int | None = None,
     ) -> bool:
-        """Append an event; False (and nothing written) when `dedupe_key` was seen before."""
+        """Append an event; False (and nothing written) when `dedupe_key` was seen before.
+        `ticket_id`: the ticket's row id, when the caller read the ticket in this same write
+        (its row locked): it is not looked up again."""
 
         def work(db: Database) -> bool:
-            ticket_id = self._id_for(db, number)
+            nonlocal ticket_id
+            if ticket_id is None:
+                ticket_id = self._id_for(db, number)
             if not self._insert_event(db, ticket_id, at, kind, actor, detail or {}, dedupe_key):
                 return False
             db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", [to_db(at), ticket_id])

@@ -70,6 +70,25 @@ def test_events_deduplicate_on_key(store: Store) -> None:
     assert kinds == ["ticket.created", "recording"]
 
 
+def test_an_event_by_the_ticket_id_read_in_the_same_write(store: Store) -> None:
+    number = store.tickets.create(new(channel="voice", route="voice", source_id="CA7"), T0).number
+    other = store.tickets.create(new(), T0).number
+    later = T0 + timedelta(minutes=1)
+
+    def note() -> bool:
+        found = store.tickets.for_source("voice", "CA7")  # read, and locked, in this write
+        assert found is not None
+        return store.tickets.add_event(number, "call.menu", later, {"digits": "1"},
+                                       dedupe_key="CA7:menu:1", ticket_id=found.id)
+
+    assert store.atomically(note)
+    assert not store.atomically(note)  # the key still holds
+    ticket = store.tickets.get(number)
+    assert [e.kind for e in ticket.events] == ["ticket.created", "call.menu"]
+    assert ticket.updated_at == later
+    assert [e.kind for e in store.tickets.get(other).events] == ["ticket.created"]
+
+
 def test_same_source_never_opens_two_tickets(store: Store) -> None:
     first = store.tickets.create(new(channel="voice", route="voice", source_id="CA123"), T0)
     with pytest.raises(DuplicateSourceError) as caught:

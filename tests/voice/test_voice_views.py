@@ -108,7 +108,7 @@ def post(view: View, ctx: VoiceContext, path: str, **form: str) -> ET.Element:
     data = {"CallSid": SID, "From": CALLER, "To": "+18005550100", "CallStatus": "in-progress",
             **form}
     with Flask(__name__).test_request_context(path, method="POST", data=data):
-        response = view(ctx, request.form, request.args)
+        response = view(ctx, request.form, request.args).response()
     assert isinstance(response, Response)
     assert (response.status_code, response.mimetype) == (200, "text/xml")
     return ET.fromstring(response.get_data(as_text=True))
@@ -255,3 +255,63 @@ def test_a_queue_that_could_not_take_the_caller_offers_voicemail_in_hours() -> N
     record = doc.find("Record")
     assert record is not None
     assert record.get("action") == "https://desk.example.com/voice/voicemail/done"
+
+
+# -- the answer is made after the transaction ---------------------------------------------
+
+@dataclass
+class WritingDesk(FakeDesk):
+    """A FakeDesk that knows when it is inside `atomically` (the store's transaction)."""
+
+    inside: bool = False
+
+    def atomically(self, work: Callable[[], T]) -> T:
+        self.inside = True
+        try:
+            return work()
+        finally:
+            self.inside = False
+
+
+@pytest.mark.parametrize("path, form", [
+    ("/voice/incoming", {}),
+    ("/voice/menu?attempt=1", {"Digits": "1"}),
+    ("/voice/menu?attempt=1", {"Digits": "501"}),
+])
+def test_the_answer_is_made_once_the_writes_are_committed(
+        monkeypatch: pytest.MonkeyPatch, path: str, form: dict[str, str]) -> None:
+    """Neither TwiML's rendering nor the HTTP response happen in the store's transaction,
+    which other processes wait for (a menu's text, the same for every call, is rendered
+    once per process: here by the first request, before anything is watched)."""
+    from twilio.twiml.voice_response import VoiceResponse
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    from voice.blueprint import Hook, answers
+
+    desk = WritingDesk()
+    data = {"CallSid": SID, "From": CALLER, "To": "+18005550100", **form}
+    hook = Hook(path.split("?")[0], path.partition("?")[2], ImmutableMultiDict(data),
+                ImmutableMultiDict([("attempt", "1")] if "attempt" in path else []))
+    answer = answers(context(desk))[hook.path]
+    answer(hook)
+    made: list[tuple[str, bool]] = []  # what was made, and whether inside the transaction
+    to_xml, init = VoiceResponse.to_xml, Response.__init__
+
+    def rendered(self: VoiceResponse, xml_declaration: bool = True) -> str:
+        made.append(("twiml", desk.inside))
+        return to_xml(self, xml_declaration)
+
+    def response(self: Response, *args: Any, **kwargs: Any) -> None:
+        made.append(("response", desk.inside))
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(VoiceResponse, "to_xml", rendered)
+    monkeypatch.setattr(Response, "__init__", response)
+    desk.calls.clear()
+    reply = answer(hook)
+    assert desk.calls[0] == ("keep", hook.full_path)  # the webhook's writes ran again
+    assert not isinstance(reply, Response) and made in ([], [("twiml", False)])
+    served = reply.response()  # as the Flask path makes it
+    assert isinstance(served, Response) and served.status_code == 200
+    assert ("twiml", True) not in made and ("response", True) not in made
+    assert ET.fromstring(served.get_data(as_text=True)).tag == "Response"
