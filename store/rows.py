@@ -24,8 +24,13 @@ def from_db(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+# One encoder for every value: json.dumps with any argument builds a new one on each call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """`value` as JSON text, non-ASCII characters kept as they are."""
+    return _ENCODER.encode(value)
 
 
 # Fields a channel may change after a ticket is opened (a call's route is only known once

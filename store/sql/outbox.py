@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from store.sql.connection import Connections, Database, Dialect
-from store.rows import from_db, to_db
+from store.rows import dumps, from_db, to_db
 from store.models import OutboxItem
 
 
@@ -56,7 +56,7 @@ class Outbox:
                 "INSERT INTO outbox (kind, recipient, payload, ticket_id, dedupe_key,"
                 " next_try_at, created_at, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (dedupe_key) DO NOTHING",
-                [kind, recipient, json.dumps(payload, ensure_ascii=False), ticket_id,
+                [kind, recipient, dumps(payload), ticket_id,
                  dedupe_key, to_db(at), to_db(at), message_id],
             )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from store.paging import Page, PageNotice, PageStatus, TierClock
 from store.sql.connection import Connections, Database, Dialect
-from store.rows import from_db, to_db
+from store.rows import dumps, from_db, to_db
 
 
 def _page(row: dict[str, Any]) -> Page:
@@ -48,7 +48,7 @@ class Pages:
             return db.insert(
                 "INSERT INTO pages (ticket_id, key, reason, priority, payload, next_at,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                [ticket_id, key, reason, priority, json.dumps(payload, ensure_ascii=False),
+                [ticket_id, key, reason, priority, dumps(payload),
                  to_db(at), to_db(at)])
         return self._conns.write(work)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from store.sql.connection import Connections, Database, Dialect
-from store.rows import from_db, to_db
+from store.rows import dumps, from_db, to_db
 from store.errors import NotFoundError
 from store.models import ArchivedMessage, Rejection
 
@@ -55,7 +55,7 @@ class Messages:
                 [
                     channel, source, source_id, to_db(received_at), digest,
                     len(raw) if raw is not None else 0, raw,
-                    json.dumps(params, ensure_ascii=False) if params is not None else None,
+                    dumps(params) if params is not None else None,
                 ],
             ) or 0)
 
