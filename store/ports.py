@@ -50,9 +50,11 @@ class TicketRepository(Protocol):
 
     def add_event(self, number: str, kind: str, at: datetime,
                   detail: dict[str, Any] | None = None, actor: str | None = None,
-                  dedupe_key: str | None = None, ticket_id: int | None = None) -> bool:
+                  dedupe_key: str | None = None, ticket_id: int | None = None,
+                  touch: bool = True) -> bool:
         """Append an event; False (and nothing written) when `dedupe_key` was seen before.
-        `ticket_id`: the ticket's row id, when read in this same write (not looked up again)."""
+        `ticket_id`: the ticket's row id, when read in this same write (not looked up again);
+        not `touch`: `updated_at` was set to `at` earlier in this same write."""
 
     def update(self, number: str, at: datetime, changes: dict[str, Any],
                kind: str = "updated", detail: dict[str, Any] | None = None,

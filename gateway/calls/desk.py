@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from gateway.calls.finish import abandoned, ack_with_transcription, mark_abandoned, queue_call_ack
-from gateway.calls.notes import ack_email, caller_e164, recording_url, subject_for
+from gateway.calls.notes import (ack_email, caller_details, caller_e164, recording_url,
+                                 subject_for)
 from gateway.core.intake import IntakeService, TicketRequest
 from gateway.core.groupcommit import GroupCommit
 from gateway.outbound.pages import PageRequest, queue_follow_up, queue_page
@@ -44,9 +45,11 @@ class CallService:
         # Webhooks answered at the same moment share one commit (one fsync on SQLite).
         self._group: GroupCommit[Callable[[], Any], _Done] = GroupCommit(
             self._write_many, self._write_one, late=True)
-        # Caller IDs of the calls in progress (`ready` works them out ahead of the writes).
+        # Caller IDs of the calls in progress, and what the directory knows of them (`ready`
+        # works them out ahead of the writes, by CallSid and caller ID).
         self._e164 = functools.lru_cache(maxsize=1024)(
             functools.partial(caller_e164, region=self.config.desk.phone_region))
+        self._who = functools.lru_cache(maxsize=1024)(self._look_up)
 
     # -- the ticket of a call -------------------------------------------------------------
 
@@ -90,26 +93,20 @@ class CallService:
 
     def ready(self, call: Call) -> None:
         """Before the webhook's transaction (other processes wait for its writer's turn):
-        the caller ID in E.164, which needs no store and takes the longest to work out."""
-        self._e164(call.caller)
+        the caller ID in E.164 and the directory's contacts for it, once per call."""
+        self._who(call.sid, call.caller)
 
     def _caller(self, call: Call) -> dict[str, Any]:
-        """Caller ID in E.164 and what the directory knows of that number."""
-        phone = self._e164(call.caller)
-        if phone is None:
-            return {}
-        out: dict[str, Any] = {"callback_numbers": (phone,),
-                               "field_sources": {"callback_numbers": "caller_id"}}
-        contacts = self.store.directory.by_phone(phone)
-        companies = {c.company for c in contacts}
-        if len(companies) == 1 and None not in companies:
-            out["company"] = contacts[0].company
-            out["field_sources"]["company"] = "directory"
-        if len(contacts) == 1:  # a shared number does not say which person called
-            person = contacts[0]
-            out.update(requester_name=person.name, email=person.email, contact_id=person.id)
-            out["field_sources"].update(requester_name="directory", email="directory")
-        return out
+        """Caller ID in E.164 and what the directory knows of that number (as `ready`
+        read it, a moment before this webhook's transaction)."""
+        who = self._who(call.sid, call.caller)
+        return {**who, "field_sources": dict(who["field_sources"])} if who else {}
+
+    def _look_up(self, sid: str, caller: str) -> dict[str, Any]:
+        # Once per CallSid and caller ID (`sid` keys the cache): a call's later webhooks
+        # take what its first one read.
+        phone = self._e164(caller)
+        return caller_details(phone, self.store.directory.by_phone(phone)) if phone else {}
 
     def _rows(self) -> dict[str, Ticket]:
         """The tickets this webhook's transaction read or wrote (locked); outside one, {}."""
@@ -178,8 +175,13 @@ class CallService:
         """Add an event to the call's ticket; False if `key` was recorded before."""
         number = self.open(call, at)
         read = self._rows().get(number)  # its id need not be looked up again
-        return self.store.tickets.add_event(number, kind, at, dict(detail), dedupe_key=key,
-                                            ticket_id=read.id if read else None)
+        noted: dict[str, datetime] = getattr(self._opened, "noted", None) or {}
+        done = self.store.tickets.add_event(number, kind, at, dict(detail), dedupe_key=key,
+                                            ticket_id=read.id if read else None,
+                                            touch=noted.get(number) != at)
+        if done:
+            noted[number] = at
+        return done
 
     def answered(self, call: Call, by: str, at: datetime) -> None:
         """Someone took the call: the ticket is being worked."""
@@ -259,11 +261,12 @@ class CallService:
         return done.value  # type: ignore[no-any-return]
 
     def _run(self, work: Callable[[], Any]) -> Any:
-        self._opened.calls, self._opened.rows = {}, {}  # afresh: a retry starts from the file
+        # Afresh: a retry starts from the file. `noted`: tickets whose updated_at a note set.
+        self._opened.calls, self._opened.rows, self._opened.noted = {}, {}, {}
         try:
             return work()
         finally:
-            self._opened.calls = self._opened.rows = None
+            self._opened.calls = self._opened.rows = self._opened.noted = None
 
     def _write_one(self, work: Callable[[], Any]) -> _Done:
         try:

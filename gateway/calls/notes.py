@@ -3,6 +3,7 @@ acknowledgement email, all from the ticket and its timeline."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from gateway.core.sla import SlaPolicy
 from parsers.errors import PhoneNumberError
 from parsers.phones import normalise_phone
 from store import Ticket
-from store.models import EventKind, Route
+from store.models import Contact, EventKind, Route
 
 PATHS: dict[str, str] = {
     Route.VOICE: "standard support",
@@ -39,6 +40,22 @@ def caller_e164(caller: str, region: str) -> str | None:
             return normalise_phone("+" + caller.lstrip("+"), region)
         except PhoneNumberError:
             return None
+
+
+def caller_details(phone: str, contacts: Sequence[Contact]) -> dict[str, Any]:
+    """A call's ticket fields from its caller ID (E.164) and the directory's contacts who
+    answer at that number, with where each came from."""
+    out: dict[str, Any] = {"callback_numbers": (phone,),
+                           "field_sources": {"callback_numbers": "caller_id"}}
+    companies = {c.company for c in contacts}
+    if len(companies) == 1 and None not in companies:
+        out["company"] = contacts[0].company
+        out["field_sources"]["company"] = "directory"
+    if len(contacts) == 1:  # a shared number does not say which person called
+        person = contacts[0]
+        out.update(requester_name=person.name, email=person.email, contact_id=person.id)
+        out["field_sources"].update(requester_name="directory", email="directory")
+    return out
 
 
 def subject_for(route: str, name: str | None, caller: str) -> str:

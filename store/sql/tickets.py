@@ -171,10 +171,12 @@ class Tickets:
         actor: str | None = None,
         dedupe_key: str | None = None,
         ticket_id: int | None = None,
+        touch: bool = True,
     ) -> bool:
         """Append an event; False (and nothing written) when `dedupe_key` was seen before.
         `ticket_id`: the ticket's row id, when the caller read the ticket in this same write
-        (its row locked): it is not looked up again."""
+        (its row locked): it is not looked up again. Not `touch`: the caller already set
+        the ticket's `updated_at` to `at` in this same write."""
 
         def work(db: Database) -> bool:
             nonlocal ticket_id
@@ -182,7 +184,9 @@ class Tickets:
                 ticket_id = self._id_for(db, number)
             if not self._insert_event(db, ticket_id, at, kind, actor, detail or {}, dedupe_key):
                 return False
-            db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", [to_db(at), ticket_id])
+            if touch:
+                db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?",
+                           [to_db(at), ticket_id])
             return True
 
         return self._conns.write(work)

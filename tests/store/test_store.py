@@ -87,6 +87,11 @@ def test_an_event_by_the_ticket_id_read_in_the_same_write(store: Store) -> None:
     assert [e.kind for e in ticket.events] == ["ticket.created", "call.menu"]
     assert ticket.updated_at == later
     assert [e.kind for e in store.tickets.get(other).events] == ["ticket.created"]
+    # Not `touch`: the event is added, updated_at stays as the write before set it.
+    assert store.tickets.add_event(number, "call.enqueued", later + timedelta(minutes=1), {},
+                                   touch=False)
+    ticket = store.tickets.get(number)
+    assert ticket.events[-1].kind == "call.enqueued" and ticket.updated_at == later
 
 
 def test_same_source_never_opens_two_tickets(store: Store) -> None:
