@@ -45,11 +45,9 @@ class CallService:
         # Webhooks answered at the same moment share one commit (one fsync on SQLite).
         self._group: GroupCommit[Callable[[], Any], _Done] = GroupCommit(
             self._write_many, self._write_one, late=True)
-        # Caller IDs of the calls in progress, and what the directory knows of them (`ready`
-        # works them out ahead of the writes, by CallSid and caller ID).
+        # Caller IDs of the calls in progress (`ready` works them out ahead of the writes).
         self._e164 = functools.lru_cache(maxsize=1024)(
             functools.partial(caller_e164, region=self.config.desk.phone_region))
-        self._who = functools.lru_cache(maxsize=1024)(self._look_up)
 
     # -- the ticket of a call -------------------------------------------------------------
 
@@ -93,19 +91,12 @@ class CallService:
 
     def ready(self, call: Call) -> None:
         """Before the webhook's transaction (other processes wait for its writer's turn):
-        the caller ID in E.164 and the directory's contacts for it, once per call."""
-        self._who(call.sid, call.caller)
+        the caller ID in E.164, which needs no store and takes the longest to work out."""
+        self._e164(call.caller)
 
     def _caller(self, call: Call) -> dict[str, Any]:
-        """Caller ID in E.164 and what the directory knows of that number (as `ready`
-        read it, a moment before this webhook's transaction)."""
-        who = self._who(call.sid, call.caller)
-        return {**who, "field_sources": dict(who["field_sources"])} if who else {}
-
-    def _look_up(self, sid: str, caller: str) -> dict[str, Any]:
-        # Once per CallSid and caller ID (`sid` keys the cache): a call's later webhooks
-        # take what its first one read.
-        phone = self._e164(caller)
+        """Caller ID in E.164 and what the directory knows of that number."""
+        phone = self._e164(call.caller)
         return caller_details(phone, self.store.directory.by_phone(phone)) if phone else {}
 
     def _rows(self) -> dict[str, Ticket]:

@@ -1,5 +1,4 @@
-"""gateway.calls.desk: a webhook's notes on its call's ticket, and its caller's details
-worked out before the transaction."""
+"""gateway.calls.desk: a webhook's notes on its call's ticket."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import pytest
 
 from gateway.calls.desk import CallService, ticket_of
 from gateway.config import Config
-from store.models import ContactRecord, EventKind
+from store.models import EventKind
 from tests.helpers.clock import chicago
 from tests.helpers.voice import ANN, Desk
 from voice.ports import Call
@@ -51,26 +50,3 @@ def test_notes_of_one_webhook_leave_the_ticket_updated_at_their_time(desk: Desk)
     assert calls.atomically(lambda: calls.note(CALL, EventKind.CALL_VOICEMAIL, latest, {}))
     moved = ticket_of(desk.store, CALL.sid)
     assert moved is not None and moved.updated_at == latest
-
-
-def test_the_caller_is_looked_up_once_per_call_before_its_transaction(desk: Desk) -> None:
-    calls = CallService(desk.store, desk.services.intake)
-    other = Call(sid="CA" + "8" * 32, caller="+15125550177", called="+18005550100",
-                 line=None, status="ringing")
-    calls.ready(other)  # not in the directory yet
-    desk.store.directory.upsert_contact(
-        ContactRecord(email="bo@acme.example", name="Bo Diaz", company="Acme",
-                      phones=("+15125550177",)), NOON)
-    calls.atomically(lambda: calls.open(other, NOON))
-    opened = ticket_of(desk.store, other.sid)
-    assert opened is not None  # as the directory stood when the call's webhook came in
-    assert opened.requester_name is None and opened.callback_numbers == ("+15125550177",)
-    assert opened.field_sources == {"callback_numbers": "caller_id"}
-    # The next call from that number finds its contact.
-    again = Call(sid="CA" + "9" * 32, caller="+15125550177", called="+18005550100",
-                 line=None, status="ringing")
-    calls.ready(again)
-    calls.atomically(lambda: calls.open(again, NOON))
-    found = ticket_of(desk.store, again.sid)
-    assert found is not None and found.requester_name == "Bo Diaz" and found.company == "Acme"
-    assert found.field_sources["requester_name"] == "directory"
