@@ -86,7 +86,8 @@ def answers(ctx: VoiceContext, dial_order: DialOrder | None = None) -> dict[str,
     def answer(view: View) -> Answer:
         def reply(hook: Hook) -> Reply | Response | HTTPException:
             try:
-                return run(view, ctx, dial_order, hook)
+                replied = run(view, ctx, dial_order, hook)
+                return Reply(replied.xml(), replied.status)  # rendered: it cannot fail later
             except Exception as exc:
                 return failure(ctx, exc, hook.path, hook.form.to_dict(), hook.kept)
         return reply

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-
 from store.models import EventKind, Route
 from voice import twiml
 from voice.context import Params, Reply, VoiceContext, number, respond

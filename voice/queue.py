@@ -3,7 +3,6 @@ leaving the queue."""
 
 from __future__ import annotations
 
-
 from store.models import EventKind
 from voice import twiml
 from voice.calls import standard

@@ -12,9 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask, Response, request
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 
 from tests.helpers.clock import CHICAGO, chicago
+from voice.blueprint import Hook, answers
 from voice.calls import menu
 from voice.context import View, VoiceContext
 from voice.critical import critical_dial
@@ -283,11 +286,6 @@ def test_the_answer_is_made_once_the_writes_are_committed(
     """Neither TwiML's rendering nor the HTTP response happen in the store's transaction,
     which other processes wait for (a menu's text, the same for every call, is rendered
     once per process: here by the first request, before anything is watched)."""
-    from twilio.twiml.voice_response import VoiceResponse
-    from werkzeug.datastructures import ImmutableMultiDict
-
-    from voice.blueprint import Hook, answers
-
     desk = WritingDesk()
     data = {"CallSid": SID, "From": CALLER, "To": "+18005550100", **form}
     hook = Hook(path.split("?")[0], path.partition("?")[2], ImmutableMultiDict(data),
