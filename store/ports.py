@@ -58,8 +58,10 @@ class TicketRepository(Protocol):
 
     def update(self, number: str, at: datetime, changes: dict[str, Any],
                kind: str = "updated", detail: dict[str, Any] | None = None,
-               actor: str | None = None, dedupe_key: str | None = None) -> bool:
-        """Change fields and record why in one event, atomically; False on a seen key."""
+               actor: str | None = None, dedupe_key: str | None = None,
+               ticket_id: int | None = None) -> bool:
+        """Change fields and record why in one event, atomically; False on a seen key.
+        `ticket_id`: the ticket's row id, when read in this same write (not looked up again)."""
 
     def set_status(self, number: str, status: str, at: datetime,
                    actor: str | None = None) -> None:

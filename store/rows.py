@@ -12,11 +12,22 @@ from store.desk import TicketQuery
 from store.models import Channel, Event, Route, Ticket, TicketStatus
 
 
+# The last moment converted and its text: one request stores the same `now` in several
+# columns and events. Replaced whole (one assignment), so threads never see half of it.
+_last_db: tuple[datetime | None, str] = (None, "")
+
+
 def to_db(at: datetime) -> str:
     """An aware datetime as the fixed-width UTC text the store sorts and compares."""
+    global _last_db
+    last = _last_db
+    if last[0] is at:  # the very object (datetimes are immutable): the same text
+        return last[1]
     if at.tzinfo is None:
         raise ValueError("the store only takes timezone-aware datetimes")
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    text = at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    _last_db = (at, text)
+    return text
 
 
 def from_db(text: str | None) -> datetime | None:

@@ -152,6 +152,7 @@ class CallService:
              "resolution_due": due.resolution, "flags": tuple(dict.fromkeys(flags)),
              "subject": subject_for(route, ticket.requester_name, call.caller)},
             kind=EventKind.CALL_ROUTED, detail={"from": ticket.route, "to": route},
+            ticket_id=ticket.id,  # read (and locked) in this same write
         )
         log.info("call.routed", extra={"ticket": number, "route": route, "priority": level})
         if route == Route.CRITICAL_LINE and self.config.voice.escalation:

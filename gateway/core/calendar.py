@@ -76,17 +76,15 @@ class BusinessCalendar:
         )
 
     def _windows_from(self, at: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """Open intervals that end after `at`, in order, the first one clipped to start at `at`."""
+        """Open intervals (in UTC) that end after `at`, in order, the first one clipped to
+        start at `at`."""
         _require_aware(at)
         day = at.astimezone(self.tz).date()
         for offset in range(_MAX_DAYS_AHEAD):
-            current = day + timedelta(days=offset)
-            if not self.is_business_day(current):
+            window = self._utc_window(day + timedelta(days=offset))
+            if window is None or window[1] <= at:
                 continue
-            start, end = self._window(current)
-            if end <= at:
-                continue
-            yield max(start, at), end
+            yield max(window[0], at), window[1]
         raise ValueError("no business hours in the next ten years")
 
     def _utc_window(self, day: date) -> tuple[datetime, datetime] | None:
@@ -104,11 +102,8 @@ class BusinessCalendar:
     def is_open(self, at: datetime) -> bool:
         """True when the desk is staffed at `at` (17:00:00 is already closed)."""
         _require_aware(at)
-        local = at.astimezone(self.tz)
-        if not self.is_business_day(local.date()):
-            return False
-        start, end = self._window(local.date())
-        return start <= at < end
+        window = self._utc_window(at.astimezone(self.tz).date())
+        return window is not None and window[0] <= at < window[1]
 
     def next_open(self, at: datetime) -> datetime:
         """`at` itself when open, else the next moment the desk opens (in the desk's zone)."""
@@ -132,18 +127,11 @@ class BusinessCalendar:
     def _walk(self, at: datetime, delta: timedelta) -> datetime:
         """add_business_time one day after another (where the ledger cannot say)."""
         # Subtract in UTC: a wall-clock difference would be wrong across DST.
-        moment = _utc(at)
         remaining = delta
-        day = at.astimezone(self.tz).date()
-        for offset in range(_MAX_DAYS_AHEAD):
-            window = self._utc_window(day + timedelta(days=offset))
-            if window is None or window[1] <= moment:
-                continue
-            start = max(window[0], moment)
-            span = window[1] - start
-            if remaining <= span:
+        for start, end in self._windows_from(_utc(at)):
+            if remaining <= end - start:
                 return (start + remaining).astimezone(self.tz)
-            remaining -= span
+            remaining -= end - start
         raise ValueError("no business hours in the next ten years")
 
     def business_time_between(self, start: datetime, end: datetime) -> timedelta:

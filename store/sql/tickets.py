@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from store.sql.connection import Connections, Database, Dialect
 from store.rows import to_db
 from store.rows import UPDATABLE, column_value, dumps, event_record, ticket_record, page_sql
-from store.errors import DuplicateSourceError, TicketNotFound
+from store.errors import DuplicateSourceError, StoreConflictError, TicketNotFound
 from store.desk import TicketQuery
 from store.models import OPEN_STATUSES, STATUSES, Event, EventKind, NewTicket, Ticket
 
@@ -38,11 +38,11 @@ class Tickets:
             seq = db.execute(
                 "UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value"
             ).fetchone()[0]
-            if new.source_id is not None:
-                self._recheck_source(db, new.channel, new.source_id)
             number = f"{self.prefix}{seq:06d}"
             now = to_db(at)
             # RETURNING: the ticket and its first event as stored, without reading them back.
+            # No row: its source opened a ticket already (the unique index on the source
+            # decides, after the counter lock: what a writer ahead of us committed counts).
             row = next(db.query(
                 """INSERT INTO tickets (number, channel, route, status, priority,
                        requester_name, company, callback_numbers, email, subject, description,
@@ -50,7 +50,7 @@ class Tickets:
                        first_response_due, resolution_due, flags, field_sources,
                        created_at, updated_at)
                    VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   RETURNING *""",
+                   ON CONFLICT DO NOTHING RETURNING *""",
                 [
                     number, new.channel, new.route, new.priority,
                     new.requester_name, new.company, dumps(list(new.callback_numbers)),
@@ -60,7 +60,9 @@ class Tickets:
                     to_db(new.resolution_due) if new.resolution_due else None,
                     dumps(list(new.flags)), dumps(dict(new.field_sources)), now, now,
                 ],
-            ))
+            ), None)
+            if row is None:
+                self._duplicate(db, new.channel, new.source_id, number)
             created = next(db.query(
                 "INSERT INTO ticket_events (ticket_id, at, kind, actor, detail, dedupe_key) "
                 "VALUES (?, ?, ?, NULL, ?, NULL) RETURNING *",
@@ -70,22 +72,25 @@ class Tickets:
             ))
             return ticket_record(row, [event_record(created)])
 
-        # No other writer can open the same source between the check and the insert: on
-        # SQLite they share one IMMEDIATE transaction, on PostgreSQL the source is looked up
-        # behind the counter row's lock (and the unique index stands behind both). A caller
-        # that may repeat a source looks it up first (number_for_source): one look-up here.
+        # No other writer can open the same source meanwhile: on SQLite they share one
+        # IMMEDIATE transaction, on PostgreSQL they queue on the counter row and the unique
+        # index sees what the one ahead committed. A caller that may repeat a source looks
+        # it up first (number_for_source): none here unless the insert finds it.
         return self._conns.write(work)
 
     @classmethod
-    def _recheck_source(cls, db: Database, channel: str, source_id: str) -> None:
-        """After the counter lock: a ticket of this source that a writer ahead of us
-        committed meanwhile (read committed sees it now) makes this one a duplicate."""
-        existing = cls._number_for_source(db, channel, source_id)
-        if existing is not None:
-            # Give the number back (the row is still ours): a caller that catches the
-            # duplicate inside a larger transaction must not leave a gap.
-            db.execute("UPDATE counters SET value = value - 1 WHERE name = 'ticket'")
-            raise DuplicateSourceError(existing)
+    def _duplicate(cls, db: Database, channel: str, source_id: str | None,
+                   number: str) -> NoReturn:
+        """The insert of `number` wrote nothing: raise DuplicateSourceError with the ticket
+        its source opened, after giving the number back (the counter row is still ours: a
+        caller that catches the duplicate inside a larger transaction leaves no gap)."""
+        existing = (cls._number_for_source(db, channel, source_id)
+                    if source_id is not None else None)
+        if existing is None:  # no source to blame: the number itself was taken
+            raise StoreConflictError(f"ticket number {number} exists already; "
+                                     "the 'ticket' counter is behind the tickets table")
+        db.execute("UPDATE counters SET value = value - 1 WHERE name = 'ticket'")
+        raise DuplicateSourceError(existing)
 
     @staticmethod
     def _number_for_source(db: Database, channel: str, source_id: str) -> str | None:
@@ -200,16 +205,21 @@ class Tickets:
         detail: dict[str, Any] | None = None,
         actor: str | None = None,
         dedupe_key: str | None = None,
+        ticket_id: int | None = None,
     ) -> bool:
         """Change fields and record why in one event, atomically; False (nothing written)
-        when `dedupe_key` was seen before. Only the fields of UPDATABLE may change."""
+        when `dedupe_key` was seen before. Only the fields of UPDATABLE may change.
+        `ticket_id`: the ticket's row id, when the caller read the ticket in this same write
+        (its row locked): it is not looked up again."""
         unknown = set(changes) - UPDATABLE
         if unknown:
             raise ValueError(f"fields that cannot be updated: {', '.join(sorted(unknown))}")
         columns = {name: column_value(value) for name, value in changes.items()}
 
         def work(db: Database) -> bool:
-            ticket_id = self._id_for(db, number)
+            nonlocal ticket_id
+            if ticket_id is None:
+                ticket_id = self._id_for(db, number)
             # The event first: a key seen before (or committed meanwhile) changes nothing.
             if not self._insert_event(db, ticket_id, at, kind, actor,
                                       {"changed": sorted(columns), **(detail or {})}, dedupe_key):

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from store import DuplicateSourceError, Store, TicketNotFound, memory_store
+from store import (DuplicateSourceError, Store, StoreConflictError, TicketNotFound,
+                   memory_store)
 from tests.helpers.clock import chicago
 from tests.helpers.store import T0, new
 
@@ -92,6 +93,38 @@ def test_an_event_by_the_ticket_id_read_in_the_same_write(store: Store) -> None:
                                    touch=False)
     ticket = store.tickets.get(number)
     assert ticket.events[-1].kind == "call.enqueued" and ticket.updated_at == later
+
+
+def test_an_update_by_the_ticket_id_read_in_the_same_write(store: Store) -> None:
+    number = store.tickets.create(new(channel="voice", route="voice", source_id="CA8"), T0).number
+    other = store.tickets.create(new(), T0)
+    later = T0 + timedelta(minutes=1)
+
+    def route() -> bool:
+        found = store.tickets.for_source("voice", "CA8")  # read, and locked, in this write
+        assert found is not None
+        return store.tickets.update(number, later, {"route": "voicemail", "priority": 3},
+                                    kind="call.routed", dedupe_key="CA8:routed",
+                                    ticket_id=found.id)
+
+    assert store.atomically(route)
+    assert not store.atomically(route)  # the key still holds
+    ticket = store.tickets.get(number)
+    assert (ticket.route, ticket.priority, ticket.updated_at) == ("voicemail", 3, later)
+    assert [e.kind for e in ticket.events] == ["ticket.created", "call.routed"]
+    assert store.tickets.get(other.number) == other
+
+
+def test_a_number_handed_out_again_is_a_conflict_and_nothing_is_written(store: Store) -> None:
+    first = store.tickets.create(new(), T0)
+    # A counter set back behind the tickets (by hand, or a bad restore): the next number
+    # is taken. No ticket may be overwritten or half written.
+    store.conns.write(lambda db: db.execute("UPDATE counters SET value = 0 WHERE name = 'ticket'"))
+    with pytest.raises(StoreConflictError, match="SR-000001 exists already"):
+        store.tickets.create(new(channel="voice", route="voice", source_id="CA5"), T0)
+    assert store.tickets.count() == 1
+    assert store.tickets.get(first.number) == first
+    assert store.tickets.for_source("voice", "CA5") is None
 
 
 def test_same_source_never_opens_two_tickets(store: Store) -> None:
