@@ -1,10 +1,14 @@
 """store.sqlite.turns: WAL checkpoints happen in a thread of their own, never inside a
-commit; `writer_idle` says when no write of this process has the writers' turn."""
+commit; `writer_idle` says when no write of this process has the writers' turn; a write
+syncs the WAL once its turn is over, before it returns."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
+
+import pytest
 
 from store.sqlite import SqliteStore
 from store.sqlite.turns import CHECKPOINT_COMMITS
@@ -65,3 +69,35 @@ def test_writer_idle_waits_for_a_write_of_this_process(store: SqliteStore) -> No
         writer.join(30)
     assert store.writer_idle(30) is True
     assert store.tickets.count() == 1
+
+
+def test_a_write_syncs_the_wal_after_its_turn_and_before_it_returns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Commits do not sync (synchronous = NORMAL); each write syncs the WAL itself, with the
+    # turn already free: another writer commits meanwhile, and the first write returns only
+    # once its sync is done.
+    store = SqliteStore(tmp_path / "store.db")
+    store.migrate()
+    wal = tmp_path / "store.db-wal"
+    real_fsync = os.fsync
+    synced: list[tuple[int, int]] = []  # (inode synced, tickets committed by then)
+    second = threading.Thread(target=lambda: store.tickets.create(new(), T0))
+
+    def fsync(fd: int) -> None:
+        first = not second.is_alive() and not synced
+        if first:  # the first write's sync: the second write gets the turn meanwhile
+            second.start()
+            wait_for(lambda: store.tickets.count() == 2, "the second write to commit")
+        synced.append((os.fstat(fd).st_ino, store.tickets.count()))
+        real_fsync(fd)
+
+    try:
+        assert next(store.conns.current().query("PRAGMA synchronous"))["synchronous"] == 1
+        monkeypatch.setattr(os, "fsync", fsync)
+        store.tickets.create(new(), T0)
+        assert synced[0] == (wal.stat().st_ino, 2)  # its own WAL, after the other's commit
+        second.join(30)
+        assert len(synced) == 2  # the second write synced too
+    finally:
+        monkeypatch.undo()
+        store.close()
