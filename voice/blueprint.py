@@ -110,19 +110,24 @@ def run(view: View, ctx: VoiceContext, dial_order: DialOrder | None, hook: Hook)
     then the archive and the webhook's writes in one; archived anyway when it raises."""
     now_ctx = ctx if dial_order is None else replace(
         ctx, settings=replace(ctx.settings, escalation=dial_order(ctx.clock())))
-    ctx.desk.ready(Call.from_params(hook.form, ctx.settings))  # outside the transaction
+    call = Call.from_params(hook.form, ctx.settings)  # read once, outside the transaction
+    ctx.desk.ready(call)
+    params = hook.form.to_dict()
 
     def work() -> Reply:
         # No Flask context in here: the desk may run it in another request's thread
         # (requests arriving together share a commit).
-        ctx.desk.keep(hook.full_path, hook.form.to_dict(), ctx.clock())
+        ctx.desk.keep(hook.full_path, params, ctx.clock())
         return view(now_ctx, hook.form, hook.args)
+    ctx.parsed[id(hook.form)] = call  # the view's ctx.call(form), until it is answered
     try:
         # The archive and the webhook's writes: one short transaction per request.
         reply = ctx.desk.atomically(work)
     except Exception:
         keep(ctx, hook)  # rolled back with the rest: the input is kept all the same
         raise
+    finally:
+        del ctx.parsed[id(hook.form)]
     return reply  # rendered by the caller, after the commit: outside the writers' turn
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from store.models import EventKind, Route
 from voice import twiml
@@ -23,7 +24,7 @@ def incoming(ctx: VoiceContext, form: Params, args: Params) -> Reply:
             return respond(twiml.goodbye("This number is for technicians only. Goodbye."))
         return respond(twiml.agent(s, ctx.url, call.caller))
     ctx.desk.open(call, ctx.clock())
-    return respond(twiml.menu_xml(s, ctx.url, 1, lead=s.greeting))
+    return respond(partial(twiml.menu_xml, s, ctx.url, 1, lead=s.greeting))
 
 
 def menu(ctx: VoiceContext, form: Params, args: Params) -> Reply:
@@ -44,7 +45,7 @@ def menu(ctx: VoiceContext, form: Params, args: Params) -> Reply:
     if choice == "standard" or attempt > s.menu_repeats:
         return standard(ctx, call, now)
     lead = "Sorry, that is not an option." if digits else "We did not receive a choice."
-    return respond(twiml.menu_xml(s, ctx.url, attempt + 1, lead=lead))
+    return respond(partial(twiml.menu_xml, s, ctx.url, attempt + 1, lead=lead))
 
 
 def standard(ctx: VoiceContext, call: Call, now: datetime) -> Reply:
@@ -53,9 +54,11 @@ def standard(ctx: VoiceContext, call: Call, now: datetime) -> Reply:
         sr = ctx.desk.route(call, Route.VOICE, now)
         ctx.desk.note(call, EventKind.CALL_ENQUEUED, now, {"queue": ctx.settings.queue_name},
                       key=f"{call.sid}:enqueued")
-        return respond(twiml.enqueue_xml(ctx.settings, ctx.url, sr))
+        return respond(partial(twiml.enqueue_xml, ctx.settings, ctx.url, sr))
     sr = ctx.desk.route(call, Route.VOICEMAIL, now)
-    return respond(twiml.after_hours_xml(ctx.settings, ctx.url, sr, ctx.hours.next_open(now)))
+    # Rendered once committed: the opening time too, which the writes do not need.
+    return respond(lambda: twiml.after_hours_xml(ctx.settings, ctx.url, sr,
+                                                 ctx.hours.next_open(now)))
 
 
 def voicemail_done(ctx: VoiceContext, form: Params, args: Params) -> Reply:

@@ -4,7 +4,7 @@ the flow's URLs and the clock, and the small readers of a request they share."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeAlias
 
@@ -33,10 +33,13 @@ class VoiceContext:
     settings: VoiceConfig
     url: twiml.Urls
     clock: Callable[[], datetime]
+    # The calls of the requests being answered, by their form's identity: `run` reads each
+    # request's call once, before its transaction, and keeps it here until it is answered.
+    parsed: dict[int, Call] = field(default_factory=dict, compare=False, repr=False)
 
     def call(self, form: Params) -> Call:
         """The call a webhook's form describes; 400 when it has no CallSid."""
-        call = Call.from_params(form, self.settings)
+        call = self.parsed.get(id(form)) or Call.from_params(form, self.settings)
         if not call.sid:
             abort(400, description="CallSid is missing")
         return call
@@ -51,12 +54,14 @@ class Reply:
     """A webhook's TwiML, made into the text/xml response Twilio expects only once the
     webhook's writes are committed: not while other writers wait for their turn."""
 
-    twiml: VoiceResponse | str  # or its text, rendered before
+    twiml: VoiceResponse | str | Callable[[], str]  # or its text, or what renders it
     status: int = 200
 
     def xml(self) -> str:
         """The TwiML's text."""
-        return self.twiml if isinstance(self.twiml, str) else self.twiml.to_xml()
+        if isinstance(self.twiml, str):
+            return self.twiml
+        return self.twiml.to_xml() if isinstance(self.twiml, VoiceResponse) else self.twiml()
 
     def response(self) -> Response:
         """The HTTP response."""
@@ -66,8 +71,9 @@ class Reply:
 View: TypeAlias = Callable[[VoiceContext, Params, Params], Reply]  # (ctx, form, args)
 
 
-def respond(twiml: VoiceResponse | str, status: int = 200) -> Reply:
-    """The answer TwiML (or its text) gives Twilio."""
+def respond(twiml: VoiceResponse | str | Callable[[], str], status: int = 200) -> Reply:
+    """The answer TwiML (or its text, or a function that renders it once the webhook's
+    writes are committed) gives Twilio."""
     return Reply(twiml, status)
 
 

@@ -17,6 +17,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 
 from tests.helpers.clock import CHICAGO, chicago
+from voice import twiml
 from voice.blueprint import Hook, answers
 from voice.calls import menu
 from voice.context import View, VoiceContext
@@ -276,13 +277,16 @@ class WritingDesk(FakeDesk):
             self.inside = False
 
 
-@pytest.mark.parametrize("path, form", [
-    ("/voice/incoming", {}),
-    ("/voice/menu?attempt=1", {"Digits": "1"}),
-    ("/voice/menu?attempt=1", {"Digits": "501"}),
+@pytest.mark.parametrize("path, form, is_open", [
+    ("/voice/incoming", {}, True),
+    ("/voice/menu?attempt=1", {"Digits": "1"}, True),
+    ("/voice/menu?attempt=1", {"Digits": "1"}, False),
+    ("/voice/menu?attempt=1", {"Digits": "7"}, True),
+    ("/voice/menu?attempt=1", {"Digits": "501"}, True),
 ])
 def test_the_answer_is_made_once_the_writes_are_committed(
-        monkeypatch: pytest.MonkeyPatch, path: str, form: dict[str, str]) -> None:
+        monkeypatch: pytest.MonkeyPatch, path: str, form: dict[str, str],
+        is_open: bool) -> None:
     """Neither TwiML's rendering nor the HTTP response happen in the store's transaction,
     which other processes wait for (a menu's text, the same for every call, is rendered
     once per process: here by the first request, before anything is watched)."""
@@ -290,10 +294,17 @@ def test_the_answer_is_made_once_the_writes_are_committed(
     data = {"CallSid": SID, "From": CALLER, "To": "+18005550100", **form}
     hook = Hook(path.split("?")[0], path.partition("?")[2], ImmutableMultiDict(data),
                 ImmutableMultiDict([("attempt", "1")] if "attempt" in path else []))
-    answer = answers(context(desk))[hook.path]
+    ctx = context(desk, is_open=is_open)
+    answer = answers(ctx)[hook.path]
     answer(hook)
     made: list[tuple[str, bool]] = []  # what was made, and whether inside the transaction
     to_xml, init = VoiceResponse.to_xml, Response.__init__
+    for name in ("menu_xml", "enqueue_xml", "after_hours_xml"):  # TwiML as text
+        def text(*args: Any, _made: Callable[..., str] = getattr(twiml, name),
+                 **kwargs: Any) -> str:
+            made.append(("twiml", desk.inside))
+            return _made(*args, **kwargs)
+        monkeypatch.setattr(twiml, name, text)
 
     def rendered(self: VoiceResponse, xml_declaration: bool = True) -> str:
         made.append(("twiml", desk.inside))
@@ -313,3 +324,4 @@ def test_the_answer_is_made_once_the_writes_are_committed(
     assert isinstance(served, Response) and served.status_code == 200
     assert ("twiml", True) not in made and ("response", True) not in made
     assert ET.fromstring(served.get_data(as_text=True)).tag == "Response"
+    assert ctx.parsed == {}  # the call read once for the request is not kept after it
