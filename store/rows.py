@@ -39,9 +39,21 @@ def from_db(text: str | None) -> datetime | None:
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
+_EMPTY: dict[type, str] = {list: "[]", tuple: "[]", dict: "{}"}  # most flags, numbers, sources
+
+
 def dumps(value: Any) -> str:
     """`value` as JSON text, non-ASCII characters kept as they are."""
+    if not value and type(value) in _EMPTY:
+        return _EMPTY[type(value)]
     return _ENCODER.encode(value)
+
+
+def loads(text: str) -> Any:
+    """JSON text back to its value (an empty list or object without the parser)."""
+    if text == "[]":
+        return []
+    return {} if text == "{}" else json.loads(text)
 
 
 # Fields a channel may change after a ticket is opened (a call's route is only known once
@@ -75,7 +87,7 @@ def ticket_record(row: dict[str, Any], events: Iterable[Event] = ()) -> Ticket:
         priority=row["priority"],
         requester_name=row["requester_name"],
         company=row["company"],
-        callback_numbers=tuple(json.loads(row["callback_numbers"])),
+        callback_numbers=tuple(loads(row["callback_numbers"])),
         email=row["email"],
         subject=row["subject"],
         description=row["description"],
@@ -86,8 +98,8 @@ def ticket_record(row: dict[str, Any], events: Iterable[Event] = ()) -> Ticket:
         after_hours=bool(row["after_hours"]),
         first_response_due=from_db(row["first_response_due"]),
         resolution_due=from_db(row["resolution_due"]),
-        flags=tuple(json.loads(row["flags"])),
-        field_sources=json.loads(row["field_sources"]),
+        flags=tuple(loads(row["flags"])),
+        field_sources=loads(row["field_sources"]),
         created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
         updated_at=from_db(row["updated_at"]),  # type: ignore[arg-type]
         events=tuple(events),
@@ -107,7 +119,7 @@ def event_record(row: dict[str, Any]) -> Event:
         at=from_db(row["at"]),  # type: ignore[arg-type]
         kind=row["kind"],
         actor=row["actor"],
-        detail=json.loads(row["detail"]),
+        detail=loads(row["detail"]),
     )
 
 

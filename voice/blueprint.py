@@ -108,16 +108,20 @@ def _serve(view: View, ctx: VoiceContext,
 def run(view: View, ctx: VoiceContext, dial_order: DialOrder | None, hook: Hook) -> Reply:
     """`view`'s answer to `hook`: the caller's details made ready outside the transaction,
     then the archive and the webhook's writes in one; archived anyway when it raises."""
-    now_ctx = ctx if dial_order is None else replace(
-        ctx, settings=replace(ctx.settings, escalation=dial_order(ctx.clock())))
+    # The request's moment, read once: its archive row, its writes and its answer all say
+    # when it came in, not when its transaction ran.
+    at = ctx.clock()
+    settings = (ctx.settings if dial_order is None
+                else replace(ctx.settings, escalation=dial_order(at)))
+    now_ctx = replace(ctx, settings=settings, clock=lambda: at)
     call = Call.from_params(hook.form, ctx.settings)  # read once, outside the transaction
-    ctx.desk.ready(call)
+    ctx.desk.ready(call, at)
     params = hook.form.to_dict()
 
     def work() -> Reply:
         # No Flask context in here: the desk may run it in another request's thread
         # (requests arriving together share a commit).
-        ctx.desk.keep(hook.full_path, params, ctx.clock())
+        ctx.desk.keep(hook.full_path, params, at)
         return view(now_ctx, hook.form, hook.args)
     ctx.parsed[id(hook.form)] = call  # the view's ctx.call(form), until it is answered
     try:

@@ -46,9 +46,9 @@ class CallDesk(Protocol):
     arrive in any order), and is safe to repeat: Twilio retries.
     """
 
-    def ready(self, call: Call) -> None:
-        """Work out ahead what the call's writes will need and the store has no part in
-        (called before `atomically`, outside its transaction)."""
+    def ready(self, call: Call, at: datetime) -> None:
+        """Work out ahead what the call's writes at `at` will need and the store has no
+        part in (called before `atomically`, outside its transaction)."""
 
     def open(self, call: Call, at: datetime) -> str:
         """The SR number of the call's ticket; opened as a standard call if new."""

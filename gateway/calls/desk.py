@@ -89,10 +89,12 @@ class CallService:
         # An unconfigured `To` still names the line the caller dialled.
         return call.line.name if call.line else (call.called or None)
 
-    def ready(self, call: Call) -> None:
+    def ready(self, call: Call, at: datetime) -> None:
         """Before the webhook's transaction (other processes wait for its writer's turn):
-        the caller ID in E.164, which needs no store and takes the longest to work out."""
+        the caller ID in E.164, which needs no store and takes the longest to work out, and
+        the due times of a call opened at `at` (the SLA policy keeps them)."""
         self._e164(call.caller)
+        self.intake.sla.due(self.config.priorities.of(Route.VOICE), at)
 
     def _caller(self, call: Call) -> dict[str, Any]:
         """Caller ID in E.164 and what the directory knows of that number."""

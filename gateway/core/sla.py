@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,6 +27,9 @@ class SlaPolicy:
         if sorted(self.levels) != [1, 2, 3, 4]:
             raise ValueError("SLA needs exactly the levels 1, 2, 3 and 4")
         self.calendar = calendar
+        # Due times recently worked out, by level and moment (equal moments, equal times):
+        # a webhook works out its own before its transaction, and its writes find them here.
+        self._recent = functools.lru_cache(maxsize=256)(self._due)
 
     def name(self, level: int) -> str:
         """'Critical' for 1, and so on (names come from config)."""
@@ -33,6 +37,9 @@ class SlaPolicy:
 
     def due(self, level: int, received_at: datetime) -> DueTimes:
         """Due times for a request of `level` received at `received_at`."""
+        return self._recent(level, received_at)
+
+    def _due(self, level: int, received_at: datetime) -> DueTimes:
         target = self.levels[level]
         if target.clock == "business":
             add = self.calendar.add_business_time

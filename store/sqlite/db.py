@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import operator
 import sqlite3
 import threading
 import weakref
@@ -48,6 +49,9 @@ def _is_busy(exc: BaseException) -> bool:
     return "locked" in text or "busy" in text
 
 
+_NAME = operator.itemgetter(0)  # a column's name in a cursor's description
+
+
 class Database(sqlite_utils.Database):
     """A sqlite-utils connection with the one call the shared repositories add (`insert`)."""
 
@@ -63,7 +67,7 @@ class Database(sqlite_utils.Database):
         cursor = self.conn.execute(statement, () if params is None else params)
         if cursor.description is None:
             raise ValueError(f"query() needs a statement that returns rows: {statement!r}")
-        keys = row_keys(tuple(d[0] for d in cursor.description))
+        keys = row_keys(tuple(map(_NAME, cursor.description)))
         rows = cursor.fetchall() if returning else cursor
         return (dict(zip(keys, row)) for row in rows)
 

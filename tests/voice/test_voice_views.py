@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -51,7 +51,7 @@ class FakeDesk:
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     sr: str = "SR-000042"
 
-    def ready(self, call: Call) -> None:
+    def ready(self, call: Call, at: datetime) -> None:
         pass  # nothing worked out ahead: a fake has no caller ID to normalise
 
     def open(self, call: Call, at: datetime) -> str:
@@ -325,3 +325,38 @@ def test_the_answer_is_made_once_the_writes_are_committed(
     assert ("twiml", True) not in made and ("response", True) not in made
     assert ET.fromstring(served.get_data(as_text=True)).tag == "Response"
     assert ctx.parsed == {}  # the call read once for the request is not kept after it
+
+
+@dataclass
+class MomentDesk(FakeDesk):
+    """A FakeDesk that remembers the moment each call to it was given."""
+
+    moments: list[datetime] = field(default_factory=list)
+
+    def ready(self, call: Call, at: datetime) -> None:
+        self.moments.append(at)
+
+    def keep(self, path: str, params: Mapping[str, str], at: datetime) -> None:
+        self.moments.append(at)
+
+    def note(self, call: Call, kind: str, at: datetime, detail: Mapping[str, Any],
+             key: str | None = None) -> bool:
+        self.moments.append(at)
+        return True
+
+    def route(self, call: Call, route: str, at: datetime) -> str:
+        self.moments.append(at)
+        return self.sr
+
+
+def test_a_webhook_is_written_at_the_moment_it_came_in() -> None:
+    # Its archive row, its events and the due times worked out ahead all say when the
+    # request was read, however long it waited for its transaction.
+    desk, ticks = MomentDesk(), iter(range(1000))
+    ctx = replace(context(desk), clock=lambda: NOON + timedelta(milliseconds=next(ticks)))
+    hook = Hook("/voice/menu", "attempt=1", ImmutableMultiDict(
+        {"CallSid": SID, "From": CALLER, "To": "+18005550100", "Digits": "1"}),
+        ImmutableMultiDict([("attempt", "1")]))
+    answers(ctx)["/voice/menu"](hook)
+    assert len(desk.moments) == 5  # ready, keep, the menu's note, the route, "enqueued"
+    assert set(desk.moments) == {NOON}

@@ -28,7 +28,7 @@ def desk(voice_config: Config) -> Iterator[Desk]:
 
 def test_notes_of_one_webhook_leave_the_ticket_updated_at_their_time(desk: Desk) -> None:
     calls = CallService(desk.store, desk.services.intake)
-    calls.ready(CALL)
+    calls.ready(CALL, NOON)
     calls.atomically(lambda: calls.open(CALL, NOON))
     later = NOON + timedelta(seconds=5)
 
