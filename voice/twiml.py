@@ -65,6 +65,7 @@ def _menu_xml(s: VoiceConfig, url: Urls, attempt: int, lead: str | None) -> str:
 # A request number no desk issues: where its spelling stands in a rendered answer, the
 # caller's own goes (spell() leaves letters, digits, spaces and commas: nothing to escape).
 _BLANK = "QZXQZXQZX"
+_BLANK_SPOKEN = spell(_BLANK)
 
 
 def enqueue_xml(s: VoiceConfig, url: Urls, number: str) -> str:
@@ -92,7 +93,7 @@ def _after_hours_blank(s: VoiceConfig, url: Urls, opens: datetime) -> str:
 def _numbered(blank: str, number: str) -> str | None:
     """The rendered answer with `number` spelled where the blank one was; None when the
     blank is not there exactly once (then the answer is rendered for this number)."""
-    parts = blank.split(spell(_BLANK))
+    parts = blank.split(_BLANK_SPOKEN)
     return spell(number).join(parts) if len(parts) == 2 else None
 
 
