@@ -128,17 +128,18 @@ def run(view: View, ctx: VoiceContext, dial_order: DialOrder | None, hook: Hook)
         # The archive and the webhook's writes: one short transaction per request.
         reply = ctx.desk.atomically(work)
     except Exception:
-        keep(ctx, hook)  # rolled back with the rest: the input is kept all the same
+        keep(ctx, hook, params, at)  # rolled back with the rest: kept all the same
         raise
     finally:
         del ctx.parsed[id(hook.form)]
     return reply  # rendered by the caller, after the commit: outside the writers' turn
 
 
-def keep(ctx: VoiceContext, hook: Hook) -> None:
-    """Archive the request on its own, marking `hook` kept once it is."""
+def keep(ctx: VoiceContext, hook: Hook, params: dict[str, str], at: datetime) -> None:
+    """Archive the request (its form as `params`, read at `at`) on its own, marking `hook`
+    kept once it is."""
     hook.kept = False
-    ctx.desk.keep(hook.full_path, hook.form.to_dict(), ctx.clock())
+    ctx.desk.keep(hook.full_path, params, at)
     hook.kept = True
 
 
