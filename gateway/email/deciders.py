@@ -4,6 +4,12 @@ One loop runs per thread or per process (gateway/runtime/deciders.py starts them
 claims a few pending messages with a lease and decides them through the pipeline; the
 outcome commits with the end of the claim, so a message is decided exactly once even when
 a decider dies or its lease runs out under it.
+
+When the outcome cannot be committed (the disk is full, the database is down) the decider
+keeps the messages it holds and commits them again, after 2x, 4x ... its poll interval
+(at most BACKOFF_CAP_S) or as soon as new mail rings: they are decided within seconds of the
+store's recovery, not when their lease runs out (30 s), and a store failure is not counted
+as a decider that died on them (after MAX_ATTEMPTS claims, mail is left for a person).
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ from typing import Protocol
 
 from gateway.email.pipeline import EmailIntake
 from store import StoreError
+from store.models import PendingMessage
 
 log = logging.getLogger("gateway.deciders")
+BACKOFF_CAP_S = 5.0  # the longest wait before committing again what a failed commit left
 
 
 class Flag(Protocol):
@@ -69,9 +77,11 @@ class LoopSettings:
     drain_seconds: float
 
 
-def decide_some(email: EmailIntake, settings: LoopSettings, pace: Pace = STEADY) -> int:
+def decide_some(email: EmailIntake, settings: LoopSettings, pace: Pace = STEADY,
+                held: list[PendingMessage] | None = None) -> int:
     """Claim up to `batch` pending messages, decide them and commit their outcomes together;
-    how many were claimed."""
+    how many were claimed. Those whose outcome could not be committed (still claimed by
+    this decider) are added to `held`, for `decide_held`."""
     now = email.intake.clock()
     try:
         with email.writing():
@@ -82,25 +92,53 @@ def decide_some(email: EmailIntake, settings: LoopSettings, pace: Pace = STEADY)
     if not items:
         return 0
     pace.claimed((now - min(item.received_at for item in items)).total_seconds())
+    failed = decide_held(email, settings, items)
+    if held is not None:
+        held.extend(failed)
+    return len(items)
+
+
+def decide_held(email: EmailIntake, settings: LoopSettings, items: list[PendingMessage]
+                ) -> list[PendingMessage]:
+    """Decide messages this decider claimed and commit their outcomes; those whose commit
+    failed (nothing committed: they stay claimed by it)."""
+    failed: list[PendingMessage] = []
     for item, result in zip(items, email.decide_claimed(items, settings.owner)):
         if isinstance(result, StoreError):
-            # Nothing committed: the row stays claimed and goes to a decider after the lease.
             log.error("deciders.commit_failed", extra={"row": item.row, "error": str(result)})
+            failed.append(item)
         elif result is None:
             log.warning("deciders.taken_over", extra={"row": item.row, "owner": settings.owner})
-    return len(items)
+    return failed
 
 
 def run(email: EmailIntake, settings: LoopSettings, wake: Flag, stop: Flag,
         alive: Callable[[], bool] = lambda: True, pace: Pace = STEADY) -> None:
     """Decide pending mail until `stop` is set, then drain what is pending (at most
     `drain_seconds`) and return; also return when `alive()` turns False."""
+    held: list[PendingMessage] = []  # claimed, their commit failed: committed again first
+    failures = 0  # rounds in a row that left messages held
+
+    def step() -> int:
+        nonlocal held, failures
+        if held:
+            taken, held = len(held), decide_held(email, settings, held)
+        else:
+            taken = decide_some(email, settings, pace, held)
+        failures = failures + 1 if held else 0
+        return taken
+
+    def backoff() -> float:
+        return min(BACKOFF_CAP_S, settings.poll_seconds * 2.0 ** failures)
+
     while not stop.is_set() and alive():
         pace.quiet(wake)
         wake.clear()  # before the claim: a message accepted after it rings again
-        if decide_some(email, settings, pace) == 0:
-            wake.wait(settings.poll_seconds)
+        if step() == 0 or held:
+            wake.wait(backoff() if held else settings.poll_seconds)
     deadline = time.monotonic() + settings.drain_seconds
     while alive() and time.monotonic() < deadline:
-        if decide_some(email, settings, pace) == 0:
+        if step() == 0:
             return
+        if held:
+            wake.wait(min(backoff(), max(0.0, deadline - time.monotonic())))

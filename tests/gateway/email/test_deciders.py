@@ -4,11 +4,13 @@ as pending is decided exactly once, whoever holds it and whatever dies on the wa
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 from gateway.email.deciders import LoopSettings, decide_some, run
 from gateway.email.pipeline import MAX_ATTEMPTS
 from gateway.runtime.services import Services
+from store import StoreError
 from tests.helpers import mail as F
 from tests.helpers.clock import Clock
 
@@ -144,3 +146,46 @@ def test_a_decider_holds_the_write_lock_only_inside_its_writing_blocks(
     finally:
         conns.write = write  # type: ignore[method-assign]
     assert len(inside) >= 2 and all(inside)  # the claim, the outcome's commit
+
+
+def test_mail_whose_outcome_could_not_be_committed_is_committed_again_before_its_lease_ends(
+        services: Services, clock: Clock) -> None:
+    # The disk was full (or the database down) for the first commit and its one-by-one retry.
+    row = services.email.accept(F.LABELLED, "smtp:test")
+    atomically, calls = services.store.atomically, [0]
+
+    def full_then_room(work):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if calls[0] <= 2:
+            raise StoreError("database or disk is full")
+        return atomically(work)
+
+    services.store.atomically = full_then_room  # type: ignore[method-assign]
+    stop, wake = threading.Event(), threading.Event()
+    stop.set()  # drains what is pending, then returns
+    run(services.email, loop("a"), wake, stop)
+    decided = services.email.decided(row)  # the clock never moved: no lease ran out
+    assert decided is not None and decided.outcome == "ticket" and calls[0] == 3
+    assert services.store.pending.count() == 0 and services.store.tickets.count() == 1
+    assert len(services.store.outbox.items()) == 1
+
+
+def test_a_decider_that_cannot_commit_backs_off_and_keeps_what_it_holds(
+        services: Services) -> None:
+    services.email.accept(F.LABELLED, "smtp:test")
+    tries: list[float] = []
+
+    def full(work):  # type: ignore[no-untyped-def]
+        tries.append(time.monotonic())
+        raise StoreError("database or disk is full")
+
+    services.store.atomically = full  # type: ignore[method-assign]
+    stop, wake = threading.Event(), threading.Event()
+    stop.set()
+    run(services.email, LoopSettings("a", LEASE, 4, poll_seconds=0.05, drain_seconds=1), wake, stop)
+    # The batch and its one-by-one retry each round: 0.1, 0.2, 0.4 s between rounds, not a spin.
+    rounds = tries[::2]
+    assert 2 <= len(rounds) <= 5, tries
+    assert all(b - a >= 0.09 for a, b in zip(rounds, rounds[1:])), rounds
+    assert services.store.pending.owners() == ["a"]  # still held: no one else decides it twice
+    assert services.store.pending.count() == 1
