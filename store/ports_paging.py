@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from store.models import Ticket
 from store.paging import Page, PageNotice, TierClock
 
 
@@ -49,6 +50,13 @@ class PageRepository(Protocol):
 
     def tier(self, ticket_id: int) -> TierClock | None:
         """The ticket's tier clock, if it has one."""
+
+    def unclocked(self, levels: tuple[int, ...]) -> list[Ticket]:
+        """Open tickets at one of `levels` without a tier clock, in queue order (no events)."""
+
+    def unpaged(self, levels: tuple[int, ...], before: datetime) -> list[Ticket]:
+        """New tickets at one of `levels` received by `before` that were never paged,
+        in queue order (no events)."""
 
     def set_tier(self, ticket_id: int, level: int, due_at: datetime | None, at: datetime,
                  from_level: int | None = None) -> bool:

@@ -10,8 +10,7 @@ from datetime import datetime
 
 from gateway.outbound.pages import PageRequest, queue_page
 from gateway.paging.engine import PagingContext
-from store import Ticket
-from store.models import OPEN_STATUSES, EventKind, TicketStatus
+from store.models import OPEN_STATUSES, EventKind
 from store.paging import TierClock
 
 log = logging.getLogger("gateway.paging.clocks")
@@ -22,29 +21,22 @@ LAST_LEVEL = 3
 
 def check_clocks(ctx: PagingContext) -> int:
     """Start missing tier clocks, page untriaged tickets, move tickets whose clock ran out;
-    how many pages were asked for."""
+    how many pages were asked for. Only the tickets that need one of these are read (not
+    the whole queue with its events), and clocks are written only where one is missing."""
     store, now, asked = ctx.store, ctx.clock(), 0
-    for ticket in store.tickets.queue():
-        if ticket.priority not in TIERED:
-            continue
+    for ticket in store.pages.unclocked(TIERED):
         limit = ctx.config.oncall.tier_limit(ticket.priority, 1)
         store.pages.set_tier(ticket.id, 1, ticket.received_at + limit, now)
-        if _untriaged(ctx, ticket, now):
-            request = PageRequest.of(ticket, "triage")
-            if store.atomically(lambda: queue_page(store, request, ticket.id, now,
-                                                   stage="triage")):
-                asked += 1
+    # New, never paged, and older than the triage SLA.
+    for ticket in store.pages.unpaged(TIERED, now - ctx.config.oncall.triage_page_after):
+        request = PageRequest.of(ticket, "triage")
+        if store.atomically(lambda: queue_page(store, request, ticket.id, now,  # noqa: B023
+                                               stage="triage")):
+            asked += 1
     # Claimed with a lease: on several nodes each clock that ran out is moved by one of them.
     for clock in store.pages.claim_due_tiers(now, ctx.config.oncall.lease, limit=50):
         asked += _move_up(ctx, clock, now)
     return asked
-
-
-def _untriaged(ctx: PagingContext, ticket: Ticket, now: datetime) -> bool:
-    """New, never paged, and older than the triage SLA."""
-    return (ticket.status == TicketStatus.NEW
-            and now - ticket.received_at >= ctx.config.oncall.triage_page_after
-            and not ctx.store.pages.pages(ticket_id=ticket.id))
 
 
 def _move_up(ctx: PagingContext, clock: TierClock, now: datetime) -> int:

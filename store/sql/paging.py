@@ -7,9 +7,10 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from store.models import OPEN_STATUSES, Ticket, TicketStatus
 from store.paging import Page, PageNotice, PageStatus, TierClock
 from store.sql.connection import Connections, Database, Dialect
-from store.rows import dumps, from_db, to_db
+from store.rows import dumps, from_db, ticket_record, to_db
 
 
 def _page(row: dict[str, Any]) -> Page:
@@ -138,6 +139,26 @@ class Pages:
         """The ticket's tier clock, if it has one."""
         rows = self._rows("SELECT * FROM tier_clocks WHERE ticket_id = ?", [ticket_id])
         return _tier(rows[0]) if rows else None
+
+    def unclocked(self, levels: tuple[int, ...]) -> list[Ticket]:
+        """Open tickets at one of `levels` without a tier clock, in queue order (no events)."""
+        return self._tickets("NOT EXISTS (SELECT 1 FROM tier_clocks c WHERE c.ticket_id = t.id)",
+                             list(OPEN_STATUSES), levels, [])
+
+    def unpaged(self, levels: tuple[int, ...], before: datetime) -> list[Ticket]:
+        """New tickets at one of `levels` received by `before` that were never paged,
+        in queue order (no events)."""
+        return self._tickets("t.received_at <= ? AND NOT EXISTS"
+                             " (SELECT 1 FROM pages p WHERE p.ticket_id = t.id)",
+                             [TicketStatus.NEW], levels, [to_db(before)])
+
+    def _tickets(self, where: str, statuses: list[str], levels: tuple[int, ...],
+                 params: list[Any]) -> list[Ticket]:
+        marks = ", ".join("?" for _ in statuses), ", ".join("?" for _ in levels)
+        return [ticket_record(row) for row in self._rows(
+            f"SELECT t.* FROM tickets t WHERE t.status IN ({marks[0]}) AND t.priority IN"
+            f" ({marks[1]}) AND {where} ORDER BY t.priority, t.received_at, t.id",
+            [*statuses, *levels, *params])]
 
     def set_tier(self, ticket_id: int, level: int, due_at: datetime | None, at: datetime,
                  from_level: int | None = None) -> bool:

@@ -98,3 +98,23 @@ def test_outbox_cancel_and_oldest_waiting(store: Store) -> None:
     assert store.outbox.get(a).status == "cancelled" and store.outbox.get(c).status == "pending"
     assert store.outbox.claim_due(T0 + timedelta(minutes=1), LEASE, kinds=("email",)) == []
     assert store.outbox.oldest_waiting(("email",)) is None
+
+
+def test_the_clocks_scan_reads_only_tickets_missing_a_clock_or_a_triage_page(
+        store: Store) -> None:
+    high = [store.tickets.create(new(priority=2, source_id=f"h{n}",
+                                     received_at=T0 + timedelta(minutes=n)), T0)
+            for n in range(3)]
+    store.tickets.create(new(priority=3, source_id="normal"), T0)  # not tiered
+    closed = store.tickets.create(new(priority=1, source_id="closed"), T0)
+    store.tickets.set_status(closed.number, "closed", T0)
+    assert [t.number for t in store.pages.unclocked((1, 2))] == [t.number for t in high]
+    assert store.pages.set_tier(high[0].id, 1, T0, T0)
+    assert [t.number for t in store.pages.unclocked((1, 2))] == [t.number for t in high[1:]]
+    # Never paged and received by the cut-off: h0 and h1 (h1 exactly at it), not h2.
+    cut = T0 + timedelta(minutes=1)
+    assert [t.number for t in store.pages.unpaged((1, 2), cut)] == [t.number for t in high[:2]]
+    store.pages.open(high[0].id, "k", "triage", 2, {}, T0)
+    store.tickets.set_status(high[1].number, "open", T0)  # triaged: no longer new
+    assert store.pages.unpaged((1, 2), cut) == []
+    assert store.pages.unclocked((1, 2))[0].events == ()  # the queue's events are not read
