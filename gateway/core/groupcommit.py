@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar, overload
 
+from store import StoreUnavailableError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -170,11 +172,15 @@ class GroupCommit(Generic[T, R]):
 def write_together(write_many: Callable[[Sequence[T]], Sequence[R]], write_one: Callable[[T], R],
                    values: Sequence[T]) -> list[R | BaseException]:
     """`write_many(values)` in one transaction; if that fails, each value in one of its own:
-    per value its result, or the error that kept it out."""
+    per value its result, or the error that kept it out. Not when the database could not be
+    reached (each alone would wait as long again for a connection), nor for a lone value."""
     try:
         return list(write_many(values))
-    except Exception:  # noqa: BLE001 - each written alone below, its own error kept
-        pass
+    except StoreUnavailableError as exc:
+        return [exc] * len(values)
+    except Exception as exc:  # noqa: BLE001 - each written alone below, its own error kept
+        if len(values) == 1:
+            return [exc]
     results: list[R | BaseException] = []
     for value in values:
         try:

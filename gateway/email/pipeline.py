@@ -98,35 +98,24 @@ class EmailIntake:
                        ) -> list[EmailOutcome | None | StoreError]:
         """Decide the messages `owner` claimed, then commit all their outcomes in one
         transaction (one writer's turn instead of one per message). When that transaction
-        fails, each is committed on its own, so one bad message does not hold back the
-        others: per message its outcome, None (taken over), or the StoreError that left it
-        claimed; any other error is raised once the others are committed."""
+        fails, each is committed on its own (unless the database could not be reached), so
+        one bad message does not hold back the others: per message its outcome, None (taken
+        over), or the StoreError that left it claimed; any other error is raised once the
+        others are committed."""
         decided = [(item, self._pending_decision(item)) for item in items]
         with self.writing():
-            try:
-                results: list[EmailOutcome | None | StoreError] = list(self.store.atomically(
-                    lambda: [self._finish(item, owner, decision) for item, decision in decided]))
-            except Exception:  # noqa: BLE001 - retried one by one below, where it is raised
-                return self._one_by_one(decided, owner)
+            done = write_together(
+                lambda group: self.store.atomically(
+                    lambda: [self._finish(item, owner, decision) for item, decision in group]),
+                lambda one: self.store.atomically(lambda: self._finish(one[0], owner, one[1])),
+                decided)
+        results: list[EmailOutcome | None | StoreError] = [
+            None if isinstance(r, BaseException) and not isinstance(r, StoreError) else r
+            for r in done]
         self._log_all(items, results)
-        return results
-
-    def _one_by_one(self, decided: list[tuple[PendingMessage, Decision]], owner: str
-                    ) -> list[EmailOutcome | None | StoreError]:
-        results: list[EmailOutcome | None | StoreError] = []
-        failure: Exception | None = None
-        for item, decision in decided:
-            try:
-                results.append(self.store.atomically(
-                    lambda: self._finish(item, owner, decision)))  # noqa: B023 - called at once
-            except StoreError as exc:
-                results.append(exc)
-            except Exception as exc:  # noqa: BLE001 - a bug: raised after the others commit
-                failure = failure or exc
-                results.append(None)
-        self._log_all([item for item, _ in decided], results)
-        if failure is not None:
-            raise failure
+        for result in done:  # a bug, not the store: raised once the others are committed
+            if isinstance(result, BaseException) and not isinstance(result, StoreError):
+                raise result
         return results
 
     def _log_all(self, items: Sequence[PendingMessage],

@@ -25,6 +25,11 @@ from store.sql.connection import Database as SqlDatabase, Dialect
 T = TypeVar("T")
 
 RETRIES = 8  # whole-transaction attempts before StoreBusyError
+# A pool that lost its database retries each connection with a doubling wait (psycopg_pool:
+# 1, 2, 4 ... s for up to 5 minutes), so after an outage of a minute the gateway came back
+# 20-60 s after the database did. Given up after this long, a connection is tried again at
+# once the next time one is asked for: back within a few seconds of the database.
+RECONNECT_S = 5.0
 # Writes run READ COMMITTED: each statement sees what committed before it, and a row another
 # writer holds is waited for, then read as that writer left it. What a read decides is kept
 # true by a lock (FOR UPDATE, the counter row, a key lock) or a constraint; README "PostgreSQL".
@@ -128,7 +133,8 @@ class Connections:
         self._local = threading.local()
         try:
             self.pool = ConnectionPool(conninfo, kwargs=kwargs, min_size=min_size,
-                                       max_size=max_size, timeout=timeout, open=False)
+                                       max_size=max_size, timeout=timeout, open=False,
+                                       reconnect_timeout=RECONNECT_S)
             self.pool.open(wait=True, timeout=timeout)
         except (psycopg.Error, PoolTimeout) as exc:
             raise StoreUnavailableError(f"cannot reach the database: {exc}") from exc

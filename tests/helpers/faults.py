@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import smtplib
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from store import NotFoundError, Store, open_store
 from tests.helpers.http import wait_until_serving
+from tests.helpers.mail import LABELLED
 from tests.helpers.paths import EXE
 
 SHORT = 4  # trials per channel in `make test`
@@ -138,3 +140,17 @@ def message_rows(db: Path) -> int:
             row += 1
     finally:
         store.close()
+
+
+def send_request(port: int, mid: str) -> int:
+    """One complete request with Message-ID `mid`, over SMTP to the listener on `port`; the
+    server's answer to its DATA (or to a refused command): 250, 451 ..."""
+    raw = LABELLED.replace(b"<t1@acme.example>", mid.encode())
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+            smtp.sendmail("jsmith@contoso.example", ["support@desk.example"], raw)
+            return 250
+    except smtplib.SMTPResponseException as exc:
+        return exc.smtp_code
+    except smtplib.SMTPRecipientsRefused as exc:
+        return int(next(iter(exc.recipients.values()))[0])

@@ -45,6 +45,10 @@ class Postgres:
         shutil.chown(self.folder, "postgres", "postgres")
         self._as_postgres(str(BIN / "initdb"), "-D", str(self.data), "-A", "trust",
                           "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8")
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server on its existing data (after `stop`: an outage ends)."""
         options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
                    " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
                    " -c max_connections=300")

@@ -9,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from gateway.core.groupcommit import GroupCommit
+from gateway.core.groupcommit import GroupCommit, write_together
 from gateway.runtime.services import Services
+from store import StoreUnavailableError
 from tests.helpers import mail as F
 from tests.helpers.waiting import wait_for
 
@@ -94,3 +95,24 @@ def test_late_groups_take_what_queued_while_the_leader_waited_for_its_turn() -> 
         assert [first.result(10)] + [f.result(10) for f in rest] == [10, 20, 30, 40, 50, 60]
     assert [sorted(t) for t in writer.transactions] == [[1, 2, 3, 4, 5, 6]]  # one for all
     assert group.groups == 1
+
+
+def test_no_write_is_tried_alone_when_the_database_is_out_of_reach_or_was_alone() -> None:
+    alone: list[int] = []
+
+    def many(values: Sequence[int]) -> list[int]:
+        if any(v < 0 for v in values):
+            raise ValueError("a bad one")
+        raise StoreUnavailableError("no connection to the database")
+
+    def one(value: int) -> int:
+        alone.append(value)
+        return value
+
+    # Each alone would wait for a connection as long again: every value gets the error.
+    results = write_together(many, one, [1, 2, 3])
+    assert [type(r) for r in results] == [StoreUnavailableError] * 3 and alone == []
+    # A lone value that failed is not written again alone; in a group, each is.
+    [lone] = write_together(many, one, [-1])
+    assert isinstance(lone, ValueError) and alone == []
+    assert write_together(many, one, [-1, 4]) == [-1, 4] and alone == [-1, 4]

@@ -8,7 +8,6 @@ still fits in it is committed (and answered 250) until it does not; none is lost
 
 from __future__ import annotations
 
-import smtplib
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -18,8 +17,7 @@ import pytest
 
 from store import open_store
 from tests.helpers.disk import fill, small_disk
-from tests.helpers.faults import Figures, Serve, message_outcomes
-from tests.helpers.mail import LABELLED
+from tests.helpers.faults import Figures, Serve, message_outcomes, send_request
 from tests.helpers.net import free_port
 from tests.helpers.waiting import wait_for
 
@@ -35,19 +33,6 @@ def disk() -> Iterator[Path]:
         yield folder
 
 
-def send(port: int, mid: str) -> int:
-    """One complete request; the server's answer to its DATA (or to a refused command)."""
-    raw = LABELLED.replace(b"<t1@acme.example>", mid.encode())
-    try:
-        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
-            smtp.sendmail("jsmith@contoso.example", ["support@desk.example"], raw)
-            return 250
-    except smtplib.SMTPResponseException as exc:
-        return exc.smtp_code
-    except smtplib.SMTPRecipientsRefused as exc:
-        return int(next(iter(exc.recipients.values()))[0])
-
-
 @pytest.mark.faultsuite
 def test_smtp_answers_451_while_the_disk_is_full_then_catches_up(disk: Path) -> None:
     http_port, smtp_port = free_port(), free_port()
@@ -59,13 +44,13 @@ def test_smtp_answers_451_while_the_disk_is_full_then_catches_up(disk: Path) -> 
     serve = Serve(config, http_port)
     serve.start()
     try:
-        first = [send(smtp_port, f"<before{n}@contoso.example>") for n in range(BEFORE)]
+        first = [send_request(smtp_port, f"<before{n}@contoso.example>") for n in range(BEFORE)]
         assert first == [250] * BEFORE, f"{Counter(first)}; {figures}"
         filler = fill(disk)
         full = time.monotonic()
         during: list[int] = []
         while during.count(451) < DURING and len(during) < MOST:
-            during.append(send(smtp_port, f"<during{len(during)}@contoso.example>"))
+            during.append(send_request(smtp_port, f"<during{len(during)}@contoso.example>"))
         figures.extra["answered 250 into the log's room"] = during.count(250)
         figures.extra["answered 451 while full"] = during.count(451)
         assert set(during) <= {250, 451} and during.count(451) == DURING, (
@@ -75,7 +60,7 @@ def test_smtp_answers_451_while_the_disk_is_full_then_catches_up(disk: Path) -> 
 
         def retry() -> bool:  # as the sending MTA would, until each one is taken
             for n in [n for n, code in retried.items() if code != 250]:
-                retried[n] = send(smtp_port, f"<during{n}@contoso.example>")
+                retried[n] = send_request(smtp_port, f"<during{n}@contoso.example>")
             return all(code == 250 for code in retried.values())
 
         wait_for(retry, "the retries accepted once room is free")
