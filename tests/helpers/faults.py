@@ -15,13 +15,16 @@ import signal
 import smtplib
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from store import NotFoundError, Store, open_store
 from tests.helpers.http import wait_until_serving
 from tests.helpers.mail import LABELLED
+from tests.helpers.net import free_port
 from tests.helpers.paths import EXE
+from tests.helpers.waiting import wait_for
 
 SHORT = 4  # trials per channel in `make test`
 ROUNDS_PER_TRIAL = 10  # an outage round costs about as much as ten kill -9 trials
@@ -154,3 +157,40 @@ def send_request(port: int, mid: str) -> int:
         return exc.smtp_code
     except smtplib.SMTPRecipientsRefused as exc:
         return int(next(iter(exc.recipients.values()))[0])
+
+
+def smtp_serve(config: Path, store: str) -> tuple[Serve, int]:
+    """`serve` on `store` (the lines of its [store] table), SMTP on loopback and one decider
+    process, written to `config` and started; it and its SMTP port."""
+    http_port, smtp_port = free_port(), free_port()
+    config.write_text(f'[store]\n{store}\n[http]\nport = {http_port}\n[mail.smtp]\n'
+                      f'host = "127.0.0.1"\nport = {smtp_port}\n[deciders]\nprocesses = 1\n',
+                      encoding="utf-8")
+    serve = Serve(config, http_port)
+    serve.start()
+    return serve, smtp_port
+
+
+def resend_until_accepted(port: int, codes: dict[str, int], what: str) -> None:
+    """Send each Message-ID of `codes` not yet answered 250 again, as the sender's server
+    would, until every one is (`codes` keeps the answers); fails naming `what`."""
+
+    def retry() -> bool:
+        for mid in [mid for mid, code in codes.items() if code != 250]:
+            codes[mid] = send_request(port, mid)
+        return all(code == 250 for code in codes.values())
+
+    wait_for(retry, what)
+
+
+def settled(store: Store, within: float) -> tuple[float, dict[str, list[str]], Counter[str]]:
+    """Once no mail is pending (waited for at most `within` s; then `store` is closed): how
+    long that took, each Message-ID's outcomes, and how many tickets each source opened."""
+    started = time.monotonic()
+    try:
+        wait_for(lambda: store.pending.count() == 0, "the backlog decided", timeout=within)
+        took = time.monotonic() - started
+        tickets = Counter(t.source_id or "" for t in store.tickets.queue(include_closed=True))
+        return took, message_outcomes(store), tickets
+    finally:
+        store.close()

@@ -17,9 +17,8 @@ import pytest
 
 from store import open_store
 from tests.helpers.disk import fill, small_disk
-from tests.helpers.faults import Figures, Serve, message_outcomes, send_request
-from tests.helpers.net import free_port
-from tests.helpers.waiting import wait_for
+from tests.helpers.faults import (Figures, resend_until_accepted, send_request, settled,
+                                  smtp_serve)
 
 BEFORE = 10  # messages sent before the disk fills
 DURING = 10  # answered 451 while it is full, each retried once room is free
@@ -35,14 +34,8 @@ def disk() -> Iterator[Path]:
 
 @pytest.mark.faultsuite
 def test_smtp_answers_451_while_the_disk_is_full_then_catches_up(disk: Path) -> None:
-    http_port, smtp_port = free_port(), free_port()
-    config = disk / "config.toml"
-    config.write_text(f'[store]\npath = "data/test.db"\nmin_free_mb = 1\n[http]\n'
-                      f'port = {http_port}\n[mail.smtp]\nhost = "127.0.0.1"\n'
-                      f'port = {smtp_port}\n[deciders]\nprocesses = 1\n', encoding="utf-8")
     figures = Figures("disk full", 0, trials=1)
-    serve = Serve(config, http_port)
-    serve.start()
+    serve, smtp_port = smtp_serve(disk / "config.toml", 'path = "data/test.db"\nmin_free_mb = 1')
     try:
         first = [send_request(smtp_port, f"<before{n}@contoso.example>") for n in range(BEFORE)]
         assert first == [250] * BEFORE, f"{Counter(first)}; {figures}"
@@ -56,26 +49,13 @@ def test_smtp_answers_451_while_the_disk_is_full_then_catches_up(disk: Path) -> 
         assert set(during) <= {250, 451} and during.count(451) == DURING, (
             f"while full: {Counter(during)}; {figures}")
         filler.unlink()
-        retried = {n: code for n, code in enumerate(during)}
-
-        def retry() -> bool:  # as the sending MTA would, until each one is taken
-            for n in [n for n, code in retried.items() if code != 250]:
-                retried[n] = send_request(smtp_port, f"<during{n}@contoso.example>")
-            return all(code == 250 for code in retried.values())
-
-        wait_for(retry, "the retries accepted once room is free")
+        retried = {f"<during{n}@contoso.example>": code for n, code in enumerate(during)}
+        resend_until_accepted(smtp_port, retried, "the retries accepted once room is free")
         figures.extra["seconds full"] = round(time.monotonic() - full)
-        store = open_store(disk / "data" / "test.db")
-        try:
-            # Well inside the deciders' 30 s lease: a decider whose commit failed on the full
-            # disk commits again within seconds of room (it took the lease, 30 s, before).
-            freed = time.monotonic()
-            wait_for(lambda: store.pending.count() == 0, "the backlog decided", timeout=15)
-            figures.extra["seconds to decide the backlog"] = round(time.monotonic() - freed, 1)
-            outcomes = message_outcomes(store)
-            tickets = Counter(t.source_id for t in store.tickets.queue(include_closed=True))
-        finally:
-            store.close()
+        # Well inside the deciders' 30 s lease: a decider whose commit failed on the full
+        # disk commits again within seconds of room (it took the lease, 30 s, before).
+        took, outcomes, tickets = settled(open_store(disk / "data" / "test.db"), within=15)
+        figures.extra["seconds to decide the backlog"] = round(took, 1)
     finally:
         serve.stop()
     figures.inputs = BEFORE + len(during)

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from store import open_store_at
-from tests.helpers.faults import Figures, Serve, message_outcomes, send_request
+from tests.helpers.faults import (Figures, resend_until_accepted, send_request, settled,
+                                  smtp_serve)
 from tests.helpers.net import free_port
 from tests.helpers.postgres import Postgres
-from tests.helpers.waiting import wait_for
 
 BEFORE = 40  # sent from 4 clients at once, the server stopped as the last is answered
 DURING = 3  # sent while it is down: each answered 451, then retried
@@ -61,14 +61,9 @@ def burst(port: int, mids: list[str]) -> list[int]:
 @pytest.mark.faultsuite
 def test_smtp_answers_451_while_postgresql_is_down_then_each_message_is_one_ticket(
         server: Postgres, tmp_path: Path) -> None:
-    http_port, smtp_port, url = free_port(), free_port(), server.new_database()
-    config = tmp_path / "config.toml"
-    config.write_text(f'[store]\nurl = "{url}"\n[http]\nport = {http_port}\n'
-                      f'[mail.smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\n'
-                      f'[deciders]\nprocesses = 1\n', encoding="utf-8")
+    url = server.new_database()
     figures = Figures("PostgreSQL down", 0, trials=1)
-    serve = Serve(config, http_port)
-    serve.start()
+    serve, smtp_port = smtp_serve(tmp_path / "config.toml", f'url = "{url}"')
     try:
         before = [f"<before{n}@contoso.example>" for n in range(BEFORE)]
         first = burst(smtp_port, before)
@@ -85,25 +80,13 @@ def test_smtp_answers_451_while_postgresql_is_down_then_each_message_is_one_tick
         assert max(waits) < 15, f"a 451 waited past the pool's 10 s; {figures}"
         server.resume()
         back = time.monotonic()
-        retried = dict.fromkeys(range(DURING), 451)
-
-        def retry() -> bool:  # as the sending MTA would, until each one is taken
-            for n in [n for n, code in retried.items() if code != 250]:
-                retried[n] = send_request(smtp_port, f"<during{n}@contoso.example>")
-            return all(code == 250 for code in retried.values())
-
-        wait_for(retry, "the retries accepted once the database is back")
-        store = open_store_at(url, tmp_path / "unused.db")
-        try:
-            # Well inside the deciders' 30 s lease: a decider whose commit failed while the
-            # database was down commits again within seconds of its return.
-            wait_for(lambda: store.pending.count() == 0, "the backlog decided", timeout=15)
-            figures.extra["seconds from the return to all decided"] = round(
-                time.monotonic() - back, 1)
-            outcomes = message_outcomes(store)
-            tickets = Counter(t.source_id for t in store.tickets.queue(include_closed=True))
-        finally:
-            store.close()
+        retried = {f"<during{n}@contoso.example>": code for n, code in enumerate(during)}
+        resend_until_accepted(smtp_port, retried, "the retries accepted once it is back")
+        # Well inside the deciders' 30 s lease: a decider whose commit failed while the
+        # database was down commits again within seconds of its return.
+        _, outcomes, tickets = settled(open_store_at(url, tmp_path / "unused.db"), within=15)
+        figures.extra["seconds from the return to all decided"] = round(
+            time.monotonic() - back, 1)
     finally:
         serve.stop()
     figures.inputs = BEFORE + DURING
