@@ -16,6 +16,7 @@ from store.errors import (
     StoreError,
     StoreFullError,
     StoreUnavailableError,
+    StoreUnreachableError,
     TicketNotFound,
 )
 from store.models import (ArchivedMessage, Company, Contact, ContactRecord, Event, NewTicket,
@@ -31,7 +32,8 @@ __all__ = [
     "Rejection", "Role", "SchemaTooNewError", "Store", "StoreCounts", "Survey", "TicketQuery",
     "User",
     "StoreBusyError", "StoreConflictError", "StoreError", "StoreFullError",
-    "StoreUnavailableError", "Ticket", "TicketNotFound", "memory_store", "open_store",
+    "StoreUnavailableError", "StoreUnreachableError", "Ticket", "TicketNotFound",
+    "memory_store", "open_store",
     "open_store_at", "refusal_id",
 ]
 

@@ -14,6 +14,10 @@ class StoreUnavailableError(StoreError):
     "The database file cannot be opened or read"
 
 
+class StoreUnreachableError(StoreUnavailableError):
+    "No connection to the database came within the wait: asking again at once waits again"
+
+
 class StoreFullError(StoreError):
     "The database or the disk under it is full: nothing more can be written"
 

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar, overload
 
-from store import StoreUnavailableError
+from store import StoreUnreachableError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -172,11 +172,11 @@ class GroupCommit(Generic[T, R]):
 def write_together(write_many: Callable[[Sequence[T]], Sequence[R]], write_one: Callable[[T], R],
                    values: Sequence[T]) -> list[R | BaseException]:
     """`write_many(values)` in one transaction; if that fails, each value in one of its own:
-    per value its result, or the error that kept it out. Not when the database could not be
-    reached (each alone would wait as long again for a connection), nor for a lone value."""
+    per value its result, or the error that kept it out. Not when no connection to the
+    database came (each alone would wait as long again for one), nor for a lone value."""
     try:
         return list(write_many(values))
-    except StoreUnavailableError as exc:
+    except StoreUnreachableError as exc:
         return [exc] * len(values)
     except Exception as exc:  # noqa: BLE001 - each written alone below, its own error kept
         if len(values) == 1:

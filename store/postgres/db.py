@@ -19,7 +19,7 @@ from tenacity import (RetryError, Retrying, retry_if_exception, stop_after_attem
                       wait_random_exponential)
 
 from store.errors import (StoreBusyError, StoreConflictError, StoreError, StoreFullError,
-                          StoreUnavailableError)
+                          StoreUnavailableError, StoreUnreachableError)
 from store.sql.connection import Database as SqlDatabase, Dialect
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ def _is_busy(exc: BaseException) -> bool:
 def store_error(exc: BaseException) -> StoreError | None:
     """The store's error for a database error; None for anything else."""
     if isinstance(exc, PoolTimeout):
-        return StoreUnavailableError(f"no connection to the database: {exc}")
+        return StoreUnreachableError(f"no connection to the database: {exc}")
     if not isinstance(exc, psycopg.Error):
         return None
     if _is_busy(exc):

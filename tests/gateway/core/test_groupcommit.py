@@ -11,7 +11,7 @@ import pytest
 
 from gateway.core.groupcommit import GroupCommit, write_together
 from gateway.runtime.services import Services
-from store import StoreUnavailableError
+from store import StoreUnavailableError, StoreUnreachableError
 from tests.helpers import mail as F
 from tests.helpers.waiting import wait_for
 
@@ -99,20 +99,24 @@ def test_late_groups_take_what_queued_while_the_leader_waited_for_its_turn() -> 
 
 def test_no_write_is_tried_alone_when_the_database_is_out_of_reach_or_was_alone() -> None:
     alone: list[int] = []
+    error: list[Exception] = [StoreUnreachableError("no connection to the database")]
 
     def many(values: Sequence[int]) -> list[int]:
         if any(v < 0 for v in values):
             raise ValueError("a bad one")
-        raise StoreUnavailableError("no connection to the database")
+        raise error[0]
 
     def one(value: int) -> int:
         alone.append(value)
         return value
 
-    # Each alone would wait for a connection as long again: every value gets the error.
+    # No connection came: each alone would wait as long again, so every value gets the error.
     results = write_together(many, one, [1, 2, 3])
-    assert [type(r) for r in results] == [StoreUnavailableError] * 3 and alone == []
+    assert [type(r) for r in results] == [StoreUnreachableError] * 3 and alone == []
+    # A connection that broke under the group: each alone gets a connection of its own.
+    error[0] = StoreUnavailableError("the database cannot be used: connection lost")
+    assert write_together(many, one, [1, 2]) == [1, 2] and alone == [1, 2]
     # A lone value that failed is not written again alone; in a group, each is.
     [lone] = write_together(many, one, [-1])
-    assert isinstance(lone, ValueError) and alone == []
-    assert write_together(many, one, [-1, 4]) == [-1, 4] and alone == [-1, 4]
+    assert isinstance(lone, ValueError) and alone == [1, 2]
+    assert write_together(many, one, [-1, 4]) == [-1, 4] and alone == [1, 2, -1, 4]
