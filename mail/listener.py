@@ -3,6 +3,7 @@ the protocol on its own event loop thread, with the limits of `SmtpSettings`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -11,8 +12,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import MISSING, SMTP, syntax
 
+from mail.data import Fault, read_data
 from mail.guard import printable
 from mail.limits import SessionGate, session_budget
 from mail.ports import SmtpIntake
@@ -99,6 +101,39 @@ class _Session(SMTP):
         if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
             return None, None
         return address, rest
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        """aiosmtpd's DATA, its data read a buffer at a time (mail/data.py) rather than a
+        line at a time, so large mail leaves the event loop to the other sessions."""
+        if self._decode_data:  # not ours (the handler takes bytes): aiosmtpd's own
+            await super().smtp_DATA(arg)
+            return
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        try:
+            content = await read_data(self._reader, self.data_size_limit,
+                                      self.line_length_limit)
+        except asyncio.CancelledError:
+            log.info("smtp.lost_during_data", extra={"peer": self._address})
+            self._writer.close()
+            raise
+        if isinstance(content, Fault):
+            await self.push(content.value)
+            self._set_post_data_state()  # type: ignore[no-untyped-call]
+            return
+        self.envelope.content = self.envelope.original_content = content
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()  # type: ignore[no-untyped-call]
+        await self.push("250 OK" if status is MISSING else status)
 
     async def push(self, status: Any) -> None:
         # aiosmtpd answers size faults with "552 Error: ..."; senders and their logs are
