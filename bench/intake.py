@@ -28,7 +28,7 @@ from typing import Any
 from bench.bulk import bulk_ingest
 from bench.cluster import postgres_rows
 from bench.imap import imap_row
-from bench.procs import Served, Sink, http_get, pct, smtp_burst
+from bench.procs import LargeSenders, Served, Sink, http_get, pct, smtp_burst
 from bench.realistic import messages
 from bench.webhook import webhook
 from gateway.config import load_config
@@ -169,8 +169,6 @@ def mail_to_ticket(folder: Path, seconds: float) -> Row:
 def large_mail(folder: Path, seconds: float, large: int) -> Row:
     """Small-message 250s and /healthz while `large` 20 MB messages arrive, against both
     with no large mail."""
-    from bench.smtp import large_message
-
     served = Served(folder / "large")
     url = f"http://127.0.0.1:{served.http_port}/healthz"
 
@@ -189,14 +187,9 @@ def large_mail(folder: Path, seconds: float, large: int) -> Row:
     try:
         end = time.monotonic() + seconds
         base_small, base_health = sample(lambda: time.monotonic() > end)
-        bigs = [large_message(i, 20) for i in range(large)]
-        senders = [threading.Thread(target=smtp_burst, args=(served.smtp_port, [raw], 1))
-                   for raw in bigs]
-        for thread in senders:
-            thread.start()
-        small, health = sample(lambda: not any(t.is_alive() for t in senders))
-        for thread in senders:
-            thread.join()
+        senders = LargeSenders(served.smtp_port, large, 20)
+        small, health = sample(lambda: not senders.sending())
+        senders.wait()
     finally:
         served.stop()
     return {"benchmark": "large mail", "ratio": None,

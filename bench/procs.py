@@ -142,11 +142,50 @@ def _sink_main(port: int) -> None:
     controller.stop()
 
 
-if __name__ == "__main__":
-    _sink_main(int(sys.argv[1]))
+class LargeSenders:
+    """`count` messages of `megabytes` MB, each on a session of its own, all at once, sent
+    from a process of their own: smtplib dot-quotes and copies each 20 MB holding the GIL
+    for a good part of a second in all, which in the measuring process would count as the
+    server's latency. Returns once they are built and the sending starts."""
+
+    def __init__(self, port: int, count: int, megabytes: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.procs", "large", str(port), str(count), str(megabytes)],
+            stdout=subprocess.PIPE)
+        assert self.proc.stdout is not None
+        if self.proc.stdout.readline() != b"sending\n":
+            raise RuntimeError(f"the large senders did not start (exit {self.proc.wait()})")
+
+    def sending(self) -> bool:
+        """True until every message was answered."""
+        return self.proc.poll() is None
+
+    def wait(self) -> None:
+        """Until all were answered; raises if one was refused."""
+        if self.proc.wait(600) != 0:
+            raise RuntimeError(f"a large message failed (exit {self.proc.returncode})")
+
+
+def _large_main(port: int, count: int, megabytes: int) -> None:
+    from bench.smtp import large_message
+
+    bigs = [large_message(i, megabytes) for i in range(count)]
+    senders = [threading.Thread(target=smtp_burst, args=(port, [raw], 1)) for raw in bigs]
+    print("sending", flush=True)
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join()
 
 
 def pct(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0-100) in milliseconds."""
     ordered = sorted(values)
     return 1000 * ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] if ordered else 0.0
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "large":
+        _large_main(*map(int, sys.argv[2:5]))
+    else:
+        _sink_main(int(sys.argv[1]))
